@@ -1,0 +1,139 @@
+import type { RetryOptions } from './evs/retry';
+
+/** A setting is missing or malformed; the message names the variable and the rule. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = text(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is not set: ${why}`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function projectList(env: Env, name: string, allowStar: boolean): string[] | '*' {
+  const raw = text(env, name) ?? '';
+  if (allowStar && raw === '*') return '*';
+  const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!PROJECT_ID.test(id)) throw new ConfigError(`${name} holds "${id}", which is not a project id`);
+  }
+  return ids;
+}
+
+function url(env: Env, name: string, why: string): string {
+  const value = required(env, name, why);
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+export type UpstreamAuthConfig =
+  | { mode: 'aksk'; ak: string; sk: string; securityToken: string | undefined }
+  | { mode: 'token'; token: string }
+  | { mode: 'iam'; iamEndpoint: string; userName: string; password: string; domainName: string }
+  | { mode: 'noauth'; user: string };
+
+export interface UpstreamConfig {
+  endpoint: string;
+  /** Cloud region reported in events; from EVS_REGION or the endpoint's host name. */
+  region: string;
+  auth: UpstreamAuthConfig;
+  timeoutMs: number;
+  retry: RetryOptions;
+}
+
+function readAuth(env: Env): UpstreamAuthConfig {
+  const mode = text(env, 'EVS_AUTH') ?? 'aksk';
+  switch (mode) {
+    case 'aksk':
+      return {
+        mode,
+        ak: required(env, 'HUAWEICLOUD_SDK_AK', 'EVS_AUTH=aksk signs requests with an access key'),
+        sk: required(env, 'HUAWEICLOUD_SDK_SK', 'EVS_AUTH=aksk signs requests with a secret key'),
+        securityToken: text(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
+      };
+    case 'token': {
+      const token = text(env, 'EVS_TOKEN');
+      if (token) return { mode: 'token', token };
+      const why = 'EVS_AUTH=token needs EVS_TOKEN, or IAM password settings to fetch one';
+      return {
+        mode: 'iam',
+        iamEndpoint: url(env, 'EVS_IAM_ENDPOINT', why),
+        userName: required(env, 'EVS_IAM_USER', why),
+        password: required(env, 'EVS_IAM_PASSWORD', why),
+        domainName: required(env, 'EVS_IAM_DOMAIN', why),
+      };
+    }
+    case 'noauth':
+      return { mode, user: text(env, 'EVS_NOAUTH_USER') ?? 'admin' };
+    default:
+      throw new ConfigError(`EVS_AUTH must be aksk, token or noauth, got "${mode}"`);
+  }
+}
+
+function regionOf(endpoint: string): string {
+  const host = new URL(endpoint).hostname;
+  const match = /^evs\.([a-z0-9-]+)\./.exec(host);
+  return match?.[1] ?? 'unknown';
+}
+
+/** Settings for talking to EVS or Cinder. */
+export function loadUpstreamConfig(env: Env = process.env): UpstreamConfig {
+  const endpoint = url(env, 'EVS_ENDPOINT', 'the EVS or Cinder endpoint to list snapshots from');
+  return {
+    endpoint,
+    region: text(env, 'EVS_REGION') ?? regionOf(endpoint),
+    auth: readAuth(env),
+    timeoutMs: integer(env, 'EVS_TIMEOUT_MS', 10_000, 100, 120_000),
+    retry: {
+      maxAttempts: integer(env, 'EVS_MAX_ATTEMPTS', 3, 1, 10),
+      baseDelayMs: integer(env, 'EVS_RETRY_BASE_MS', 100, 1, 60_000),
+      maxDelayMs: integer(env, 'EVS_RETRY_MAX_MS', 2_000, 1, 60_000),
+    },
+  };
+}
+
+export interface ProxyConfig {
+  upstream: UpstreamConfig;
+  allowedProjects: string[] | '*';
+}
+
+/** Settings of the list proxy. */
+export function loadProxyConfig(env: Env = process.env): ProxyConfig {
+  if (text(env, 'ALLOWED_PROJECT_IDS') === undefined) {
+    throw new ConfigError('ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all');
+  }
+  return { upstream: loadUpstreamConfig(env), allowedProjects: projectList(env, 'ALLOWED_PROJECT_IDS', true) };
+}
+

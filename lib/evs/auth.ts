@@ -1,0 +1,142 @@
+import { EvsError } from './errors';
+import { type AkSkCredentials, signRequest } from './signer';
+
+export interface AuthRequest {
+  method: string;
+  url: string;
+  projectId: string;
+}
+
+/** How a request to the upstream is authorised; one implementation per `EVS_AUTH` mode. */
+export interface AuthStrategy {
+  readonly mode: 'aksk' | 'token' | 'noauth';
+  /** Headers that authorise this request. */
+  headers(request: AuthRequest, now: Date): Promise<Record<string, string>>;
+  /** Forget cached credentials after a 401; true when a fresh try makes sense. */
+  invalidate?(projectId: string): boolean;
+}
+
+/** Huawei AK/SK signing, with `X-Project-Id` signed too. */
+export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
+  return {
+    mode: 'aksk',
+    async headers(request, now) {
+      const signed = signRequest(
+        { method: request.method, url: request.url, headers: { 'X-Project-Id': request.projectId } },
+        credentials,
+        now,
+      );
+      // fetch sets Host itself from the URL; sending it again is redundant.
+      delete signed.host;
+      return signed;
+    },
+  };
+}
+
+/** What OpenStack Cinder's noauth middleware expects: `user:project`. */
+export function noauthAuth(user = 'admin'): AuthStrategy {
+  return {
+    mode: 'noauth',
+    async headers(request) {
+      return { 'X-Auth-Token': `${user}:${request.projectId}` };
+    },
+  };
+}
+
+/** A fixed token from configuration. */
+export function staticTokenAuth(token: string): AuthStrategy {
+  return {
+    mode: 'token',
+    async headers() {
+      return { 'X-Auth-Token': token };
+    },
+  };
+}
+
+export class IamAuthError extends EvsError {
+  override name = 'IamAuthError';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface IamPasswordOptions {
+  /** e.g. https://iam.cn-north-4.myhuaweicloud.com */
+  iamEndpoint: string;
+  userName: string;
+  password: string;
+  domainName: string;
+  fetch?: typeof fetch;
+  /** Refresh this long before the token's own expiry. */
+  refreshMarginMs?: number;
+  timeoutMs?: number;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** Keystone v3 password auth scoped to the project; tokens cached per project until shortly before expiry. */
+export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
+  const doFetch = options.fetch ?? fetch;
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
+  const cache = new Map<string, CachedToken>();
+  const inFlight = new Map<string, Promise<CachedToken>>();
+
+  async function issue(projectId: string): Promise<CachedToken> {
+    const url = `${options.iamEndpoint.replace(/\/+$/, '')}/v3/auth/tokens`;
+    const body = {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: options.userName, password: options.password, domain: { name: options.domainName } },
+          },
+        },
+        scope: { project: { id: projectId } },
+      },
+    };
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json;charset=utf8' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      throw new IamAuthError(`IAM token request failed: ${(error as Error).message}`, undefined);
+    }
+    const token = response.headers.get('x-subject-token');
+    if (!response.ok || !token) {
+      await response.body?.cancel();
+      throw new IamAuthError(`IAM refused the token request with HTTP ${response.status}`, response.status);
+    }
+    const parsed = (await response.json().catch(() => ({}))) as { token?: { expires_at?: string } };
+    const expiresAt = Date.parse(parsed.token?.expires_at ?? '') || Date.now() + 24 * 3_600_000;
+    return { token, expiresAt };
+  }
+
+  return {
+    mode: 'token',
+    async headers(request, now) {
+      const cached = cache.get(request.projectId);
+      if (cached && cached.expiresAt - margin > now.getTime()) return { 'X-Auth-Token': cached.token };
+      let pending = inFlight.get(request.projectId);
+      if (!pending) {
+        pending = issue(request.projectId).finally(() => inFlight.delete(request.projectId));
+        inFlight.set(request.projectId, pending);
+      }
+      const fresh = await pending;
+      cache.set(request.projectId, fresh);
+      return { 'X-Auth-Token': fresh.token };
+    },
+    invalidate(projectId) {
+      return cache.delete(projectId);
+    },
+  };
+}

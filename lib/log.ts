@@ -1,0 +1,42 @@
+/** One JSON object per line, the shape CloudWatch Logs Insights queries well. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+// Field names that may carry credentials are never written, whatever a caller passes.
+const SECRET_FIELD = /(^|_)(ak|sk|secret|password|token|authorization|signature|credential)s?$/i;
+
+function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) out[key] = SECRET_FIELD.test(key) ? '[redacted]' : value;
+  return out;
+}
+
+/** A JSON-lines logger writing to a stream (stdout by default). */
+export function createLogger(
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
+  const emit = (level: string, message: string, fields: Record<string, unknown> = {}) =>
+    write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...redact(fields) }));
+  return {
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}
+
+/** Fields that describe an error without its stack or any upstream body. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const e = error as Error & { status?: unknown; code?: unknown; requestId?: unknown };
+  return {
+    errorName: e.name,
+    errorMessage: e.message,
+    ...(typeof e.status === 'number' ? { status: e.status } : {}),
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e.requestId === 'string' ? { upstreamRequestId: e.requestId } : {}),
+  };
+}

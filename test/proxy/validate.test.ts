@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ProxyError } from '../../lib/proxy/errors';
+import { validateListQuery, validateProjectId } from '../../lib/proxy/validate';
+
+const UUID = '8d1d0c3e-4a79-4a3c-9b8e-3f3c0f3b2a11';
+
+function refusal(params: Array<[string, string]>): { code: string; message: string } {
+  try {
+    validateListQuery(params);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProxyError);
+    const e = error as ProxyError;
+    expect(e.status).toBe(400);
+    return { code: e.code, message: e.message };
+  }
+  throw new Error(`accepted ${JSON.stringify(params)}`);
+}
+
+describe('list query validation', () => {
+  it.each([
+    [[['limit', '1']], { limit: 1 }],
+    [[['limit', '1000']], { limit: 1000 }],
+    [[['offset', '0']], { offset: 0 }],
+    [[['name', 'x'.repeat(255)]], { name: 'x'.repeat(255) }],
+    [[['name', '快'.repeat(85)]], { name: '快'.repeat(85) }],
+    [[['name', '']], { name: '' }],
+    [[['status', 'backing-up']], { status: 'backing-up' }],
+    [[['status', 'error_deleting']], { status: 'error_deleting' }],
+    [[['marker', UUID], ['volume_id', UUID.toUpperCase()]], { marker: UUID, volume_id: UUID.toUpperCase() }],
+  ] as Array<[Array<[string, string]>, object]>)('accepts %j', (params, expected) => {
+    expect(validateListQuery(params)).toEqual(expected);
+  });
+
+  it.each([
+    [[['limit', '0']], 'limit', 'from 1 to 1000'],
+    [[['limit', '1001']], 'limit', 'from 1 to 1000'],
+    [[['limit', '-1']], 'limit', 'integer'],
+    [[['limit', '1.5']], 'limit', 'integer'],
+    [[['limit', 'ten']], 'limit', 'integer'],
+    [[['limit', '']], 'limit', 'integer'],
+    [[['offset', '-3']], 'offset', 'integer'],
+    [[['offset', '1e3']], 'offset', 'integer'],
+    [[['name', 'x'.repeat(256)]], 'name', '255 bytes'],
+    [[['name', '快'.repeat(86)]], 'name', '255 bytes'],
+    [[['status', 'AVAILABLE']], 'status', 'one of'],
+    [[['status', 'available ']], 'status', 'one of'],
+    [[['marker', '../../admin']], 'marker', 'UUID'],
+    [[['volume_id', 'abc']], 'volume_id', 'UUID'],
+  ] as Array<[Array<[string, string]>, string, string]>)('refuses %j naming the parameter and the rule', (params, name, rule) => {
+    const { code, message } = refusal(params);
+    expect(code).toBe('INVALID_PARAMETER');
+    expect(message).toContain(`"${name}"`);
+    expect(message).toContain(rule);
+  });
+
+  it.each(['all_tenants', 'project_id', 'sort', 'sort_key', 'with_count', 'metadata', 'LIMIT'])('refuses the unknown parameter %s', (name) => {
+    const { code, message } = refusal([[name, '1']]);
+    expect(code).toBe('UNKNOWN_PARAMETER');
+    expect(message).toContain(`"${name}"`);
+  });
+
+  it('refuses a repeated parameter', () => {
+    expect(refusal([['status', 'available'], ['status', 'error']]).code).toBe('REPEATED_PARAMETER');
+  });
+
+  it.each(['..', '%2e%2e', 'a/b', 'x'.repeat(65), '', 'p id'])('refuses the project id %j', (id) => {
+    expect(() => validateProjectId(id)).toThrow(/project_id/);
+  });
+
+  it('accepts a Huawei project id', () => {
+    expect(validateProjectId('0a1b2c3d4e5f60718293a4b5c6d7e8f9')).toBe('0a1b2c3d4e5f60718293a4b5c6d7e8f9');
+  });
+});
