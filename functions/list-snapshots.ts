@@ -35,7 +35,7 @@ async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpRes
 const mapErrors = {
   onError: async (request: { error: unknown; response: unknown; context: Context }) => {
     const mapped = toProxyError(request.error);
-    const fields = { status: mapped.status, code: mapped.code, ...describeError(mapped.cause ?? mapped) };
+    const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped) };
     if (mapped.status >= 500) logger.error('request failed', fields);
     else logger.info('request refused', fields);
     request.response = errorResponse(mapped);

@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+
+export interface RunningGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+const ROUTE = /^\/v2\/([^/]*)\/snapshots(\/detail)?$/;
+
+function context(timeoutMs: number): Context {
+  const end = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'list-snapshots',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:list-snapshots',
+    memoryLimitInMB: '256',
+    awsRequestId: `local-${Date.now()}`,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => end - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * A minimal HTTP API (payload 2.0) front for a handler on 127.0.0.1: builds the event the way
+ * API Gateway does (raw path and query, lower-cased headers) so tests and benchmarks can drive
+ * the handler over real HTTP without the serverless-offline process.
+ */
+export async function startHttpGateway(handler: Handler, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningGateway> {
+  const server: Server = createServer(async (req, res) => {
+    const [rawPath = '/', rawQueryString = ''] = (req.url ?? '/').split('?', 2);
+    const match = req.method === 'GET' ? ROUTE.exec(rawPath) : null;
+    if (!match) {
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"Not Found"}');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    headers['x-forwarded-proto'] = 'http';
+    const query: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+    const event = {
+      version: '2.0',
+      routeKey: `GET /v2/{project_id}/snapshots${match[2] ?? ''}`,
+      rawPath,
+      rawQueryString,
+      headers,
+      queryStringParameters: rawQueryString ? query : undefined,
+      pathParameters: { project_id: decodeURIComponent(match[1] as string) },
+      requestContext: {
+        domainName: headers.host ?? '127.0.0.1',
+        http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        stage: '$default',
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    try {
+      const result = await handler(event, context(options.timeoutMs ?? 29_000));
+      res.writeHead(result.statusCode, result.headers ?? {}).end(result.body);
+    } catch {
+      res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"message":"Internal Server Error"}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
