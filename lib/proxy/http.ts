@@ -1,13 +1,6 @@
 import { ConfigError } from '../config';
-import { IamAuthError } from '../evs/auth';
-import {
-  DeadlineExceededError,
-  faultNameForStatus,
-  UpstreamBadResponseError,
-  UpstreamHttpError,
-  UpstreamNetworkError,
-  UpstreamTimeoutError,
-} from '../evs/errors';
+import { faultNameForStatus, UpstreamHttpError } from '../evs/errors';
+import { describeUpstreamFailure } from '../evs/failure';
 import { ProxyError } from './errors';
 
 export interface HttpResponse {
@@ -23,56 +16,29 @@ export function jsonResponse(body: unknown, statusCode = 200): HttpResponse {
   return { statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
 
-function withRequestId(message: string, requestId: string | undefined): string {
-  return requestId ? `${message} Upstream request id: ${requestId}.` : message;
-}
-
 /** Turns any error into the ProxyError callers will see. Upstream bodies, hosts and stacks never pass. */
 export function toProxyError(error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
-  if (error instanceof UpstreamHttpError) {
-    const requestId = error.requestId;
-    if (error.isAuthFailure && error.status !== 403) {
-      return new ProxyError(502, 'UPSTREAM_AUTH_FAILED', withRequestId("The upstream refused the proxy's credentials.", requestId), {
-        requestId,
-        cause: error,
-      });
-    }
-    if (error.status >= 400 && error.status < 500) {
-      const code = error.code === error.faultName ? String(error.status) : error.code;
-      return new ProxyError(error.status, code, error.upstreamMessage, {
-        faultName: error.faultName ?? faultNameForStatus(error.status),
-        requestId,
-        retryAfterSeconds: error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000),
-        cause: error,
-      });
-    }
-    return new ProxyError(502, 'UPSTREAM_ERROR', withRequestId(`The upstream failed with HTTP ${error.status}.`, requestId), {
-      requestId,
-      expose: true,
-      cause: error,
-    });
-  }
-  if (error instanceof UpstreamTimeoutError || error instanceof DeadlineExceededError) {
-    return new ProxyError(504, 'UPSTREAM_TIMEOUT', 'The upstream did not answer in time.', { expose: true, cause: error });
-  }
-  if (error instanceof UpstreamNetworkError) {
-    return new ProxyError(502, 'UPSTREAM_UNAVAILABLE', 'The upstream could not be reached.', { expose: true, cause: error });
-  }
-  if (error instanceof UpstreamBadResponseError) {
-    return new ProxyError(502, 'UPSTREAM_BAD_RESPONSE', withRequestId('The upstream sent a response that is not a snapshot list.', error.requestId), {
-      requestId: error.requestId,
-      expose: true,
-      cause: error,
-    });
-  }
-  if (error instanceof IamAuthError) {
-    return new ProxyError(502, 'UPSTREAM_AUTH_FAILED', 'The proxy could not obtain an upstream token.', { expose: true, cause: error });
-  }
   if (error instanceof ConfigError) {
     return new ProxyError(500, 'PROXY_MISCONFIGURED', 'The proxy is misconfigured; its logs say how.', { cause: error });
   }
-  return new ProxyError(500, 'INTERNAL_ERROR', 'The proxy failed unexpectedly.', { cause: error });
+  const failure = describeUpstreamFailure(error);
+  const requestId = failure.upstreamRequestId;
+  // The caller's own mistakes (bad marker, throttling) keep the upstream's status and message.
+  if (error instanceof UpstreamHttpError && (failure.code === 'UPSTREAM_REJECTED' || error.status === 429)) {
+    const code = error.code === error.faultName ? String(error.status) : error.code;
+    return new ProxyError(error.status, code, error.upstreamMessage, {
+      faultName: error.faultName ?? faultNameForStatus(error.status),
+      requestId,
+      retryAfterSeconds: error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000),
+      cause: error,
+    });
+  }
+  if (failure.code === 'INTERNAL_ERROR') return new ProxyError(500, 'INTERNAL_ERROR', failure.message, { cause: error });
+  const status = failure.code === 'UPSTREAM_TIMEOUT' || failure.code === 'DEADLINE_REACHED' ? 504 : 502;
+  const code = failure.code === 'DEADLINE_REACHED' ? 'UPSTREAM_TIMEOUT' : failure.code;
+  const message = failure.code === 'DEADLINE_REACHED' ? 'The upstream did not answer in time.' : failure.message;
+  return new ProxyError(status, code, message, { requestId, expose: true, cause: error });
 }
 
 /** The one error-to-HTTP mapping: the seed's shape, `{"<fault>": {"message", "code"}}`, code a string. */
