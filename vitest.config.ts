@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/integration/cinder/**'],
     testTimeout: 30_000,
+    env: { LOG_LEVEL: 'silent' },
     hookTimeout: 60_000,
   },
 });

@@ -1,3 +1,5 @@
+import { type LogLevel, loadLogLevel } from './config';
+
 /** One JSON object per line, the shape CloudWatch Logs Insights queries well. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -15,11 +17,23 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** A JSON-lines logger writing to a stream (stdout by default). */
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+function safeLevel(): LogLevel {
+  try {
+    return loadLogLevel();
+  } catch {
+    return 'info';
+  }
+}
+
 export function createLogger(
   base: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  minimum: LogLevel = safeLevel(),
 ): Logger {
-  const emit = (level: string, message: string, fields: Record<string, unknown> = {}) =>
+  const emit = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
+    RANK[level] >= RANK[minimum] &&
     write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...redact(fields) }));
   return {
     info: (m, f) => emit('info', m, f),

@@ -93,7 +93,6 @@ export function generateFleet(options: FleetOptions): Fleet {
     const count = Math.floor(options.size / projectIds.length) + (index < options.size % projectIds.length ? 1 : 0);
     const volumes = Array.from({ length: Math.max(1, Math.ceil(count / 8)) }, () => uuid(random));
     const snapshots: Snapshot[] = [];
-    let previousCreated: string | undefined;
     for (let i = 0; i < count; i++) {
       const roll = random();
       let status: string;
@@ -135,12 +134,7 @@ export function generateFleet(options: FleetOptions): Fleet {
         updatedAge = random() < 0.5 ? null : createdAge * random();
         label = 'UNKNOWN_STATUS';
       }
-      // A few snapshots share a creation time, so the id tie-break of the sort is exercised.
-      const created_at =
-        previousCreated !== undefined && random() < 0.02
-          ? previousCreated
-          : formatCinderTime(now - createdAge, Math.floor(random() * 1_000_000));
-      previousCreated = created_at;
+      const created_at = formatCinderTime(now - createdAge, Math.floor(random() * 1_000_000));
       const metadata: Record<string, string> = {};
       if (automatic) metadata[AUTOMATIC_SNAPSHOT_KEY] = 'true';
       if (random() < 0.2) metadata.owner = `team-${Math.floor(random() * 5)}`;
@@ -157,6 +151,13 @@ export function generateFleet(options: FleetOptions): Fleet {
         volume_id: volumes[Math.floor(random() * volumes.length)] ?? '',
         size: 1 + Math.floor(random() * 2_000),
       });
+      // A few twins share the creation time (and so the category), exercising the sort's id tie-break.
+      if (random() < 0.02 && i + 1 < count) {
+        const twin = { ...(snapshots[snapshots.length - 1] as Snapshot), id: uuid(random), metadata: { ...metadata } };
+        if (label) expected.set(twin.id, label);
+        snapshots.push(twin);
+        i++;
+      }
     }
     snapshots.sort(compareCinderOrder);
     return { projectId, snapshots };

@@ -40,6 +40,8 @@ export interface EmulatorOptions {
   publicEndpoint?: string;
   /** Return a response to inject a failure; undefined serves the request normally. */
   fault?: (request: ListRequestInfo) => FaultResponse | undefined;
+  /** Added latency per list request, to exercise deadlines. */
+  latencyMs?: (request: ListRequestInfo) => number;
 }
 
 export interface RunningEmulator {
@@ -173,6 +175,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       else answer();
       return;
     }
+    const latency = options.latencyMs?.({ projectId, query: url.searchParams, count, headers: req.headers }) ?? 0;
+    if (latency > 0) {
+      setTimeout(() => serveList(res, url, projectId, detail), latency);
+      return;
+    }
+    serveList(res, url, projectId, detail);
+  });
+  server.keepAliveTimeout = 30_000;
+
+  function serveList(res: ServerResponse, url: URL, projectId: string, detail: boolean): void {
     const q = url.searchParams;
     const limitText = q.get('limit');
     const offsetText = q.get('offset') ?? '0';
@@ -206,8 +218,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       body.snapshots_links = [{ rel: 'next', href: `${base}${url.pathname}?${next.toString()}` }];
     }
     send(res, 200, body);
-  });
-  server.keepAliveTimeout = 30_000;
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 import type { AuthStrategy } from './auth';
 import {
+  DeadlineExceededError,
   EvsError,
   normaliseUpstreamError,
   UpstreamBadResponseError,
@@ -105,7 +106,11 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister {
       text = await response.text();
     } catch (error) {
       const name = (error as Error | undefined)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new UpstreamTimeoutError(limitMs, error);
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        const timeout = new UpstreamTimeoutError(limitMs, error);
+        // Cut short by the caller's deadline rather than by our own timeout: say so.
+        throw budgetMs < timeoutMs ? new DeadlineExceededError(timeout) : timeout;
+      }
       throw new UpstreamNetworkError(error);
     }
     const requestId = response.headers.get('x-request-id') ?? response.headers.get('x-openstack-request-id') ?? undefined;

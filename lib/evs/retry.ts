@@ -1,37 +1,14 @@
+import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
 import { DeadlineExceededError, EvsError, UpstreamHttpError } from './errors';
 
-export interface RetryOptions {
-  /** Attempts in all, the first one included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export { type RetryClock, type RetryOptions, systemClock } from '../retry';
 
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 };
-
-export interface RetryClock {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
-}
-
-export const systemClock: RetryClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
 
 /** Whether an error may be retried: network errors, timeouts, 429 and 5xx; never auth failures. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof UpstreamHttpError) return error.retryable && !error.isAuthFailure;
   return error instanceof EvsError && error.retryable;
-}
-
-/** Capped full-jitter backoff, never shorter than the server's `Retry-After`. */
-export function backoffDelay(attempt: number, options: RetryOptions, random: () => number, retryAfterMs?: number): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = Math.floor(random() * ceiling);
-  return retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs);
 }
 
 /**

@@ -21,6 +21,7 @@ beforeAll(async () => {
     EVS_TIMEOUT_MS: '300',
     EVS_RETRY_BASE_MS: '1',
     EVS_RETRY_MAX_MS: '5',
+    LOG_LEVEL: 'info',
   });
   process.stdout.write = ((chunk: string) => {
     logs.push(String(chunk));

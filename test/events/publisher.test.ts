@@ -1,0 +1,166 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES, type OutboundEvent } from '../../lib/events/contract';
+import { createEventPublisher, entrySize } from '../../lib/events/publisher';
+import { type LocalEventBridge, startLocalEventBridge } from '../../lib/local/eventbridge';
+
+const fastRetry = { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 };
+const buses: LocalEventBridge[] = [];
+afterEach(async () => {
+  delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+});
+
+beforeAll(() => {
+  process.env.AWS_REGION = 'eu-west-1';
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+});
+
+/** The real SDK client, aimed at a local PutEvents endpoint through the standard variable. */
+async function localBus(options: Parameters<typeof startLocalEventBridge>[0] = {}) {
+  const bus = await startLocalEventBridge(options);
+  buses.push(bus);
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
+  // The SDK resolves the endpoint when it sends, so the variable stays set for the test.
+  return { bus, client: new EventBridgeClient({}) };
+}
+
+function finding(n: number, padding = 0): OutboundEvent {
+  return {
+    Source: 'evs.snapshot-scanner',
+    DetailType: DETAIL_TYPES.finding,
+    Detail: JSON.stringify({ findingId: `f${n}`, snapshot: { id: `s${n}`, description: 'x'.repeat(padding), metadata: { k: 'y'.repeat(padding) } } }),
+    Resources: [`evs:r:p:snapshot/s${n}`],
+    Time: new Date('2026-12-01T00:00:00Z'),
+  };
+}
+
+describe('PutEvents publisher (real SDK client, local endpoint)', () => {
+  it('sends at most 10 entries per call and delivers every one', async () => {
+    const { bus, client } = await localBus();
+    const publisher = createEventPublisher({ client, busName: 'sentinel', retry: fastRetry });
+    for (let i = 0; i < 23; i++) await publisher.add(finding(i));
+    await publisher.flush();
+    expect(bus.calls).toBe(3);
+    expect(bus.received.map((e) => JSON.parse(e.Detail).findingId)).toEqual(Array.from({ length: 23 }, (_, i) => `f${i}`));
+    expect(bus.received.every((e) => e.EventBusName === 'sentinel')).toBe(true);
+    expect(publisher.stats).toMatchObject({ calls: 3, published: 23, failed: [] });
+  });
+
+  it('splits batches by bytes as AWS counts them, never sending an over-limit request', async () => {
+    const { bus, client } = await localBus({ maxRequestBytes: 10_000 });
+    const publisher = createEventPublisher({ client, busName: 'b', maxBatchBytes: 10_000, retry: fastRetry });
+    const events = Array.from({ length: 12 }, (_, i) => finding(i, 1_200));
+    const size = entrySize(events[0] as OutboundEvent);
+    expect(size).toBeGreaterThan(2_400);
+    for (const e of events) await publisher.add(e);
+    await publisher.flush();
+    const perCall = Math.floor(10_000 / size);
+    expect(bus.calls).toBe(Math.ceil(12 / perCall));
+    expect(publisher.stats.published).toBe(12);
+  });
+
+  it('counts entry size the way AWS documents it', () => {
+    const e = finding(1);
+    expect(entrySize(e)).toBe(
+      Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength(e.Detail) + Buffer.byteLength(e.Resources[0] as string) + 14,
+    );
+    expect(entrySize({ ...e, Time: undefined, Detail: '{"n":"快"}' })).toBe(Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength('{"n":"快"}') + Buffer.byteLength(e.Resources[0] as string));
+  });
+
+  it('retries only the throttled entries of a call, so each is delivered exactly once', async () => {
+    const { bus, client } = await localBus({
+      failEntry: (_e, call, index) => (call <= 2 && index % 3 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined),
+    });
+    const publisher = createEventPublisher({ client, busName: 'b', retry: fastRetry });
+    for (let i = 0; i < 10; i++) await publisher.add(finding(i));
+    await publisher.flush();
+    const ids = bus.received.map((e) => JSON.parse(e.Detail).findingId).sort();
+    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}`).sort());
+    expect(publisher.stats.failed).toEqual([]);
+    expect(publisher.stats.retriedEntries).toBe(4 + 2);
+  });
+
+  it('reports terminal entry errors without retrying them, and delivers the rest', async () => {
+    const { bus, client } = await localBus({
+      failEntry: (e) => (JSON.parse(e.Detail).findingId === 'f2' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'denied' } : undefined),
+    });
+    const publisher = createEventPublisher({ client, busName: 'b', retry: fastRetry });
+    for (let i = 0; i < 5; i++) await publisher.add(finding(i));
+    await publisher.flush();
+    expect(bus.calls).toBe(1);
+    expect(bus.received).toHaveLength(4);
+    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f2', errorCode: 'AccessDeniedException', errorMessage: 'denied' }]);
+  });
+
+  it('gives up on an entry that stays throttled, and reports it', async () => {
+    const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }) });
+    const publisher = createEventPublisher({ client, busName: 'b', retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    await publisher.add(finding(1));
+    await publisher.flush();
+    expect(publisher.stats).toMatchObject({ calls: 3, published: 0 });
+    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f1', errorCode: 'RetriesExhausted', errorMessage: 'still failing after 3 attempts' }]);
+  });
+
+  it('shrinks a finding too large on its own (drops metadata and description) and flags it', async () => {
+    const { bus, client } = await localBus({ maxRequestBytes: 4_000 });
+    const publisher = createEventPublisher({ client, busName: 'b', maxBatchBytes: 4_000, retry: fastRetry });
+    await publisher.add(finding(1, 3_000));
+    await publisher.flush();
+    expect(publisher.stats).toMatchObject({ published: 1, shrunk: 1, failed: [] });
+    const detail = JSON.parse(bus.received[0]?.Detail ?? '{}');
+    expect(detail.truncated).toBe(true);
+    expect(detail.snapshot.metadata).toBeUndefined();
+    expect(detail.snapshot.description).toBeUndefined();
+    expect(detail.snapshot.id).toBe('s1');
+  });
+
+  it('reports an entry that cannot be shrunk enough instead of dropping it', async () => {
+    const { bus, client } = await localBus();
+    const publisher = createEventPublisher({ client, busName: 'b', maxBatchBytes: 1_024, retry: fastRetry });
+    await publisher.add({ ...finding(1), Resources: ['r'.repeat(2_000)] });
+    await publisher.flush();
+    expect(bus.calls).toBe(0);
+    expect(publisher.stats.failed[0]).toMatchObject({ key: 'f1', errorCode: 'EntryTooLarge' });
+  });
+
+  it('stops retrying at the deadline and reports what is left', async () => {
+    const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }) });
+    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 50, retry: { maxAttempts: 10, baseDelayMs: 200, maxDelayMs: 200 } });
+    await publisher.add(finding(1));
+    await publisher.flush();
+    expect(publisher.stats.failed[0]?.errorMessage).toBe('deadline reached before the retry');
+  });
+});
+
+describe('PutEvents publisher (aws-sdk-client-mock)', () => {
+  it('retries a whole call the service throttled, then succeeds', async () => {
+    const mock = mockClient(EventBridgeClient);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    mock.on(PutEventsCommand).rejectsOnce(throttled).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a' }, { EventId: 'b' }] });
+    const publisher = createEventPublisher({ client: new EventBridgeClient({}), busName: 'b', retry: fastRetry });
+    await publisher.add(finding(1));
+    await publisher.add(finding(2));
+    await publisher.flush();
+    expect(mock.commandCalls(PutEventsCommand)).toHaveLength(2);
+    expect(publisher.stats).toMatchObject({ published: 2, failed: [] });
+    mock.restore();
+  });
+
+  it('reports every entry of a call refused for good (AccessDenied)', async () => {
+    const mock = mockClient(EventBridgeClient);
+    mock.on(PutEventsCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const publisher = createEventPublisher({ client: new EventBridgeClient({}), busName: 'b', retry: fastRetry });
+    await publisher.add(finding(1));
+    await publisher.add(finding(2));
+    await publisher.flush();
+    expect(mock.commandCalls(PutEventsCommand)).toHaveLength(1);
+    expect(publisher.stats.failed.map((f) => [f.key, f.errorCode])).toEqual([
+      ['f1', 'AccessDeniedException'],
+      ['f2', 'AccessDeniedException'],
+    ]);
+    mock.restore();
+  });
+});
