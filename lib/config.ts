@@ -215,3 +215,16 @@ export function loadLogLevel(env: Env = process.env): LogLevel {
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(raw)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${raw}"`);
   return raw as LogLevel;
 }
+
+export interface SubscriberConfig {
+  webhookUrl: string | undefined;
+  webhookTimeoutMs: number;
+}
+
+/** Settings of the example alert subscriber. */
+export function loadSubscriberConfig(env: Env = process.env): SubscriberConfig {
+  return {
+    webhookUrl: text(env, 'ALERT_WEBHOOK_URL') === undefined ? undefined : url(env, 'ALERT_WEBHOOK_URL', 'where alerts are posted'),
+    webhookTimeoutMs: integer(env, 'ALERT_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+  };
+}

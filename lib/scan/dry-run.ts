@@ -1,0 +1,16 @@
+import type { OutboundEvent } from '../events/contract';
+import type { PublishStats } from '../events/publisher';
+import type { EventSink } from './run-scan';
+
+/** A sink that prints each event as one JSON line instead of publishing it. */
+export function createPrintingSink(write: (line: string) => void): EventSink {
+  const stats: PublishStats = { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] };
+  return {
+    stats,
+    async add(event: OutboundEvent) {
+      write(JSON.stringify({ source: event.Source, 'detail-type': event.DetailType, resources: event.Resources, detail: JSON.parse(event.Detail) }));
+      stats.published++;
+    },
+    async flush() {},
+  };
+}

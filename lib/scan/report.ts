@@ -1,0 +1,20 @@
+import { FINDING_TYPES } from './policy';
+import type { ScanResult } from './run-scan';
+
+/** A plain-text table of a run, one row per project, for people at a terminal. */
+export function formatScanTable(result: ScanResult): string {
+  const header = ['project', 'state', 'snapshots', 'pages', ...FINDING_TYPES, 'delivered', 'undelivered'];
+  const rows = result.projects.map((p) => [
+    p.projectId,
+    p.complete ? 'complete' : (p.failure?.code ?? 'incomplete'),
+    String(p.snapshotsRead),
+    String(p.pagesRead),
+    ...FINDING_TYPES.map((t) => String(p.countsByFindingType[t] ?? 0)),
+    String(p.delivery.published),
+    String(p.delivery.failed.length),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const failures = result.projects.filter((p) => p.failure).map((p) => `  ${p.projectId}: ${p.failure?.code}: ${p.failure?.message}`);
+  return [line(header), ...rows.map(line), ...(failures.length ? ['failures:', ...failures] : []), `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`].join('\n');
+}

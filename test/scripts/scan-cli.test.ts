@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Fleet, generateFleet } from '../../lib/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/server';
+import { DETAIL_TYPES } from '../../lib/events/contract';
+import { startLocalEventBridge } from '../../lib/local/eventbridge';
+import { schemaErrors } from '../helpers/schemas';
+
+let fleet: Fleet;
+let emulator: RunningEmulator;
+let broken: string | undefined;
+
+beforeAll(async () => {
+  // Ages are measured from now, as the CLI's clock will; the answer key keeps wide margins.
+  fleet = generateFleet({ seed: 'cli', size: 4_500, projects: 3, now: Date.now() });
+  emulator = await startEmulator({
+    projects: fleet.projects,
+    auth: { mode: 'noauth' },
+    fault: (r) => (r.projectId === broken ? { status: 500, body: '{"computeFault": {"message": "x", "code": 500}}' } : undefined),
+  });
+});
+afterAll(() => emulator.close());
+
+function runScanCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('node_modules/.bin/tsx', ['scripts/scan.ts', ...args], {
+      env: {
+        PATH: process.env.PATH,
+        EVS_ENDPOINT: emulator.url,
+        EVS_AUTH: 'noauth',
+        EVS_RETRY_BASE_MS: '1',
+        SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','),
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run scan', () => {
+  it('--dry-run prints exactly the fleet\'s findings as JSON lines, a summary per project and a table', async () => {
+    const { code, stdout, stderr } = await runScanCli(['--dry-run']);
+    expect(code, stderr).toBe(0);
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    for (const e of events) expect(schemaErrors(e['detail-type'], e.detail)).toEqual([]);
+    const findings = events.filter((e) => e['detail-type'] === DETAIL_TYPES.finding);
+    expect(new Map(findings.map((e) => [e.detail.snapshot.id, e.detail.findingType]))).toEqual(fleet.expected);
+    expect(findings).toHaveLength(fleet.expected.size);
+    expect(events.filter((e) => e['detail-type'] === DETAIL_TYPES.summary).map((e) => e.detail.complete)).toEqual([true, true, true]);
+    expect(stderr).toMatch(/project\s+state\s+snapshots\s+pages\s+ERROR_STATUS\s+STUCK\s+STALE\s+UNKNOWN_STATUS/);
+    expect(stderr).toContain(': ok');
+  });
+
+  it('publishes to AWS_ENDPOINT_URL_EVENTBRIDGE without --dry-run', async () => {
+    const bus = await startLocalEventBridge();
+    try {
+      const { code, stdout } = await runScanCli([], { AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, EVENT_BUS_NAME: 'cli-bus' });
+      expect(code).toBe(0);
+      expect(stdout).toBe('');
+      expect(bus.received.filter((e) => e.DetailType === DETAIL_TYPES.finding)).toHaveLength(fleet.expected.size);
+      expect(new Set(bus.received.map((e) => e.EventBusName))).toEqual(new Set(['cli-bus']));
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('exits non-zero and reports the project when one could not be scanned', async () => {
+    broken = fleet.projects[2]?.projectId;
+    try {
+      const { code, stdout, stderr } = await runScanCli(['--dry-run']);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${broken}: UPSTREAM_ERROR`);
+      const failed = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.failed);
+      expect(failed.map((e) => e.detail.projectId)).toEqual([broken]);
+    } finally {
+      broken = undefined;
+    }
+  });
+
+  it('exits 2 with a clear message on bad configuration', async () => {
+    const { code, stderr } = await runScanCli(['--dry-run'], { STALE_AFTER_DAYS: 'soon' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('STALE_AFTER_DAYS must be an integer from 1 to 36500, got "soon"');
+  });
+});
