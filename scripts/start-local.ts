@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole thing on 127.0.0.1. The EVS emulator with a seeded fleet (unless
+ * EVS_ENDPOINT points at a real upstream), a local EventBridge, and serverless-offline serving
+ * the proxy and running the scanner every minute; events matching the shipped rules reach the
+ * alert subscriber, which prints readable alerts.
+ */
+import { spawn } from 'node:child_process';
+import { generateFleet } from '../lib/emulator/fleet';
+import { startEmulator } from '../lib/emulator/server';
+import { startLocalEventBridge } from '../lib/local/eventbridge';
+import { loadRulePattern } from '../lib/local/rules';
+
+const env = process.env;
+const PROXY_PORT = env.PROXY_PORT ?? '3000';
+const LAMBDA_PORT = env.LAMBDA_PORT ?? '3002';
+const SAMPLE_PROJECTS = ['0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'f9e8d7c6b5a4938271605f4e3d2c1b0a'];
+const stage = 'local';
+const service = 'evs-snapshot-sentinel';
+const log = (line: string) => process.stderr.write(`[local] ${line}\n`);
+
+const upstream: Record<string, string> = {};
+let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
+if (env.EVS_ENDPOINT) {
+  log(`proxying to EVS_ENDPOINT=${env.EVS_ENDPOINT} (EVS_AUTH=${env.EVS_AUTH ?? 'aksk'}); no emulator started`);
+} else {
+  const fleet = generateFleet({ seed: env.FLEET_SEED ?? 'local', size: Number(env.FLEET_SIZE ?? 3000), projects: SAMPLE_PROJECTS, now: Date.now() });
+  emulator = await startEmulator({ projects: fleet.projects, port: Number(env.EMULATOR_PORT ?? 8776), auth: { mode: 'noauth' } });
+  Object.assign(upstream, { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', EVS_REGION: 'local' });
+  upstream.ALLOWED_PROJECT_IDS = env.ALLOWED_PROJECT_IDS ?? SAMPLE_PROJECTS.join(',');
+  log(`EVS emulator at ${emulator.url}: ${fleet.projects.map((p) => `${p.projectId} (${p.snapshots.length})`).join(', ')}; ${fleet.expected.size} should be flagged`);
+}
+
+const invokeSubscriber = async (event: unknown) => {
+  const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
+  const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'Event' }, body: JSON.stringify(event) }).catch((e: Error) => e);
+  if (response instanceof Error || !response.ok) log(`could not deliver an event to the subscriber: ${response instanceof Error ? response.message : response.status}`);
+};
+const bus = await startLocalEventBridge({
+  port: Number(env.EVENTBRIDGE_PORT ?? 4010),
+  rules: (['high-severity-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
+});
+log(`local EventBridge (PutEvents) at ${bus.url}`);
+
+const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', stage], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: {
+    ...env,
+    ...upstream,
+    SCAN_PROJECT_IDS: env.SCAN_PROJECT_IDS ?? upstream.ALLOWED_PROJECT_IDS ?? '',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+    AWS_REGION: env.AWS_REGION ?? 'eu-west-1',
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    PROXY_PORT,
+    LAMBDA_PORT,
+  },
+});
+
+const base = `http://127.0.0.1:${PROXY_PORT}`;
+for (let i = 0; i < 120; i++) {
+  if (await fetch(`${base}/v2/${SAMPLE_PROJECTS[0]}/snapshots?limit=1`).then((r) => r.status < 500, () => false)) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+const p = (upstream.ALLOWED_PROJECT_IDS ?? env.ALLOWED_PROJECT_IDS ?? SAMPLE_PROJECTS.join(',')).split(',')[0];
+log('ready. Try:');
+log(`  curl '${base}/v2/${p}/snapshots?limit=5'`);
+log(`  curl '${base}/v2/${p}/snapshots?status=error&limit=50'`);
+log(`  curl '${base}/v2/${p}/snapshots?all_tenants=1'     # refused: 400`);
+log('the scanner runs every minute; its alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  child.kill('SIGTERM');
+  await Promise.all([bus.close(), emulator?.close()]);
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+child.on('exit', (code) => {
+  if (!stopping) {
+    log(`serverless-offline exited with ${code}`);
+    void stop();
+  }
+});

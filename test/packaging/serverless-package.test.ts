@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+
+beforeAll(async () => {
+  // The real framework (osls) with serverless-esbuild, offline and without AWS credentials.
+  const env = { ...process.env };
+  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'SCAN_RATE']) delete env[key];
+  await run('node_modules/.bin/serverless', ['package', '--stage', 'ci', '--package', out], { env, timeout: 120_000 });
+  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 150_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+describe('serverless package', () => {
+  it('bundles each function on its own, minified and small', () => {
+    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
+    expect(sizes.listSnapshots).toBeLessThan(150 * 1024);
+    expect(sizes.scanSnapshots).toBeLessThan(500 * 1024);
+    expect(sizes.alertSubscriber).toBeLessThan(150 * 1024);
+  });
+
+  it('serves GET /v2/{project_id}/snapshots on the HTTP API with IAM authorization', () => {
+    const [, route] = byType('AWS::ApiGatewayV2::Route')[0] ?? [];
+    expect(route?.Properties.RouteKey).toBe('GET /v2/{project_id}/snapshots');
+    expect(route?.Properties.AuthorizationType).toBe('AWS_IAM');
+    const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
+    expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
+  });
+
+  it('schedules the scanner every 15 minutes by default', () => {
+    const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
+    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)']);
+    expect(schedules[0]?.[1].Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('ScanSnapshotsLambdaFunction');
+  });
+
+  it('gives the scanner a role that may only PutEvents on its own bus', () => {
+    const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
+    expect(scanner?.Role).toEqual({ 'Fn::GetAtt': ['ScannerRole', 'Arn'] });
+    const statements = resources.ScannerRole?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const put = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('events:')));
+    expect(put).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } }]);
+    expect(byType('AWS::Events::EventBus')).toHaveLength(1);
+  });
+
+  it('ships the alerting rules: high-severity findings and scan failures to SNS, and the subscriber rules', () => {
+    const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    const patterns = rules.map(([, r]) => r.Properties.EventPattern);
+    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'] } });
+    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Scan Failed'] });
+    const toSns = rules.filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn?.Ref === 'AlertTopic'));
+    expect(toSns.map(([name]) => name).sort()).toEqual(['HighSeverityFindingsRule', 'ScanFailuresRule']);
+    for (const [, r] of rules) expect(r.Properties.EventBusName).toBeDefined();
+  });
+});
