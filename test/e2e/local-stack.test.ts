@@ -27,15 +27,15 @@ describe('npm start (local stack)', () => {
   it('serves seed-shaped pages through serverless-offline with next links to itself', async () => {
     const response = await fetch(`${base}/v2/${PROJECT}/snapshots?limit=5&status=available`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { snapshots: unknown[]; snapshots_links: Array<{ href: string }> };
     expect(body.snapshots).toHaveLength(5);
-    expect(body.snapshots_links[0].href.startsWith(`${base}/v2/${PROJECT}/snapshots?`)).toBe(true);
+    expect(body.snapshots_links[0]?.href.startsWith(`${base}/v2/${PROJECT}/snapshots?`)).toBe(true);
   });
 
   it('refuses all_tenants with a seed-shaped 400', async () => {
     const response = await fetch(`${base}/v2/${PROJECT}/snapshots?all_tenants=1`);
     expect(response.status).toBe(400);
-    expect((await response.json()).badRequest.code).toBe('UNKNOWN_PARAMETER');
+    expect(((await response.json()) as { badRequest: { code: string } }).badRequest.code).toBe('UNKNOWN_PARAMETER');
   });
 
   it('runs the scanner on its schedule and the subscriber prints readable alerts', async () => {
