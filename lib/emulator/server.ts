@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { faultNameForStatus } from '../evs/errors';
 import { type AkSkCredentials, SIGNING_ALGORITHM, signRequest } from '../evs/signer';
 import type { SnapshotFilters } from '../evs/types';
+import { listenOnLoopback } from '../local/loopback';
 import type { FleetProject } from './fleet';
 import { SnapshotStore } from './store';
 
@@ -220,22 +220,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     send(res, 200, body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const bound = await listenOnLoopback(server, options.port);
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: bound.url,
+    port: bound.port,
     store,
     get listRequests() {
       return listRequests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: bound.close,
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { lambdaContext, listenOnLoopback } from './loopback';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
 
@@ -10,24 +10,6 @@ export interface RunningGateway {
 }
 
 const ROUTE = /^\/v2\/([^/]*)\/snapshots(\/detail)?$/;
-
-function context(timeoutMs: number): Context {
-  const end = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'list-snapshots',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:list-snapshots',
-    memoryLimitInMB: '256',
-    awsRequestId: `local-${Date.now()}`,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => end - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /**
  * A minimal HTTP API (payload 2.0) front for a handler on 127.0.0.1: builds the event the way
@@ -64,19 +46,13 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEventV2;
     try {
-      const result = await handler(event, context(options.timeoutMs ?? 29_000));
+      const result = await handler(event, lambdaContext(options.timeoutMs ?? 29_000, 'list-snapshots'));
       res.writeHead(result.statusCode, result.headers ?? {}).end(result.body);
     } catch {
       res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"message":"Internal Server Error"}');
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const bound = await listenOnLoopback(server, options.port);
+  return { url: bound.url, close: bound.close };
 }
+

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { lambdaContext as makeContext } from '../../lib/local/loopback';
 
 const root = fileURLToPath(new URL('../../events/', import.meta.url));
 
@@ -64,19 +65,5 @@ export function restApiEvent(overrides: EventOverrides = {}): APIGatewayProxyEve
 
 /** A Lambda context with a remaining-time budget. */
 export function lambdaContext(remainingMs = 10_000): Context {
-  const end = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'list-snapshots',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:list-snapshots',
-    memoryLimitInMB: '256',
-    awsRequestId: 'test-request',
-    logGroupName: '/aws/lambda/list-snapshots',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => end - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return makeContext(remainingMs, 'test');
 }

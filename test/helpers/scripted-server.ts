@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../lib/local/loopback';
 
 export interface ScriptedReply {
   status: number;
@@ -22,13 +22,7 @@ export async function startScriptedServer(reply: (req: IncomingMessage, n: numbe
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const bound = await listenOnLoopback(server);
+  return { url: bound.url, requests, close: bound.close };
 }
+
