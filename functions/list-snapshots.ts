@@ -6,6 +6,7 @@ import { createLogger, describeError } from '../lib/log';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
 import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
+import { versionsDocument } from '../lib/proxy/versions';
 
 const logger = createLogger({ function: 'list-snapshots' });
 
@@ -25,8 +26,9 @@ const deps = buildDeps();
 const RESPONSE_MARGIN_MS = 500;
 
 async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
-  if (deps instanceof Error) throw deps;
   const request = parseApiEvent(event);
+  if (request.route === 'versions') return jsonResponse(versionsDocument(request.origin), 300);
+  if (deps instanceof Error) throw deps;
   const deadline = Date.now() + Math.max(1, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
   return jsonResponse(await listSnapshotsForCaller(deps, { ...request, deadline }));
 }

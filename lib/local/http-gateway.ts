@@ -9,7 +9,7 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/v2\/([^/]*)\/snapshots(\/detail)?$/;
+const ROUTE = /^\/v2\/([^/]*)\/snapshots(\/detail)?$|^\/$/;
 
 /**
  * A minimal HTTP API (payload 2.0) front for a handler on 127.0.0.1: builds the event the way
@@ -31,12 +31,12 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
     for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
     const event = {
       version: '2.0',
-      routeKey: `GET /v2/{project_id}/snapshots${match[2] ?? ''}`,
+      routeKey: match[0] === '/' ? 'GET /' : `GET /v2/{project_id}/snapshots${match[2] ?? ''}`,
       rawPath,
       rawQueryString,
       headers,
       queryStringParameters: rawQueryString ? query : undefined,
-      pathParameters: { project_id: decodeURIComponent(match[1] as string) },
+      pathParameters: match[1] === undefined ? undefined : { project_id: decodeURIComponent(match[1]) },
       requestContext: {
         domainName: headers.host ?? '127.0.0.1',
         http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },

@@ -4,6 +4,10 @@ export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
 /** What the proxy needs from an API Gateway event, whichever payload version carried it. */
 export interface ParsedApiEvent {
+  /** `versions` for the root document, `list` for the snapshot collections. */
+  route: 'list' | 'versions';
+  /** Scheme and host the caller used, for links back to the proxy. */
+  origin: string;
   projectId: string | undefined;
   params: Array<[string, string]>;
   selfUrl: string;
@@ -33,10 +37,13 @@ function origin(headers: Record<string, string | undefined> | null | undefined, 
 export function parseApiEvent(event: ApiEvent): ParsedApiEvent {
   if (isV2(event)) {
     const path = event.rawPath;
+    const base = origin(event.headers, event.requestContext?.domainName);
     return {
+      route: event.pathParameters?.project_id === undefined && (path === '/' || path === '') ? 'versions' : 'list',
+      origin: base,
       projectId: event.pathParameters?.project_id,
       params: [...new URLSearchParams(event.rawQueryString ?? '')],
-      selfUrl: `${origin(event.headers, event.requestContext?.domainName)}${path}`,
+      selfUrl: `${base}${path}`,
       detail: path.endsWith('/detail'),
     };
   }
@@ -50,10 +57,13 @@ export function parseApiEvent(event: ApiEvent): ParsedApiEvent {
   }
   // requestContext.path keeps the stage prefix (`/prod/v2/...`) that callers must use.
   const path = event.requestContext?.path ?? event.path;
+  const base = origin(event.headers, event.requestContext?.domainName);
   return {
+    route: event.pathParameters?.project_id === undefined && (event.path === '/' || event.path === '') ? 'versions' : 'list',
+    origin: base,
     projectId: event.pathParameters?.project_id,
     params,
-    selfUrl: `${origin(event.headers, event.requestContext?.domainName)}${path}`,
+    selfUrl: `${base}${path}`,
     detail: event.path.endsWith('/detail'),
   };
 }

@@ -104,6 +104,22 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     expect(body.snapshots.map((s: Snapshot) => s.id)).toEqual(all.slice(100, 105).map((s) => s.id));
   });
 
+  it('serves /snapshots/detail with the extended attributes, paging like the list', async () => {
+    const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots/detail?limit=3`);
+    expect(status).toBe(200);
+    expect(body.snapshots.map((s: Snapshot) => s.id)).toEqual(project(SAMPLE_PROJECT).slice(0, 3).map((s) => s.id));
+    expect(body.snapshots[0]['os-extended-snapshot-attributes:project_id']).toBe(SAMPLE_PROJECT);
+    expect(new URL(body.snapshots_links[0].href).pathname).toBe(`/v2/${SAMPLE_PROJECT}/snapshots/detail`);
+  });
+
+  it('answers GET / with its own version document pointing at itself', async () => {
+    const response = await fetch(`${gateway.url}/`);
+    expect(response.status).toBe(300);
+    const body = (await response.json()) as { versions: Array<{ id: string; version: string; links: Array<{ href: string }> }> };
+    expect(body.versions.map((v) => [v.id, v.version])).toEqual([['v3.0', '3.0']]);
+    expect(body.versions[0]?.links[0]?.href).toBe(`${gateway.url}/v2/`);
+  });
+
   it('answers each bad input with a seed-shaped 400 before calling the upstream', async () => {
     const before = emulator.listRequests;
     for (const query of ['limit=0', 'limit=1001', 'limit=x', 'offset=-1', `name=${'n'.repeat(256)}`, 'status=broken', 'marker=nope', 'volume_id=1', 'all_tenants=1', 'sort=name', 'limit=1&limit=2']) {

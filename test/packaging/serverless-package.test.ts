@@ -28,10 +28,10 @@ describe('serverless package', () => {
     expect(sizes.alertSubscriber).toBeLessThan(150 * 1024);
   });
 
-  it('serves GET /v2/{project_id}/snapshots on the HTTP API with IAM authorization', () => {
-    const [, route] = byType('AWS::ApiGatewayV2::Route')[0] ?? [];
-    expect(route?.Properties.RouteKey).toBe('GET /v2/{project_id}/snapshots');
-    expect(route?.Properties.AuthorizationType).toBe('AWS_IAM');
+  it('serves the list, its detail form and the version document on the HTTP API, all with IAM authorization', () => {
+    const routes = byType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /', 'GET /v2/{project_id}/snapshots', 'GET /v2/{project_id}/snapshots/detail']);
+    expect(new Set(routes.map((r) => r.AuthorizationType))).toEqual(new Set(['AWS_IAM']));
     const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
   });
