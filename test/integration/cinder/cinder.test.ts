@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScanConfig } from '../../../lib/config';
+import type { FleetProject } from '../../../lib/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../../lib/emulator/server';
+import { DETAIL_TYPES } from '../../../lib/events/contract';
+import type { Snapshot } from '../../../lib/evs/types';
+import { type LocalEventBridge, startLocalEventBridge } from '../../../lib/local/eventbridge';
+import { type RunningGateway, startHttpGateway } from '../../../lib/local/http-gateway';
+import { buildScanner } from '../../../lib/scan/build';
+import type { FindingType } from '../../../lib/scan/policy';
+import { importProxyHandler } from '../../helpers/handler';
+import { schemaErrors } from '../../helpers/schemas';
+
+const run = promisify(execFile);
+const CINDER = process.env.CINDER_URL as string;
+const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8')) as {
+  now: number;
+  projects: FleetProject[];
+  expected: Array<[string, FindingType]>;
+};
+const [A, B] = fleet.projects.map((p) => p.projectId) as [string, string];
+const snapshotsOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.snapshots ?? [];
+
+// Counts what reaches Cinder itself, so "refused before the upstream" can be checked.
+let cinderCalls = 0;
+const realFetch = globalThis.fetch;
+globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+  if (String(input instanceof Request ? input.url : input).startsWith(CINDER)) cinderCalls++;
+  return realFetch(input, init);
+}) as typeof fetch;
+
+let emulator: RunningEmulator;
+let viaCinder: RunningGateway;
+let viaEmulator: RunningGateway;
+
+beforeAll(async () => {
+  expect(CINDER, 'CINDER_URL is set by run.sh').toBeTruthy();
+  emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
+  const allowed = `${A},${B}`;
+  viaCinder = await startHttpGateway(await importProxyHandler({ EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: allowed }));
+  viaEmulator = await startHttpGateway(await importProxyHandler({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: allowed }));
+});
+
+afterAll(async () => {
+  await Promise.all([viaCinder?.close(), viaEmulator?.close(), emulator?.close()]);
+});
+
+interface Answer {
+  status: number;
+  fault?: string;
+  ids?: string[];
+  /** The next link's path and parameters, host removed: what the link means. */
+  next?: string | null;
+}
+
+async function ask(base: string, path: string): Promise<{ answer: Answer; nextHref: string | undefined }> {
+  const response = await fetch(`${base}${path}`);
+  const body = (await response.json()) as Record<string, any>;
+  if (response.status !== 200) return { answer: { status: response.status, fault: Object.keys(body)[0] }, nextHref: undefined };
+  const href: string | undefined = body.snapshots_links?.find((l: { rel: string }) => l.rel === 'next')?.href;
+  expect(href === undefined || href.startsWith(base), `next link ${href} points back at the proxy`).toBe(true);
+  const next = href === undefined ? null : `${new URL(href).pathname}?${[...new URL(href).searchParams].sort().map(([k, v]) => `${k}=${v}`).join('&')}`;
+  return { answer: { status: 200, ids: body.snapshots.map((s: Snapshot) => s.id), next }, nextHref: href };
+}
+
+async function followAll(base: string, path: string): Promise<string[]> {
+  const ids: string[] = [];
+  let next: string | undefined = `${base}${path}`;
+  for (let pages = 0; next; pages++) {
+    expect(pages).toBeLessThan(200);
+    const { answer, nextHref } = await ask(base, next.slice(base.length));
+    expect(answer.status).toBe(200);
+    ids.push(...(answer.ids ?? []));
+    next = nextHref;
+  }
+  return ids;
+}
+
+const a = snapshotsOf(A);
+const mid = (a[600] as Snapshot).id;
+const volume = (a[17] as Snapshot).volume_id;
+const statusOfVolume = (a[17] as Snapshot).status;
+const enc = encodeURIComponent;
+
+const corpus: Array<{ query: string; follow: boolean }> = [
+  ...['', 'limit=50', 'limit=999', 'limit=1000', 'offset=10&limit=50', `marker=${mid}&limit=50`, `marker=${mid}`].map((query) => ({ query, follow: true })),
+  ...['limit=1', `limit=1&marker=${mid}`, 'offset=1195', 'offset=5000', 'offset=0&limit=3'].map((query) => ({ query, follow: false })),
+  ...['available', 'error', 'creating', 'deleting', 'error_deleting', 'backing-up', 'restoring', 'unmanaging', 'deleted', 'updating'].map((s) => ({ query: `status=${s}&limit=50`, follow: true })),
+  ...['name=daily&limit=100', `name=${enc('快照-数据盘')}&limit=20`, 'name=nightly%20build', 'name=none-such', `volume_id=${volume}`, `volume_id=${volume}&status=${statusOfVolume}`, 'status=available&name=weekly&limit=13', 'status=error&offset=3&limit=5'].map(
+    (query) => ({ query, follow: true }),
+  ),
+  ...['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'status=bogus', 'marker=not-a-uuid', 'all_tenants=1', 'sort=created_at', 'marker=00000000-0000-4000-8000-000000000000'].map((query) => ({ query, follow: false })),
+];
+
+describe('differential: the proxy in front of real Cinder and in front of the emulator answer alike', () => {
+  it.each(corpus)('GET /v2/{A}/snapshots?$query', async ({ query, follow }) => {
+    const path = `/v2/${A}/snapshots${query ? `?${query}` : ''}`;
+    const [cinder, emulated] = await Promise.all([ask(viaCinder.url, path), ask(viaEmulator.url, path)]);
+    expect(cinder.answer).toEqual(emulated.answer);
+    if (follow && cinder.answer.status === 200) {
+      const [all1, all2] = await Promise.all([followAll(viaCinder.url, path), followAll(viaEmulator.url, path)]);
+      expect(all1).toEqual(all2);
+      expect(new Set(all1).size).toBe(all1.length);
+    }
+  });
+
+  it('agrees on /snapshots/detail too', async () => {
+    const path = `/v2/${B}/snapshots/detail?limit=25&status=available`;
+    const [cinder, emulated] = await Promise.all([ask(viaCinder.url, path), ask(viaEmulator.url, path)]);
+    expect(cinder.answer).toEqual(emulated.answer);
+    expect(cinder.answer.next).toMatch(new RegExp(`^/v2/${B}/snapshots/detail\\?`));
+  });
+});
+
+describe('the proxy in front of real Cinder', () => {
+  it.each([50, 1000])('lists each project exactly once, in Cinder order, following its next links (limit=%i)', async (limit) => {
+    for (const project of [A, B]) {
+      const ids = await followAll(viaCinder.url, `/v2/${project}/snapshots?limit=${limit}`);
+      expect(ids).toEqual(snapshotsOf(project).map((s) => s.id));
+    }
+  });
+
+  it('refuses all_tenants, other projects and bad inputs before Cinder is called', async () => {
+    const before = cinderCalls;
+    for (const path of [`/v2/${A}/snapshots?all_tenants=1`, `/v2/${A}/snapshots?project_id=${B}`, '/v2/ffffffffffffffffffffffffffffffff/snapshots', `/v2/${A}/snapshots?limit=5000`, `/v2/${A}/snapshots?status=available&status=error`]) {
+      const response = await fetch(`${viaCinder.url}${path}`);
+      expect([400, 403], path).toContain(response.status);
+    }
+    expect(cinderCalls).toBe(before);
+  });
+});
+
+const cinderCli = async (endpoint: string, project: string, args: string[]) => {
+  const { stdout } = await run('/usr/bin/cinder', ['--os-auth-type', 'noauth', '--os-user-id', 'admin', '--os-project-id', project, '--os-endpoint', `${endpoint}/v2/${project}`, '--os-volume-api-version', '3', 'snapshot-list', ...args], {
+    env: { PATH: '/usr/bin:/bin' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.split('\n').filter((l) => /^\| [0-9a-f]{8}-/.test(l));
+};
+
+describe('python-cinderclient pointed at the proxy shows what it shows pointed at Cinder', () => {
+  it.each([[[]], [['--status', 'available']], [['--name', 'daily']], [['--limit', '7']], [['--status', 'error', '--limit', '3']]])('cinder snapshot-list %j', async (args) => {
+    const [direct, proxied] = await Promise.all([cinderCli(CINDER, A, args), cinderCli(viaCinder.url, A, args)]);
+    expect(direct.length).toBeGreaterThan(0);
+    expect(proxied).toEqual(direct);
+    if (args.length === 0) expect(proxied).toHaveLength(a.length);
+  });
+});
+
+describe('the scanner against real Cinder', () => {
+  let bus: LocalEventBridge;
+  afterAll(() => bus?.close());
+
+  it('flags exactly the snapshots the seeded data says it should', async () => {
+    bus = await startLocalEventBridge();
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
+    Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    const config = loadScanConfig({ EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: `${A},${B}` });
+    const result = await buildScanner(config, { eventBridge: new EventBridgeClient({}) })(Date.now() + 120_000);
+    expect(result.ok).toBe(true);
+    const events = bus.received.map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
+    for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
+    const found = new Map(events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => [e.detail.snapshot.id, e.detail.findingType]));
+    expect(found).toEqual(new Map(fleet.expected));
+    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => [e.detail.projectId, e.detail.complete, e.detail.snapshotsRead])).toEqual(
+      expect.arrayContaining([
+        [A, true, snapshotsOf(A).length],
+        [B, true, snapshotsOf(B).length],
+      ]),
+    );
+  });
+});
