@@ -4,7 +4,7 @@ import { loadProxyConfig } from '../lib/config';
 import { createListerFromConfig } from '../lib/evs/factory';
 import { createLogger, describeError } from '../lib/log';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
-import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
+import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { versionsDocument } from '../lib/proxy/versions';
 
@@ -30,7 +30,7 @@ async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpRes
   if (request.route === 'versions') return jsonResponse(versionsDocument(request.origin), 300);
   if (deps instanceof Error) throw deps;
   const deadline = Date.now() + Math.max(1, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
-  return jsonResponse(await listSnapshotsForCaller(deps, { ...request, deadline }));
+  return listResponse(await listSnapshotsForCaller(deps, { ...request, deadline }));
 }
 
 /** middy's onError as the single place errors become responses. */

@@ -1,4 +1,5 @@
 import type { AuthStrategy } from './auth';
+import { rawSnapshotsArray } from './raw-body';
 import {
   DeadlineExceededError,
   EvsError,
@@ -80,6 +81,7 @@ export function parseListBody(text: string, requestId: string | undefined): Snap
   const last = snapshots[snapshots.length - 1] as Snapshot | undefined;
   return {
     snapshots: snapshots as Snapshot[],
+    rawSnapshots: rawSnapshotsArray(text, body as Record<string, unknown>),
     nextHref: next?.href,
     nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined,
     requestId,

@@ -56,6 +56,8 @@ export interface PageQuery extends SnapshotFilters {
 /** One upstream page, with what is needed to ask for the next one. */
 export interface SnapshotPage {
   snapshots: Snapshot[];
+  /** The upstream's own text of the `snapshots` array, when it could be cut out safely. */
+  rawSnapshots?: string | undefined;
   /** Marker of the next page when the upstream announced one, else undefined. */
   nextMarker: string | undefined;
   /** The raw next href the upstream sent, if any. */

@@ -2,6 +2,7 @@ import { ConfigError } from '../config';
 import { faultNameForStatus, UpstreamHttpError } from '../evs/errors';
 import { describeUpstreamFailure } from '../evs/failure';
 import { ProxyError } from './errors';
+import type { ListAnswer } from './list-snapshots';
 
 export interface HttpResponse {
   statusCode: number;
@@ -14,6 +15,13 @@ const JSON_HEADERS = { 'Content-Type': 'application/json' };
 /** A 200 with a JSON body. */
 export function jsonResponse(body: unknown, statusCode = 200): HttpResponse {
   return { statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+}
+
+/** The list answer in the seed's shape; the snapshots go out as the upstream wrote them when possible. */
+export function listResponse(answer: ListAnswer): HttpResponse {
+  if (answer.rawSnapshots === undefined) return jsonResponse(answer.body);
+  const body = `{"snapshots":${answer.rawSnapshots},"snapshots_links":${JSON.stringify(answer.body.snapshots_links ?? null)}}`;
+  return { statusCode: 200, headers: { ...JSON_HEADERS }, body };
 }
 
 /** Turns any error into the ProxyError callers will see. Upstream bodies, hosts and stacks never pass. */

@@ -31,8 +31,14 @@ export function buildProxyNextLink(selfUrl: string, query: PageQuery, marker: st
   return `${selfUrl}?${params.toString()}`;
 }
 
+export interface ListAnswer {
+  body: SnapshotListBody;
+  /** The upstream's text of `body.snapshots`, to send without serialising it again. */
+  rawSnapshots?: string | undefined;
+}
+
 /** The proxy's use case: check the project, validate the filters, list one upstream page, rewrite links. */
-export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListRequest): Promise<SnapshotListBody> {
+export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListRequest): Promise<ListAnswer> {
   const projectId = validateProjectId(request.projectId);
   if (deps.allowedProjects !== '*' && !deps.allowedProjects.includes(projectId)) {
     throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${projectId} is not served by this proxy.`);
@@ -40,8 +46,11 @@ export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListReque
   const query = validateListQuery(request.params);
   const page = await deps.lister.listSnapshotsPage(projectId, query, { deadline: request.deadline, detail: request.detail });
   return {
-    snapshots: page.snapshots,
-    snapshots_links:
-      page.nextMarker === undefined ? null : [{ rel: 'next', href: buildProxyNextLink(request.selfUrl, query, page.nextMarker) }],
+    body: {
+      snapshots: page.snapshots,
+      snapshots_links:
+        page.nextMarker === undefined ? null : [{ rel: 'next', href: buildProxyNextLink(request.selfUrl, query, page.nextMarker) }],
+    },
+    rawSnapshots: page.rawSnapshots,
   };
 }

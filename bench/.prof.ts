@@ -1,0 +1,11 @@
+import { startServers, load } from './lib';
+import { lambdaContext } from '../lib/local/loopback';
+import { httpApiEvent } from '../test/helpers/events';
+const s = await startServers(20000);
+Object.assign(process.env, { EVS_ENDPOINT: s.emulator, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: s.projects.join(','), LOG_LEVEL: 'silent' });
+const { handler } = (await import('../functions/list-snapshots')) as any;
+const event = httpApiEvent({ projectId: s.projects[0], query: `limit=${process.argv[2]}` });
+const t0 = performance.now();
+await load(async () => { await handler(event, lambdaContext(30000)); }, 3000, 32);
+console.log('ms', performance.now() - t0);
+s.stop();

@@ -1,0 +1,39 @@
+/**
+ * The benchmark's upstreams in a process of their own, so their CPU is not the measured
+ * process's: the EVS emulator and a local PutEvents endpoint. Prints one JSON line with their
+ * URLs and a stats URL once listening; exits when stdin closes.
+ */
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { generateFleet } from '../lib/emulator/fleet';
+import { startEmulator } from '../lib/emulator/server';
+import { startLocalEventBridge } from '../lib/local/eventbridge';
+import { listenOnLoopback } from '../lib/local/loopback';
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, projects: { type: 'string', default: '1' } } });
+const started = Date.now();
+const fleet = generateFleet({ seed: 'bench', size: Number(values.size), projects: Number(values.projects), now: Date.now() });
+const emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
+const bus = await startLocalEventBridge();
+const stats = await listenOnLoopback(
+  createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+      JSON.stringify({ listRequests: emulator.listRequests, putEventsCalls: bus.calls, eventsReceived: bus.received.length }),
+    );
+    // Keep memory flat across repeated scans: only the counts matter here.
+    bus.received.length = 0;
+  }),
+);
+process.stdout.write(
+  `${JSON.stringify({
+    emulator: emulator.url,
+    eventBridge: bus.url,
+    stats: stats.url,
+    projects: fleet.projects.map((p) => p.projectId),
+    snapshots: Number(values.size),
+    expectedFindings: fleet.expected.size,
+    loadMs: Date.now() - started,
+  })}\n`,
+);
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
