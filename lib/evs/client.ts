@@ -1,5 +1,6 @@
 import type { AuthStrategy } from './auth';
 import { rawSnapshotsArray } from './raw-body';
+import { fetchTransport, type HttpTransport, nodeHttpTransport, type TransportResponse } from './transport';
 import {
   DeadlineExceededError,
   EvsError,
@@ -19,6 +20,8 @@ export interface EvsClientOptions {
   /** Per-attempt timeout. */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** Defaults to node:http(s) with keep-alive; `fetch` given instead is used through fetchTransport. */
+  transport?: HttpTransport;
   fetch?: typeof fetch;
   clock?: RetryClock;
 }
@@ -90,7 +93,7 @@ export function parseListBody(text: string, requestId: string | undefined): Snap
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
 export function createEvsClient(options: EvsClientOptions): SnapshotLister {
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport());
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const clock = options.clock ?? systemClock;
@@ -101,11 +104,9 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister {
       ...(await options.auth.headers({ method: 'GET', url, projectId }, new Date(clock.now()))),
     };
     const limitMs = Math.max(1, Math.min(timeoutMs, budgetMs));
-    let response: Response;
-    let text: string;
+    let response: TransportResponse;
     try {
-      response = await doFetch(url, { method: 'GET', headers, signal: AbortSignal.timeout(limitMs) });
-      text = await response.text();
+      response = await transport.get(url, headers, limitMs);
     } catch (error) {
       const name = (error as Error | undefined)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
@@ -113,10 +114,14 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister {
         // Cut short by the caller's deadline rather than by our own timeout: say so.
         throw budgetMs < timeoutMs ? new DeadlineExceededError(timeout) : timeout;
       }
+      if (name === 'BodyTooLargeError') throw new UpstreamBadResponseError((error as Error).message, undefined);
       throw new UpstreamNetworkError(error);
     }
-    const requestId = response.headers.get('x-request-id') ?? response.headers.get('x-openstack-request-id') ?? undefined;
-    if (!response.ok) throw normaliseUpstreamError(response.status, text, response.headers, clock.now());
+    const requestId = response.header('x-request-id') ?? response.header('x-openstack-request-id');
+    if (response.status < 200 || response.status >= 300) {
+      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now());
+    }
+    const text = response.body;
     return parseListBody(text, requestId);
   }
 

@@ -56,7 +56,7 @@ for _ in $(seq 1 120); do
 done
 echo "== cinder-api $(dpkg-query -W -f='${Version}' cinder-api) on $URL (pid $PID)"
 
-CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts || {
+CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" CINDER_LOG="$WORK/cinder-api.log" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts || {
   status=$?
   echo "== last lines of cinder-api's log"; tail -20 "$WORK/cinder-api.log"
   exit $status
