@@ -148,6 +148,7 @@ export interface ScanConfig {
   eventBusName: string;
   maxBatchBytes: number;
   publishRetry: RetryOptions;
+  publishConcurrency: number;
   concurrency: number;
   pageSize: number;
   maxPages: number;
@@ -200,6 +201,7 @@ export function loadScanConfig(env: Env = process.env): ScanConfig {
       baseDelayMs: integer(env, 'EVENT_RETRY_BASE_MS', 100, 1, 60_000),
       maxDelayMs: integer(env, 'EVENT_RETRY_MAX_MS', 3_000, 1, 60_000),
     },
+    publishConcurrency: integer(env, 'EVENT_PUBLISH_CONCURRENCY', 4, 1, 32),
     concurrency: integer(env, 'SCAN_CONCURRENCY', 3, 1, 16),
     pageSize: integer(env, 'SCAN_PAGE_SIZE', 1000, 1, 1000),
     maxPages: integer(env, 'SCAN_MAX_PAGES', 10_000, 1, 1_000_000),

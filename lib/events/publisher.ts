@@ -15,6 +15,8 @@ export interface PublisherOptions {
   retry?: RetryOptions;
   /** Epoch ms after which failed entries are reported rather than retried. */
   deadline?: number;
+  /** PutEvents calls in flight at once, so publishing overlaps paging. */
+  maxInFlight?: number;
   clock?: RetryClock;
 }
 
@@ -71,6 +73,7 @@ export function createEventPublisher(options: PublisherOptions) {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const retry = options.retry ?? DEFAULT_PUBLISH_RETRY;
   const clock = options.clock ?? systemClock;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
   const stats: PublishStats = { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] };
   let buffer: OutboundEvent[] = [];
   let bufferBytes = 0;
@@ -112,12 +115,23 @@ export function createEventPublisher(options: PublisherOptions) {
     }
   }
 
-  async function flush(): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+
+  /** Starts sending the buffered batch; waits only when `maxInFlight` calls are already out. */
+  async function dispatch(): Promise<void> {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
     bufferBytes = 0;
-    await send(batch);
+    const sending: Promise<void> = send(batch).finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  }
+
+  /** Sends what is buffered and waits until every call has finished (delivered or recorded as failed). */
+  async function flush(): Promise<void> {
+    await dispatch();
+    while (inFlight.size > 0) await Promise.all(inFlight);
   }
 
   return {
@@ -137,10 +151,10 @@ export function createEventPublisher(options: PublisherOptions) {
           return;
         }
       }
-      if (buffer.length >= MAX_ENTRIES_PER_CALL || bufferBytes + size > maxBytes) await flush();
+      if (buffer.length >= MAX_ENTRIES_PER_CALL || bufferBytes + size > maxBytes) await dispatch();
       buffer.push(entry);
       bufferBytes += size;
-      if (buffer.length >= MAX_ENTRIES_PER_CALL) await flush();
+      if (buffer.length >= MAX_ENTRIES_PER_CALL) await dispatch();
     },
     flush,
   };

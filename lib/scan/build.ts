@@ -23,7 +23,7 @@ export function buildScanner(config: ScanConfig, overrides: ScannerOverrides = {
     overrides.createSink ??
     ((deadline: number) => {
       eventBridge ??= new EventBridgeClient({});
-      return createEventPublisher({ client: eventBridge, busName: config.eventBusName, maxBatchBytes: config.maxBatchBytes, retry: config.publishRetry, deadline });
+      return createEventPublisher({ client: eventBridge, busName: config.eventBusName, maxBatchBytes: config.maxBatchBytes, retry: config.publishRetry, maxInFlight: config.publishConcurrency, deadline });
     });
   const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress };
   return (deadline: number, scanId: string = randomUUID()): Promise<ScanResult> =>

@@ -103,6 +103,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
     }
   }
 
+  // Findings are all delivered (or recorded as failed) before the summary goes out.
+  await sink.flush();
   const finishedAt = now();
   await sink.add(
     summaryEvent(ctx, {

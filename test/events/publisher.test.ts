@@ -44,7 +44,8 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     for (let i = 0; i < 23; i++) await publisher.add(finding(i));
     await publisher.flush();
     expect(bus.calls).toBe(3);
-    expect(bus.received.map((e) => JSON.parse(e.Detail).findingId)).toEqual(Array.from({ length: 23 }, (_, i) => `f${i}`));
+    // Batches go out concurrently, so arrival order is not promised (EventBridge promises none either).
+    expect(bus.received.map((e) => JSON.parse(e.Detail).findingId).sort()).toEqual(Array.from({ length: 23 }, (_, i) => `f${i}`).sort());
     expect(bus.received.every((e) => e.EventBusName === 'sentinel')).toBe(true);
     expect(publisher.stats).toMatchObject({ calls: 3, published: 23, failed: [] });
   });
@@ -60,6 +61,28 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     const perCall = Math.floor(10_000 / size);
     expect(bus.calls).toBe(Math.ceil(12 / perCall));
     expect(publisher.stats.published).toBe(12);
+  });
+
+  it('keeps at most maxInFlight calls out at once', async () => {
+    const { bus, client } = await localBus();
+    let current = 0;
+    let peak = 0;
+    const counting = {
+      send: async (command: PutEventsCommand) => {
+        peak = Math.max(peak, ++current);
+        try {
+          return await client.send(command);
+        } finally {
+          current--;
+        }
+      },
+    };
+    const publisher = createEventPublisher({ client: counting, busName: 'b', maxInFlight: 3, retry: fastRetry });
+    for (let i = 0; i < 100; i++) await publisher.add(finding(i));
+    await publisher.flush();
+    expect(peak).toBe(3);
+    expect(bus.received).toHaveLength(100);
+    expect(publisher.stats.calls).toBe(10);
   });
 
   it('counts entry size the way AWS documents it', () => {
