@@ -14,8 +14,8 @@ export interface Servers {
 }
 
 /** Starts bench/servers.ts in its own process and waits for its URLs. */
-export async function startServers(size: number, projects = 1): Promise<Servers> {
-  const child = spawn('node_modules/.bin/tsx', ['bench/servers.ts', '--size', String(size), '--projects', String(projects)], {
+export async function startServers(size: number, projects = 1, problemScale = 1): Promise<Servers> {
+  const child = spawn('node_modules/.bin/tsx', ['bench/servers.ts', '--size', String(size), '--projects', String(projects), '--problem-scale', String(problemScale)], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },
   });

@@ -10,9 +10,9 @@ import { startEmulator } from '../lib/emulator/server';
 import { startLocalEventBridge } from '../lib/local/eventbridge';
 import { listenOnLoopback } from '../lib/local/loopback';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, projects: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, projects: { type: 'string', default: '1' }, 'problem-scale': { type: 'string', default: '1' } } });
 const started = Date.now();
-const fleet = generateFleet({ seed: 'bench', size: Number(values.size), projects: Number(values.projects), now: Date.now() });
+const fleet = generateFleet({ seed: 'bench', size: Number(values.size), projects: Number(values.projects), now: Date.now(), problemScale: Number(values['problem-scale']) });
 const emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
 const bus = await startLocalEventBridge();
 const stats = await listenOnLoopback(

@@ -9,6 +9,11 @@ export interface FleetOptions {
   projects?: number | string[];
   /** The instant ages are measured from (epoch ms). */
   now?: number;
+  /**
+   * Scales the share of snapshots meant to be flagged (about 31% at 1, which covers every
+   * category well); 0.05 gives a fleet closer to a healthy production one (about 1.5%).
+   */
+  problemScale?: number;
   /** Only statuses real Cinder accepts (no `rollbacking`, no made-up ones), so Cinder can hold the same data. */
   cinderCompatible?: boolean;
 }
@@ -94,7 +99,9 @@ export function generateFleet(options: FleetOptions): Fleet {
     const volumes = Array.from({ length: Math.max(1, Math.ceil(count / 8)) }, () => uuid(random));
     const snapshots: Snapshot[] = [];
     for (let i = 0; i < count; i++) {
-      const roll = random();
+      const scale = options.problemScale ?? 1;
+      // Only draws the extra number when scaling, so default fleets stay as they always were.
+      const roll = scale < 1 && random() >= scale ? random() * 0.55 : random();
       let status: string;
       let createdAge: number;
       let updatedAge: number | null;

@@ -78,7 +78,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
   } else {
     try {
-      const pages = paginateSnapshots(deps.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline });
+      const pages = paginateSnapshots(deps.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
       for await (const page of pages) {
         pagesRead++;
         const observedAt = now();

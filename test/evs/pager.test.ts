@@ -74,6 +74,32 @@ describe('snapshot pager', () => {
     expect(lister.calls).toHaveLength(3);
   });
 
+  it('with prefetch, asks for the next page before the caller has finished with this one, and still stops right', async () => {
+    const lister = scripted([
+      { ids: ['a'], nextMarker: 'a' },
+      { ids: ['b'], nextMarker: 'b' },
+      { ids: [] },
+    ]);
+    const callsWhenYielded: number[] = [];
+    const ids: string[] = [];
+    for await (const page of paginateSnapshots(lister, 'p', { offset: 1 }, { pageSize: 1, prefetch: true })) {
+      callsWhenYielded.push(lister.calls.length);
+      ids.push(...page.snapshots.map((s) => s.id));
+    }
+    expect(ids).toEqual(['a', 'b']);
+    expect(callsWhenYielded).toEqual([2, 3]);
+    expect(lister.calls).toEqual([{ offset: 1, limit: 1 }, { limit: 1, marker: 'a' }, { limit: 1, marker: 'b' }]);
+  });
+
+  it('with prefetch, a repeated marker still ends with a PaginationError and no further request', async () => {
+    const lister = scripted([
+      { ids: ['a'], nextMarker: 'a' },
+      { ids: ['b'], nextMarker: 'a' },
+    ]);
+    await expect(collect(lister, {}, { pageSize: 1, prefetch: true })).rejects.toMatchObject({ reason: 'repeated-marker' });
+    expect(lister.calls).toHaveLength(2);
+  });
+
   it('reads pages lazily: a consumer that stops early asks for no more pages', async () => {
     const lister = scripted([
       { ids: ['a'], nextMarker: 'a' },

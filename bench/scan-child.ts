@@ -1,0 +1,50 @@
+/**
+ * One measured run in a fresh process (bundled by bench/run.ts and run with plain node, as
+ * Lambda would): `--mode scan` runs the real scanner (classify + publish to the local PutEvents
+ * endpoint); `--mode bare` only pages through the same listing. Prints one JSON line.
+ */
+import { parseArgs } from 'node:util';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { loadScanConfig } from '../lib/config';
+import { nodeHttpTransport } from '../lib/evs/transport';
+import { buildScanner } from '../lib/scan/build';
+
+const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' } } });
+const emulator = values.emulator as string;
+const projects = (values.projects as string).split(',');
+
+async function bare(): Promise<{ snapshots: number; pages: number }> {
+  const transport = nodeHttpTransport();
+  let snapshots = 0;
+  let pages = 0;
+  for (const project of projects) {
+    let marker: string | undefined;
+    for (;;) {
+      const url = `${emulator}/v2/${project}/snapshots?limit=1000${marker ? `&marker=${marker}` : ''}`;
+      const response = await transport.get(url, { 'X-Auth-Token': `admin:${project}`, Accept: 'application/json' }, 30_000);
+      const body = JSON.parse(response.body) as { snapshots: Array<{ id: string }>; snapshots_links?: unknown };
+      pages++;
+      snapshots += body.snapshots.length;
+      if (body.snapshots.length === 0 || !body.snapshots_links) break;
+      marker = body.snapshots[body.snapshots.length - 1]?.id;
+    }
+  }
+  return { snapshots, pages };
+}
+
+async function scan() {
+  const config = loadScanConfig({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
+  const result = await buildScanner(config, { eventBridge: new EventBridgeClient({}) })(Date.now() + 600_000);
+  return {
+    ok: result.ok,
+    snapshots: result.projects.reduce((n, p) => n + p.snapshotsRead, 0),
+    findings: result.projects.reduce((n, p) => n + Object.values(p.countsByFindingType).reduce((a, b) => a + b, 0), 0),
+    putEventsCalls: result.projects.reduce((n, p) => n + p.delivery.calls, 0),
+  };
+}
+
+const started = performance.now();
+const outcome = values.mode === 'bare' ? await bare() : await scan();
+const ms = performance.now() - started;
+const cpu = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ mode: values.mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, ...outcome })}\n`);

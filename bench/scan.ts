@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { median, type Servers, stats } from './lib';
+
+const run = promisify(execFile);
+
+export interface ChildResult {
+  mode: string;
+  ms: number;
+  maxRssKb: number;
+  snapshots: number;
+  pages?: number;
+  findings?: number;
+  putEventsCalls?: number;
+  ok?: boolean;
+}
+
+/** Bundles bench/scan-child.ts the way serverless-esbuild bundles the scanner. */
+export async function bundleScanChild(): Promise<string> {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-scan-')), 'scan-child.mjs');
+  await build({
+    entryPoints: ['bench/scan-child.ts'],
+    outfile: out,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return out;
+}
+
+export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'bare'): Promise<ChildResult> {
+  const env = { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '' };
+  const { stdout } = await run(process.execPath, [bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(',')], { env, maxBuffer: 1 << 20, timeout: 900_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as ChildResult;
+}
+
+export interface ScanThroughput {
+  snapshots: number;
+  findings: number;
+  scanMedianMs: number;
+  bareMedianMs: number;
+  ratio: number;
+  rounds: number;
+  listCalls: number;
+  putEventsCalls: number;
+  serverPutEventsCalls: number;
+}
+
+/** Full scans against a bare paging loop over the same pages, alternating, in fresh processes. */
+export async function benchScanThroughput(bundle: string, servers: Servers, rounds: number): Promise<ScanThroughput> {
+  await runChild(bundle, servers, 'bare');
+  const scans: ChildResult[] = [];
+  const bares: ChildResult[] = [];
+  const ratios: number[] = [];
+  let calls = { list: 0, put: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0 ? 'scan' : 'bare';
+    const second = first === 'scan' ? 'bare' : 'scan';
+    const before = await stats(servers);
+    const a = await runChild(bundle, servers, first);
+    const mid = await stats(servers);
+    const b = await runChild(bundle, servers, second);
+    const after = await stats(servers);
+    const [scan, bare] = first === 'scan' ? [a, b] : [b, a];
+    const [scanBefore, scanAfter] = first === 'scan' ? [before, mid] : [mid, after];
+    calls = { list: scanAfter.listRequests - scanBefore.listRequests, put: scanAfter.putEventsCalls - scanBefore.putEventsCalls };
+    if (!scan.ok) throw new Error('a benchmark scan did not complete');
+    scans.push(scan);
+    bares.push(bare);
+    ratios.push(scan.ms / bare.ms);
+  }
+  const last = scans.at(-1) as ChildResult;
+  return {
+    snapshots: last.snapshots,
+    findings: last.findings ?? 0,
+    scanMedianMs: median(scans.map((s) => s.ms)),
+    bareMedianMs: median(bares.map((b) => b.ms)),
+    ratio: median(ratios),
+    rounds,
+    listCalls: calls.list,
+    putEventsCalls: last.putEventsCalls ?? 0,
+    serverPutEventsCalls: calls.put,
+  };
+}
