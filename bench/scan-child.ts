@@ -1,13 +1,25 @@
 /**
  * One measured run in a fresh process (bundled by bench/run.ts and run with plain node, as
  * Lambda would): `--mode scan` runs the real scanner (classify + publish to the local PutEvents
- * endpoint); `--mode bare` only pages through the same listing. Prints one JSON line.
+ * endpoint); `--mode classify` the same without PutEvents; `--mode bare` only pages through the same listing. Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadScanConfig } from '../lib/config';
 import { nodeHttpTransport } from '../lib/evs/transport';
 import { buildScanner } from '../lib/scan/build';
+import type { EventSink } from '../lib/scan/run-scan';
+
+function createCountingSink(): EventSink {
+  const stats = { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] };
+  return {
+    stats,
+    async add() {
+      stats.published++;
+    },
+    async flush() {},
+  };
+}
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' } } });
 const emulator = values.emulator as string;
@@ -32,9 +44,11 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
   return { snapshots, pages };
 }
 
-async function scan() {
+async function scan(publish: boolean) {
   const config = loadScanConfig({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
-  const result = await buildScanner(config, { eventBridge: new EventBridgeClient({}) })(Date.now() + 600_000);
+  // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
+  const overrides = publish ? { eventBridge: new EventBridgeClient({}) } : { createSink: () => createCountingSink() };
+  const result = await buildScanner(config, overrides)(Date.now() + 600_000);
   return {
     ok: result.ok,
     snapshots: result.projects.reduce((n, p) => n + p.snapshotsRead, 0),
@@ -44,7 +58,7 @@ async function scan() {
 }
 
 const started = performance.now();
-const outcome = values.mode === 'bare' ? await bare() : await scan();
+const outcome = values.mode === 'bare' ? await bare() : await scan(values.mode === 'scan');
 const ms = performance.now() - started;
 const cpu = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ mode: values.mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, ...outcome })}\n`);

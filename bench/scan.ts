@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,9 +37,12 @@ export async function bundleScanChild(): Promise<string> {
   return out;
 }
 
-export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'bare'): Promise<ChildResult> {
+/** The scanner's NODE_OPTIONS as deployed, so the benchmark runs it the way Lambda will. */
+const SCANNER_NODE_OPTIONS = /^\s+NODE_OPTIONS: (.+)$/m.exec(readFileSync('serverless.yml', 'utf8'))?.[1]?.trim() ?? '';
+
+export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare'): Promise<ChildResult> {
   const env = { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '' };
-  const { stdout } = await run(process.execPath, [bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(',')], { env, maxBuffer: 1 << 20, timeout: 900_000 });
+  const { stdout } = await run(process.execPath, [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(',')], { env, maxBuffer: 1 << 20, timeout: 900_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as ChildResult;
 }
 
@@ -47,8 +50,10 @@ export interface ScanThroughput {
   snapshots: number;
   findings: number;
   scanMedianMs: number;
+  classifyMedianMs: number;
   bareMedianMs: number;
   ratio: number;
+  classifyRatio: number;
   rounds: number;
   listCalls: number;
   putEventsCalls: number;
@@ -56,11 +61,18 @@ export interface ScanThroughput {
 }
 
 /** Full scans against a bare paging loop over the same pages, alternating, in fresh processes. */
+/** Peak RSS of one full scan (published) in a fresh process. */
+export async function measureScanMemory(bundle: string, servers: Servers): Promise<ChildResult> {
+  return runChild(bundle, servers, 'scan');
+}
+
 export async function benchScanThroughput(bundle: string, servers: Servers, rounds: number): Promise<ScanThroughput> {
   await runChild(bundle, servers, 'bare');
   const scans: ChildResult[] = [];
   const bares: ChildResult[] = [];
   const ratios: number[] = [];
+  const classifyMs: number[] = [];
+  const classifyRatios: number[] = [];
   let calls = { list: 0, put: 0 };
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0 ? 'scan' : 'bare';
@@ -77,14 +89,19 @@ export async function benchScanThroughput(bundle: string, servers: Servers, roun
     scans.push(scan);
     bares.push(bare);
     ratios.push(scan.ms / bare.ms);
+    const classified = await runChild(bundle, servers, 'classify');
+    classifyMs.push(classified.ms);
+    classifyRatios.push(classified.ms / bare.ms);
   }
   const last = scans.at(-1) as ChildResult;
   return {
     snapshots: last.snapshots,
     findings: last.findings ?? 0,
     scanMedianMs: median(scans.map((s) => s.ms)),
+    classifyMedianMs: median(classifyMs),
     bareMedianMs: median(bares.map((b) => b.ms)),
     ratio: median(ratios),
+    classifyRatio: median(classifyRatios),
     rounds,
     listCalls: calls.list,
     putEventsCalls: last.putEventsCalls ?? 0,

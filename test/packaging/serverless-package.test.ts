@@ -44,6 +44,7 @@ describe('serverless package', () => {
 
   it('gives the scanner a role that may only PutEvents on its own bus', () => {
     const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
+    expect(scanner?.Environment.Variables.NODE_OPTIONS).toBe('--max-semi-space-size=2');
     expect(scanner?.Role).toEqual({ 'Fn::GetAtt': ['ScannerRole', 'Arn'] });
     const statements = resources.ScannerRole?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     const put = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('events:')));

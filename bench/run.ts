@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: every benchmark side by side in one run, printed and written to BENCHMARKS.md.
+ * Figures are medians over alternating rounds and ratios measured in the same run; the
+ * upstreams run in a separate process so they do not share the measured process's CPU.
+ * `--quick` runs fewer rounds (for a smoke check, not for the record).
+ */
+import { cpus, release, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchColdStart } from './cold-start';
+import { fmt, startServers } from './lib';
+import { benchProxy } from './proxy';
+import { benchScanThroughput, bundleScanChild, measureScanMemory } from './scan';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
+const quick = values.quick;
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (kbytes: number) => `${(kbytes / 1024).toFixed(1)} MB`;
+
+const started = new Date();
+const bundle = await bundleScanChild();
+
+log('1/5 proxy overhead (100k-snapshot emulator)');
+const proxyServers = await startServers(100_000);
+const proxyRows = await benchProxy(proxyServers, quick ? 2 : 7);
+proxyServers.stop();
+
+log('2/5 + 4/5 scan throughput and call efficiency (100k snapshots: default fleet, then a healthier one)');
+const throughput = [];
+for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1], ['healthier fleet (~1.5% flagged)', 0.05]] as const) {
+  const servers = await startServers(100_000, 1, scale);
+  throughput.push({ label, ...(await benchScanThroughput(bundle, servers, quick ? 2 : 5)) });
+  servers.stop();
+}
+
+log('3/5 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
+const memory = [];
+for (const size of [100_000, 1_000_000]) {
+  const servers = await startServers(size);
+  const run = await measureScanMemory(bundle, servers);
+  memory.push({ size, ...run, emulatorLoadMs: servers.loadMs });
+  servers.stop();
+}
+
+log('5/5 cold start: serverless package, bundle sizes, module initialisation');
+const cold = benchColdStart(quick ? 5 : 21);
+
+const [m100k, m1m] = memory as [(typeof memory)[number], (typeof memory)[number]];
+const rssRatio = m1m.maxRssKb / m100k.maxRssKb;
+const proxyTarget = (limit: number) => (limit === 50 ? 1.1 : 1.3);
+const coldTargets: Record<string, number | undefined> = { listSnapshots: 150 * 1024, scanSnapshots: 500 * 1024 };
+
+const md: string[] = [];
+md.push('# Benchmarks', '');
+md.push(`Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench${quick ? ' -- --quick' : ''}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}.`);
+md.push('A shared, noisy machine: every figure is a median over alternating rounds, and every ratio compares two things measured side by side in this one run. Upstreams (emulator, local PutEvents endpoint) run in their own process.', '');
+
+md.push('## 1. Proxy overhead', '');
+md.push('The middy-wrapped handler invoked in-process with HTTP API events, proxying to the emulator over HTTP, against a direct `fetch` (+ `json()`) of the same upstream URL at the same concurrency. Latencies in ms per request.', '');
+md.push('| limit | in flight | direct median | direct p99 | proxy median | proxy p99 | proxy / direct (median of rounds) | target | emulator page time |');
+md.push('|---|---|---|---|---|---|---|---|---|');
+for (const r of proxyRows) {
+  md.push(`| ${r.limit} | ${r.concurrency} | ${fmt(r.directMedian)} | ${fmt(r.directP99)} | ${fmt(r.proxyMedian)} | ${fmt(r.proxyP99)} | ${fmt(r.ratio)}× | ≤ ${proxyTarget(r.limit)}× ${verdict(r.ratio <= proxyTarget(r.limit))} | ${fmt(r.emulatorPageMs, 3)} ms |`);
+}
+md.push('', 'The emulator\'s own page time (lookup and serialisation, from its `Server-Timing` header) is a small part of every request, so it is not what is being measured.', '');
+
+md.push('## 2. Scan throughput', '');
+md.push('A full scan (classify + publish to a local PutEvents endpoint through the real SDK client) against a bare marker-paging loop that only fetches and parses the same pages; both bundled with esbuild and run with plain node in fresh processes. "classify only" is the same scan with a sink that publishes nothing, to separate our cost from the SDK\'s.', '');
+md.push('| fleet (100k snapshots) | findings | full scan | classify only | bare paging | scan / bare | classify only / bare | target |');
+md.push('|---|---|---|---|---|---|---|---|');
+for (const t of throughput) {
+  md.push(`| ${t.label} | ${t.findings} | ${fmt(t.scanMedianMs, 0)} ms | ${fmt(t.classifyMedianMs, 0)} ms | ${fmt(t.bareMedianMs, 0)} ms | ${fmt(t.ratio)}× | ${fmt(t.classifyRatio)}× | ≤ 1.10× ${verdict(t.ratio <= 1.1)} |`);
+}
+md.push('');
+
+md.push('## 3. Memory', '');
+md.push('Peak RSS (`process.resourceUsage().maxRSS`, the kernel\'s high-water mark) of one full published scan per fresh process, default fleet.', '');
+md.push('| snapshots | findings | peak RSS | scan time | target |');
+md.push('|---|---|---|---|---|');
+for (const m of memory) md.push(`| ${m.size.toLocaleString('en')} | ${m.findings} | ${mb(m.maxRssKb)} | ${fmt(m.ms / 1000, 1)} s | ${m.size === 1_000_000 ? `≤ 128 MB ${verdict(m.maxRssKb <= 128 * 1024)}` : ''} |`);
+md.push('', `RSS(1M) / RSS(100k) = ${fmt(rssRatio)} (target ≤ 1.2: ${verdict(rssRatio <= 1.2)}).`, '');
+
+md.push('## 4. Call efficiency', '');
+md.push('Counted by the servers (emulator list requests, PutEvents calls received), during one full scan.', '');
+md.push('| fleet | PutEvents calls | ⌈findings ÷ 10⌉ | ratio (target ≤ 1.05) | list calls | ⌈snapshots ÷ 1000⌉ | ratio (target ≤ 1.01 + empty tail) |');
+md.push('|---|---|---|---|---|---|---|');
+for (const t of throughput) {
+  const idealPut = Math.ceil(t.findings / 10);
+  const idealList = Math.ceil(t.snapshots / 1000);
+  const tail = t.snapshots % 1000 === 0 ? 1 : 0;
+  const putRatio = t.serverPutEventsCalls / idealPut;
+  const listRatio = (t.listCalls - tail) / idealList;
+  md.push(`| ${t.label} | ${t.serverPutEventsCalls} | ${idealPut} | ${fmt(putRatio, 3)} ${verdict(putRatio <= 1.05)} | ${t.listCalls} | ${idealList} (+${tail} empty tail) | ${fmt(listRatio, 3)} ${verdict(listRatio <= 1.01)} |`);
+}
+md.push('', 'PutEvents calls include one call per project for its summary (sent after its findings settle).', '');
+
+md.push('## 5. Cold start', '');
+md.push('Bundles from a real `serverless package` (esbuild, minified, ESM). Init time = wall time of `node -e "await import(bundle)"` (with a valid configuration) against bare `node -e 0`; also against importing an empty ES module, which isolates our own module initialisation from node\'s ESM start-up.', '');
+md.push('| function | zip | bundle (minified) | size target | init median | `node -e 0` | empty ES module | init / `node -e 0` (target ≤ 1.5×) | init / empty module |');
+md.push('|---|---|---|---|---|---|---|---|---|');
+for (const c of cold) {
+  const target = coldTargets[c.fn];
+  md.push(`| ${c.fn} | ${kb(c.zipBytes)} | ${kb(c.bundleBytes)} | ${target ? `≤ ${kb(target)} ${verdict(c.bundleBytes <= target)}` : '—'} | ${fmt(c.initMedianMs, 1)} ms | ${fmt(c.nodeMedianMs, 1)} ms | ${fmt(c.emptyModuleMedianMs, 1)} ms | ${fmt(c.ratio)}× ${verdict(c.ratio <= 1.5)} | ${fmt(c.ratioVsEmptyModule)}× |`);
+}
+md.push('');
+// What profiling found is prose kept in bench/findings.md; it is appended as written.
+const text = `${md.join('\n')}\n${readFileSync('bench/findings.md', 'utf8')}`;
+writeFileSync(values.out, text);
+process.stdout.write(text);
+log(`wrote ${values.out}`);
