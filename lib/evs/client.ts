@@ -1,6 +1,6 @@
 import type { AuthStrategy } from './auth';
 import { rawSnapshotsArray } from './raw-body';
-import { fetchTransport, type HttpTransport, nodeHttpTransport, type TransportResponse } from './transport';
+import { type HttpTransport, nodeHttpTransport, type TransportResponse } from './transport';
 import {
   DeadlineExceededError,
   EvsError,
@@ -20,9 +20,8 @@ export interface EvsClientOptions {
   /** Per-attempt timeout. */
   timeoutMs?: number;
   retry?: RetryOptions;
-  /** Defaults to node:http(s) with keep-alive; `fetch` given instead is used through fetchTransport. */
+  /** Defaults to node:http(s) with keep-alive agents. */
   transport?: HttpTransport;
-  fetch?: typeof fetch;
   clock?: RetryClock;
 }
 
@@ -93,7 +92,7 @@ export function parseListBody(text: string, requestId: string | undefined): Snap
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
 export function createEvsClient(options: EvsClientOptions): SnapshotLister {
-  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport());
+  const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const clock = options.clock ?? systemClock;

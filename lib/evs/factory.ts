@@ -16,13 +16,12 @@ export function createAuth(auth: UpstreamAuthConfig, fetchImpl?: typeof fetch): 
   }
 }
 
-/** The production upstream client for a configuration; tests pass their own `fetch`. */
+/** The production upstream client for a configuration; `fetchImpl` is what IAM token requests use. */
 export function createListerFromConfig(config: UpstreamConfig, fetchImpl?: typeof fetch): SnapshotLister {
   return createEvsClient({
     endpoint: config.endpoint,
     auth: createAuth(config.auth, fetchImpl),
     timeoutMs: config.timeoutMs,
     retry: config.retry,
-    fetch: fetchImpl,
   });
 }

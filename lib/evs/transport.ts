@@ -73,14 +73,3 @@ export function nodeHttpTransport(): HttpTransport {
     },
   };
 }
-
-/** The same contract over a `fetch` implementation (for callers that inject one). */
-export function fetchTransport(fetchImpl: typeof fetch): HttpTransport {
-  return {
-    async get(url, headers, timeoutMs) {
-      const response = await fetchImpl(url, { method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
-      const body = await response.text();
-      return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, body };
-    },
-  };
-}

@@ -10,6 +10,7 @@ export interface ScannerOverrides {
   eventBridge?: EventBridgeSender;
   /** Replaces EventBridge entirely, e.g. the dry-run printer. */
   createSink?: (deadline: number) => EventSink;
+  /** Used for IAM token requests (EVS_AUTH=token with password settings). */
   fetch?: typeof fetch;
   now?: () => number;
   onProgress?: ScanDeps['onProgress'];
