@@ -58,11 +58,29 @@ function describeAge(minutes: number): string {
  * gives the same answer. Thresholds are strict: an age exactly at a threshold is not past it.
  */
 export function classifySnapshot(snapshot: Snapshot, policy: ScanPolicy, now: number): Classification | undefined {
-  const status = snapshot.status;
+  return classifyWithTimes(snapshot, readTimes(snapshot), policy, now);
+}
+
+/** A snapshot's timestamps, parsed once: epoch ms, NaN where unreadable. */
+export interface SnapshotTimes {
+  created: number;
+  /** `updated_at` when readable, else `created_at`: when the status last changed. */
+  changedAt: number;
+  measuredFrom: 'created_at' | 'updated_at';
+}
+
+export function readTimes(snapshot: Snapshot): SnapshotTimes {
   const created = parseUpstreamTime(snapshot.created_at);
   const updated = parseUpstreamTime(snapshot.updated_at);
-  const changedAt = Number.isFinite(updated) ? updated : created;
-  const measuredFrom = Number.isFinite(updated) ? 'updated_at' : 'created_at';
+  return Number.isFinite(updated)
+    ? { created, changedAt: updated, measuredFrom: 'updated_at' }
+    : { created, changedAt: created, measuredFrom: 'created_at' };
+}
+
+/** classifySnapshot for a caller that has already read the times (the scan loop counts unreadable ones). */
+export function classifyWithTimes(snapshot: Snapshot, times: SnapshotTimes, policy: ScanPolicy, now: number): Classification | undefined {
+  const status = snapshot.status;
+  const { created, changedAt, measuredFrom } = times;
 
   if (ERROR.has(status)) {
     const age = ageMinutesOf(changedAt, now);

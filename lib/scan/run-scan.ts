@@ -4,7 +4,7 @@ import { describeUpstreamFailure, type UpstreamFailure } from '../evs/failure';
 import { paginateSnapshots } from '../evs/pager';
 import { type CountMap, findingEvent, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
-import { classifySnapshot, parseUpstreamTime } from './classify';
+import { classifyWithTimes, readTimes } from './classify';
 import type { ScanPolicy } from './policy';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */
@@ -86,8 +86,9 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
         for (const snapshot of page.snapshots) {
           snapshotsRead++;
           increment(countsByStatus, snapshot.status);
-          if (Number.isNaN(parseUpstreamTime(snapshot.created_at))) unreadableTimestamps++;
-          const finding = classifySnapshot(snapshot, settings.policy, observedAt);
+          const times = readTimes(snapshot);
+          if (Number.isNaN(times.created)) unreadableTimestamps++;
+          const finding = classifyWithTimes(snapshot, times, settings.policy, observedAt);
           if (!finding) continue;
           increment(countsByFindingType, finding.type);
           await sink.add(findingEvent(ctx, snapshot, finding, observed));
