@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { lambdaContext } from '../lib/local/loopback';
+import { lambdaContext } from '../tools/local/loopback';
 import { httpApiEvent } from '../test/helpers/events';
 import { fmt, load, median, quantile, type Servers } from './lib';
 

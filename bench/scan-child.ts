@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { loadScanConfig } from '../lib/config';
+import { loadScanSettings } from '../lib/settings/scanner';
 import { nodeHttpTransport } from '../lib/evs/transport';
 import { buildScanner } from '../lib/scan/build';
 import type { EventSink } from '../lib/scan/run-scan';
@@ -45,7 +45,7 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 }
 
 async function scan(publish: boolean) {
-  const config = loadScanConfig({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
+  const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
   const overrides = publish ? { eventBridge: new EventBridgeClient({}) } : { createSink: () => createCountingSink() };
   const result = await buildScanner(config, overrides)(Date.now() + 600_000);

@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { generateFleet } from '../lib/emulator/fleet';
-import { startEmulator } from '../lib/emulator/server';
-import { startLocalEventBridge } from '../lib/local/eventbridge';
-import { listenOnLoopback } from '../lib/local/loopback';
+import { generateFleet } from '../tools/emulator/fleet';
+import { startEmulator } from '../tools/emulator/server';
+import { startLocalEventBridge } from '../tools/local/eventbridge';
+import { listenOnLoopback } from '../tools/local/loopback';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, projects: { type: 'string', default: '1' }, 'problem-scale': { type: 'string', default: '1' } } });
 const started = Date.now();

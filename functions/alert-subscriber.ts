@@ -1,31 +1,52 @@
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { formatAlert } from '../lib/alerts/format';
-import { loadSubscriberConfig } from '../lib/config';
-import { createLogger } from '../lib/log';
+import { buildOnce } from '../lib/lambda/handler';
+import { createLogger, type Logger } from '../lib/log';
+import type { Env } from '../lib/settings/env';
+import { loadSubscriberSettings, type SubscriberSettings } from '../lib/settings/subscriber';
 
-const logger = createLogger({ function: 'alert-subscriber' });
-const config = loadSubscriberConfig();
-
-/** Turns scanner events into readable alert lines: logged always, posted to a webhook when one is set. */
-async function alert(event: EventBridgeEvent<string, unknown>) {
-  const line = formatAlert(event['detail-type'], event.detail);
-  if (line === undefined) {
-    logger.warn('ignored an event of unknown detail-type', { detailType: event['detail-type'], source: event.source });
-    return { delivered: false };
-  }
-  process.stdout.write(`ALERT ${line}\n`);
-  if (config.webhookUrl) {
-    const response = await fetch(config.webhookUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text: line }),
-      signal: AbortSignal.timeout(config.webhookTimeoutMs),
-    });
-    // Throwing makes Lambda's asynchronous retries (and the rule's DLQ, if set) take over.
-    if (!response.ok) throw new Error(`alert webhook answered HTTP ${response.status}`);
-  }
-  return { delivered: true };
+export interface AlertSubscriberDeps {
+  settings: SubscriberSettings | Error;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Where alert lines are printed. */
+  write?: (line: string) => void;
 }
 
-export const handler = middy<EventBridgeEvent<string, unknown>>().handler(alert);
+/** Turns scanner events into readable alert lines: logged always, posted to a webhook when one is set. */
+export function createAlertSubscriberHandler(deps: AlertSubscriberDeps) {
+  const { logger, settings } = deps;
+  const doFetch = deps.fetch ?? fetch;
+  const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+
+  async function alert(event: EventBridgeEvent<string, unknown>) {
+    if (settings instanceof Error) throw settings;
+    const line = formatAlert(event['detail-type'], event.detail);
+    if (line === undefined) {
+      logger.warn('ignored an event of unknown detail-type', { detailType: event['detail-type'], source: event.source });
+      return { delivered: false };
+    }
+    write(`ALERT ${line}`);
+    if (settings.webhookUrl) {
+      const response = await doFetch(settings.webhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text: line }),
+        signal: AbortSignal.timeout(settings.webhookTimeoutMs),
+      });
+      // Throwing makes Lambda's asynchronous retries (and the rule's DLQ, if set) take over.
+      if (!response.ok) throw new Error(`alert webhook answered HTTP ${response.status}`);
+    }
+    return { delivered: true };
+  }
+
+  return middy<EventBridgeEvent<string, unknown>>().handler(alert);
+}
+
+/** The production dependencies, from an environment. */
+export function alertSubscriberDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'alert-subscriber' })): AlertSubscriberDeps {
+  return { logger, settings: buildOnce(() => loadSubscriberSettings(env), logger) };
+}
+
+export const handler = createAlertSubscriberHandler(alertSubscriberDepsFromEnv());

@@ -1,47 +1,59 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadProxyConfig } from '../lib/config';
-import { createListerFromConfig } from '../lib/evs/factory';
-import { createLogger, describeError } from '../lib/log';
+import { buildOnce, deadlineOf } from '../lib/lambda/handler';
+import { createLogger, describeError, type Logger } from '../lib/log';
+import { createUpstreamClient } from '../lib/evs/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
+import { ProxyError } from '../lib/proxy/errors';
 import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
+import { openApiDocument } from '../lib/proxy/openapi';
 import { versionsDocument } from '../lib/proxy/versions';
+import type { Env } from '../lib/settings/env';
+import { loadProxySettings } from '../lib/settings/proxy';
 
-const logger = createLogger({ function: 'list-snapshots' });
+export interface ListSnapshotsDeps {
+  /** The use case's dependencies, or the configuration error every request answers with. */
+  proxy: (ProxyDeps & { publicBaseUrl?: string | undefined }) | Error;
+  logger: Logger;
+  now?: () => number;
+}
 
-// Built once per container. A bad configuration is kept and answered as a clean 500, not a crash loop.
-function buildDeps(): ProxyDeps | Error {
-  try {
-    const config = loadProxyConfig();
-    return { lister: createListerFromConfig(config.upstream), allowedProjects: config.allowedProjects };
-  } catch (error) {
-    logger.error('configuration is invalid', describeError(error));
-    return error as Error;
+/** The proxy's handler: routes, lists one page for the caller, and maps every error in one place (onError). */
+export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
+  const { logger, proxy } = deps;
+  const now = deps.now ?? Date.now;
+  const publicBaseUrl = proxy instanceof Error ? undefined : proxy.publicBaseUrl;
+
+  async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
+    const request = parseApiEvent(event, publicBaseUrl);
+    if (request.route === 'versions') return jsonResponse(versionsDocument(request.base), 300);
+    if (request.route === 'openapi') return jsonResponse(openApiDocument(request.base));
+    if (request.route === 'unknown') throw new ProxyError(404, 'NOT_FOUND', 'The resource could not be found.');
+    if (proxy instanceof Error) throw proxy;
+    return listResponse(await listSnapshotsForCaller(proxy, { ...request, deadline: deadlineOf(context, now()) }));
   }
+
+  const mapErrors = {
+    onError: async (request: { error: unknown; response: unknown }) => {
+      const mapped = toProxyError(request.error);
+      const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) };
+      if (mapped.status >= 500) logger.error('request failed', fields);
+      else logger.info('request refused', fields);
+      request.response = errorResponse(mapped);
+    },
+  };
+
+  return middy<ApiEvent, HttpResponse>().use(mapErrors).handler(listSnapshots);
 }
-const deps = buildDeps();
 
-// Leave time to answer before Lambda stops the invocation.
-const RESPONSE_MARGIN_MS = 500;
-
-async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
-  const request = parseApiEvent(event);
-  if (request.route === 'versions') return jsonResponse(versionsDocument(request.origin), 300);
-  if (deps instanceof Error) throw deps;
-  const deadline = Date.now() + Math.max(1, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
-  return listResponse(await listSnapshotsForCaller(deps, { ...request, deadline }));
+/** The production dependencies, from an environment. */
+export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'list-snapshots' })): ListSnapshotsDeps {
+  const proxy = buildOnce(() => {
+    const settings = loadProxySettings(env);
+    return { lister: createUpstreamClient(settings.upstream), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };
+  }, logger);
+  return { logger, proxy };
 }
 
-/** middy's onError as the single place errors become responses. */
-const mapErrors = {
-  onError: async (request: { error: unknown; response: unknown; context: Context }) => {
-    const mapped = toProxyError(request.error);
-    const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped) };
-    if (mapped.status >= 500) logger.error('request failed', fields);
-    else logger.info('request refused', fields);
-    request.response = errorResponse(mapped);
-  },
-};
-
-export const handler = middy<ApiEvent, HttpResponse>().use(mapErrors).handler(listSnapshots);
+export const handler = createListSnapshotsHandler(listSnapshotsDepsFromEnv());

@@ -1,32 +1,43 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadScanConfig } from '../lib/config';
-import { createLogger, describeError } from '../lib/log';
-import { buildScanner, summariseResult } from '../lib/scan/build';
+import { buildOnce, deadlineOf } from '../lib/lambda/handler';
+import { createLogger, describeError, type Logger } from '../lib/log';
+import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/scan/build';
+import type { Env } from '../lib/settings/env';
+import { loadScanSettings } from '../lib/settings/scanner';
 
-const logger = createLogger({ function: 'scan-snapshots' });
-
-// Configuration is validated once per container; a bad one fails every run loudly, not silently.
-let scan: ReturnType<typeof buildScanner> | Error;
-try {
-  scan = buildScanner(loadScanConfig());
-} catch (error) {
-  logger.error('configuration is invalid', describeError(error));
-  scan = error as Error;
+export interface ScanSnapshotsDeps {
+  scan: Scanner | Error;
+  logger: Logger;
+  now?: () => number;
 }
 
-async function scanSnapshots(_event: unknown, context: Context) {
-  if (scan instanceof Error) throw scan;
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - 1_000;
-  const result = await scan(deadline);
-  const summary = summariseResult(result);
-  for (const p of result.projects) {
-    for (const f of p.delivery.failed.slice(0, 20)) logger.error('event not delivered', { projectId: p.projectId, ...f });
+/** The scheduled scan: one run to the Lambda's deadline, its outcome logged and returned. */
+export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
+  const { logger, scan } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function scanSnapshots(_event: unknown, context: Context) {
+    if (scan instanceof Error) throw scan;
+    const result = await scan(deadlineOf(context, now()));
+    const summary = summariseResult(result);
+    for (const p of result.projects) {
+      for (const f of p.delivery.failed) logger.error('event not delivered', { projectId: p.projectId, ...f });
+    }
+    // Failures are published as events and logged; throwing would only make Lambda re-run the
+    // whole scan, sending every finding again.
+    if (summary.ok) logger.info('scan finished', summary);
+    else logger.error('scan finished with problems', summary);
+    return summary;
   }
-  // Failures are published as events and logged; throwing would only make Lambda re-run the scan.
-  if (summary.ok) logger.info('scan finished', summary);
-  else logger.error('scan finished with problems', summary);
-  return summary;
+
+  return middy<unknown, ReturnType<typeof summariseResult>>().handler(scanSnapshots);
 }
 
-export const handler = middy().handler(scanSnapshots);
+/** The production dependencies, from an environment. */
+export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'scan-snapshots' }), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
+  const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
+  return { logger, scan: buildOnce(() => buildScanner(loadScanSettings(env), { onBug, ...overrides }), logger) };
+}
+
+export const handler = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv());

@@ -1,7 +1,8 @@
-import { type LogLevel, loadLogLevel } from './config';
+import { type LogLevel, loadLogLevel } from './settings/logging';
 
 /** One JSON object per line, the shape CloudWatch Logs Insights queries well. */
 export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
@@ -16,7 +17,6 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** A JSON-lines logger writing to a stream (stdout by default). */
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 function safeLevel(): LogLevel {
@@ -27,6 +27,7 @@ function safeLevel(): LogLevel {
   }
 }
 
+/** A JSON-lines logger writing to a stream (stdout by default). */
 export function createLogger(
   base: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
@@ -36,14 +37,15 @@ export function createLogger(
     RANK[level] >= RANK[minimum] &&
     write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...redact(fields) }));
   return {
+    debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
   };
 }
 
-/** Fields that describe an error without its stack or any upstream body. */
-export function describeError(error: unknown): Record<string, unknown> {
+/** Fields that describe an error without any upstream body; the stack only for bugs (not EvsErrors). */
+export function describeError(error: unknown, options: { stack?: boolean } = {}): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const e = error as Error & { status?: unknown; code?: unknown; requestId?: unknown };
   return {
@@ -52,5 +54,6 @@ export function describeError(error: unknown): Record<string, unknown> {
     ...(typeof e.status === 'number' ? { status: e.status } : {}),
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
     ...(typeof e.requestId === 'string' ? { upstreamRequestId: e.requestId } : {}),
+    ...(options.stack && e.stack ? { stack: e.stack } : {}),
   };
 }

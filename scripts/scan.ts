@@ -5,7 +5,8 @@
  * or an event could not be delivered, 2 on bad configuration.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadScanConfig } from '../lib/config';
+import { ConfigError } from '../lib/settings/env';
+import { loadScanSettings } from '../lib/settings/scanner';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { formatScanTable } from '../lib/scan/report';
@@ -20,7 +21,7 @@ const { values } = parseArgs({
 
 let config;
 try {
-  config = loadScanConfig();
+  config = loadScanSettings();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`configuration error: ${error.message}\n`);
@@ -42,4 +43,11 @@ const scan = buildScanner(config, {
 
 const result = await scan(Date.now() + Number(values['timeout-seconds']) * 1000);
 process.stderr.write(`${formatScanTable(result)}\n`);
-process.exitCode = result.ok ? 0 : 1;
+for (const p of result.projects) {
+  for (const f of p.delivery.failed) process.stderr.write(`undelivered ${f.detailType} ${f.key}: ${f.errorCode}\n`);
+}
+// The run is accounted for; a socket left open by a hung upstream or bus must not keep the CLI
+// alive. Exit only once what was written has been flushed.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(result.ok ? 0 : 1);

@@ -5,10 +5,10 @@
  * alert subscriber, which prints readable alerts.
  */
 import { spawn } from 'node:child_process';
-import { generateFleet } from '../lib/emulator/fleet';
-import { startEmulator } from '../lib/emulator/server';
-import { startLocalEventBridge } from '../lib/local/eventbridge';
-import { loadRulePattern } from '../lib/local/rules';
+import { generateFleet } from '../tools/emulator/fleet';
+import { startEmulator } from '../tools/emulator/server';
+import { startLocalEventBridge } from '../tools/local/eventbridge';
+import { loadRulePattern } from '../tools/local/rules';
 
 const env = process.env;
 const PROXY_PORT = env.PROXY_PORT ?? '3000';
@@ -53,6 +53,8 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
     PROXY_PORT,
     LAMBDA_PORT,
+    // serverless-offline fills requestContext.domainName with a placeholder; links need the real origin.
+    PROXY_PUBLIC_URL: env.PROXY_PUBLIC_URL ?? `http://127.0.0.1:${PROXY_PORT}`,
   },
 });
 

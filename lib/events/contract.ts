@@ -4,10 +4,9 @@
  * Additive changes keep SCHEMA_VERSION's major number; anything else bumps it.
  */
 import { createHash } from 'node:crypto';
-import type { Snapshot } from '../evs/types';
-import type { UpstreamFailureCode } from '../evs/failure';
-import type { Classification } from '../scan/classify';
-import type { FindingType, Severity } from '../scan/policy';
+import type { FailureCode } from '../domain/failure';
+import type { Classification, FindingType, Severity } from '../domain/finding';
+import type { Snapshot } from '../domain/snapshot';
 
 export const SCHEMA_VERSION = '1.0';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
@@ -73,7 +72,7 @@ export interface SummaryDetail {
   failureCode?: ScanFailureCode;
 }
 
-export type ScanFailureCode = UpstreamFailureCode;
+export type ScanFailureCode = FailureCode;
 
 export interface ScanFailedDetail {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -90,13 +89,20 @@ export interface ScanFailedDetail {
   pagesRead: number;
 }
 
-/** One PutEvents entry, before the bus name is added. */
-export interface OutboundEvent {
-  Source: string;
-  DetailType: DetailType;
-  Detail: string;
-  Resources: string[];
-  Time?: Date;
+export type EventDetail = FindingDetail | SummaryDetail | ScanFailedDetail;
+
+/**
+ * One event before it is sent: the detail stays an object until the publisher serialises it,
+ * once, for the wire (or the dry-run printer writes it as it is).
+ */
+export type OutboundEvent =
+  | { source: string; detailType: typeof DETAIL_TYPES.finding; detail: FindingDetail; resources: string[]; time: Date }
+  | { source: string; detailType: typeof DETAIL_TYPES.summary; detail: SummaryDetail; resources: string[]; time: Date }
+  | { source: string; detailType: typeof DETAIL_TYPES.failed; detail: ScanFailedDetail; resources: string[]; time: Date };
+
+/** The id a subscriber or a failure record uses for an event: the findingId, else scan and project. */
+export function eventKey(event: OutboundEvent): string {
+  return event.detailType === DETAIL_TYPES.finding ? event.detail.findingId : `${event.detail.scanId}/${event.detail.projectId}`;
 }
 
 /** A stable id: a hash of project, snapshot and finding type, nothing time-dependent. */
@@ -148,29 +154,28 @@ export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classifica
     snapshot: snapshotFields(snapshot),
   };
   return {
-    Source: ctx.source,
-    DetailType: DETAIL_TYPES.finding,
-    Detail: JSON.stringify(detail),
-    Resources: [snapshotResource(ctx.region, ctx.projectId, snapshot.id)],
-    Time: observedAt,
+    source: ctx.source,
+    detailType: DETAIL_TYPES.finding,
+    detail,
+    resources: [snapshotResource(ctx.region, ctx.projectId, snapshot.id)],
+    time: observedAt,
   };
 }
 
 export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region'>): OutboundEvent {
   const full: SummaryDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, ...detail };
-  return { Source: ctx.source, DetailType: DETAIL_TYPES.summary, Detail: JSON.stringify(full), Resources: [], Time: new Date(detail.finishedAt) };
+  return { source: ctx.source, detailType: DETAIL_TYPES.summary, detail: full, resources: [], time: new Date(detail.finishedAt) };
 }
 
 export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region'>): OutboundEvent {
   const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, ...detail };
-  return { Source: ctx.source, DetailType: DETAIL_TYPES.failed, Detail: JSON.stringify(full), Resources: [], Time: new Date(detail.observedAt) };
+  return { source: ctx.source, detailType: DETAIL_TYPES.failed, detail: full, resources: [], time: new Date(detail.observedAt) };
 }
 
 /** Shrinks a Finding predictably when it is too large: drops metadata, then description, then caps the name. */
 export function shrinkFinding(event: OutboundEvent): OutboundEvent | undefined {
-  if (event.DetailType !== DETAIL_TYPES.finding) return undefined;
-  const detail = JSON.parse(event.Detail) as FindingDetail;
-  const { metadata: _m, description: _d, ...rest } = detail.snapshot;
+  if (event.detailType !== DETAIL_TYPES.finding) return undefined;
+  const { metadata: _m, description: _d, ...rest } = event.detail.snapshot;
   const snapshot: SnapshotFields = { ...rest, name: rest.name && rest.name.length > 255 ? rest.name.slice(0, 255) : rest.name };
-  return { ...event, Detail: JSON.stringify({ ...detail, snapshot, truncated: true }) };
+  return { ...event, detail: { ...event.detail, snapshot, truncated: true } };
 }

@@ -1,10 +1,12 @@
-import { EvsError } from './errors';
+import { IamAuthError, UpstreamNetworkError, UpstreamTimeoutError } from './errors';
 import { type AkSkCredentials, signRequest } from './signer';
 
 export interface AuthRequest {
   method: string;
   url: string;
   projectId: string;
+  /** Epoch ms by which the attempt this request belongs to must be over. */
+  deadline?: number;
 }
 
 /** How a request to the upstream is authorised; one implementation per `EVS_AUTH` mode. */
@@ -26,7 +28,7 @@ export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
         credentials,
         now,
       );
-      // fetch sets Host itself from the URL; sending it again is redundant.
+      // The transport sets Host from the URL; sending it again is redundant.
       delete signed.host;
       return signed;
     },
@@ -53,16 +55,6 @@ export function staticTokenAuth(token: string): AuthStrategy {
   };
 }
 
-export class IamAuthError extends EvsError {
-  override name = 'IamAuthError';
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
 export interface IamPasswordOptions {
   /** e.g. https://iam.cn-north-4.myhuaweicloud.com */
   iamEndpoint: string;
@@ -87,7 +79,7 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
   const cache = new Map<string, CachedToken>();
   const inFlight = new Map<string, Promise<CachedToken>>();
 
-  async function issue(projectId: string): Promise<CachedToken> {
+  async function issue(projectId: string, deadline: number | undefined): Promise<CachedToken> {
     const url = `${options.iamEndpoint.replace(/\/+$/, '')}/v3/auth/tokens`;
     const body = {
       auth: {
@@ -106,10 +98,13 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
         method: 'POST',
         headers: { 'Content-Type': 'application/json;charset=utf8' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        // Never past the attempt's own deadline: a slow IAM must end as a timeout, not a crash.
+        signal: AbortSignal.timeout(Math.max(1, Math.min(options.timeoutMs ?? 10_000, (deadline ?? Number.POSITIVE_INFINITY) - Date.now()))),
       });
     } catch (error) {
-      throw new IamAuthError(`IAM token request failed: ${(error as Error).message}`, undefined);
+      const name = (error as Error | undefined)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') throw new UpstreamTimeoutError(options.timeoutMs ?? 10_000, error);
+      throw new UpstreamNetworkError(error);
     }
     const token = response.headers.get('x-subject-token');
     if (!response.ok || !token) {
@@ -128,7 +123,7 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
       if (cached && cached.expiresAt - margin > now.getTime()) return { 'X-Auth-Token': cached.token };
       let pending = inFlight.get(request.projectId);
       if (!pending) {
-        pending = issue(request.projectId).finally(() => inFlight.delete(request.projectId));
+        pending = issue(request.projectId, request.deadline).finally(() => inFlight.delete(request.projectId));
         inFlight.set(request.projectId, pending);
       }
       const fresh = await pending;

@@ -1,9 +1,7 @@
+import type { Snapshot } from '../domain/snapshot';
 import type { AuthStrategy } from './auth';
-import { rawSnapshotsArray } from './raw-body';
-import { type HttpTransport, nodeHttpTransport, type TransportResponse } from './transport';
 import {
   DeadlineExceededError,
-  EvsError,
   normaliseUpstreamError,
   UpstreamBadResponseError,
   UpstreamHttpError,
@@ -11,7 +9,9 @@ import {
   UpstreamTimeoutError,
 } from './errors';
 import { DEFAULT_RETRY, type RetryClock, type RetryOptions, retryIdempotent, systemClock } from './retry';
-import { type PageQuery, QUERY_KEYS, type Snapshot, type SnapshotLink, type SnapshotPage } from './types';
+import { BodyTooLargeError, type HttpTransport, nodeHttpTransport, TransportTimeoutError, type TransportResponse } from './transport';
+import type { PageQuery, PageText, SnapshotLink, SnapshotPage } from './types';
+import { QUERY_KEYS } from './types';
 
 export interface EvsClientOptions {
   /** Service root, e.g. `https://evs.cn-north-4.myhuaweicloud.com` or `http://127.0.0.1:8776`. */
@@ -32,9 +32,14 @@ export interface ListOptions {
   detail?: boolean;
 }
 
-/** The narrow shape the proxy, pager and scanner depend on. */
+/** The narrow shape the pager and scanner depend on: one decoded page. */
 export interface SnapshotLister {
   listSnapshotsPage(projectId: string, query: PageQuery, options?: ListOptions): Promise<SnapshotPage>;
+}
+
+/** The narrow shape the proxy depends on: one page as the upstream wrote it. */
+export interface SnapshotTextLister {
+  fetchSnapshotsText(projectId: string, query: PageQuery, options?: ListOptions): Promise<PageText>;
 }
 
 /** Builds the upstream list URL with query keys in a fixed order. */
@@ -49,7 +54,8 @@ export function buildListUrl(endpoint: string, projectId: string, query: PageQue
   return `${root}/v2/${encodeURIComponent(projectId)}/snapshots${detail ? '/detail' : ''}${qs ? `?${qs}` : ''}`;
 }
 
-function findNext(links: unknown): SnapshotLink | undefined {
+/** The next link of a `snapshots_links` value, if it has one. */
+export function findNextLink(links: unknown): SnapshotLink | undefined {
   if (!Array.isArray(links)) return undefined;
   return links.find(
     (l): l is SnapshotLink => !!l && typeof l === 'object' && (l as SnapshotLink).rel === 'next' && typeof (l as SnapshotLink).href === 'string',
@@ -64,81 +70,92 @@ function markerOf(href: string): string | undefined {
   }
 }
 
-/** Parses a 2xx list body; anything not of the seed's shape is an error, not an empty page. */
-export function parseListBody(text: string, requestId: string | undefined): SnapshotPage {
-  let body: unknown;
+/** Checks a parsed list body: a `snapshots` array of objects with string ids, no more of them than asked for. */
+export function checkListBody(body: unknown, requestId: string | undefined, limit: number | undefined): Snapshot[] {
+  const snapshots = body && typeof body === 'object' && !Array.isArray(body) ? (body as { snapshots?: unknown }).snapshots : undefined;
+  if (!Array.isArray(snapshots)) throw new UpstreamBadResponseError('no "snapshots" array', requestId);
+  for (const item of snapshots) {
+    if (!item || typeof item !== 'object' || typeof (item as Snapshot).id !== 'string' || typeof (item as Snapshot).status !== 'string') {
+      throw new UpstreamBadResponseError('a snapshot without a string id and status', requestId);
+    }
+  }
+  if (limit !== undefined && snapshots.length > limit) {
+    throw new UpstreamBadResponseError(`${snapshots.length} snapshots on a page of at most ${limit}`, requestId);
+  }
+  return snapshots as Snapshot[];
+}
+
+/** JSON.parse for an upstream body: text that is not JSON is a bad response. */
+export function parseUpstreamJson(text: string, requestId: string | undefined): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new UpstreamBadResponseError('body is not JSON', requestId);
   }
-  const snapshots = (body as { snapshots?: unknown } | null)?.snapshots;
-  if (!Array.isArray(snapshots)) throw new UpstreamBadResponseError('no "snapshots" array', requestId);
-  for (const item of snapshots) {
-    if (!item || typeof item !== 'object' || typeof (item as Snapshot).id !== 'string') {
-      throw new UpstreamBadResponseError('a snapshot without an id', requestId);
-    }
-  }
-  const next = findNext((body as { snapshots_links?: unknown }).snapshots_links);
-  const last = snapshots[snapshots.length - 1] as Snapshot | undefined;
-  return {
-    snapshots: snapshots as Snapshot[],
-    rawSnapshots: rawSnapshotsArray(text, body as Record<string, unknown>),
-    nextHref: next?.href,
-    nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined,
-    requestId,
-  };
+}
+
+/** Parses a 2xx list body; anything not of the seed's shape is an error, not an empty page. */
+export function parseListBody(text: string, requestId: string | undefined, limit?: number): SnapshotPage {
+  const body = parseUpstreamJson(text, requestId);
+  const snapshots = checkListBody(body, requestId, limit);
+  const next = findNextLink((body as { snapshots_links?: unknown }).snapshots_links);
+  const last = snapshots[snapshots.length - 1];
+  return { snapshots, nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined, requestId };
 }
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
-export function createEvsClient(options: EvsClientOptions): SnapshotLister {
+export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister {
   const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const clock = options.clock ?? systemClock;
 
-  async function attemptOnce(url: string, projectId: string, budgetMs: number): Promise<SnapshotPage> {
-    const headers = {
-      Accept: 'application/json',
-      ...(await options.auth.headers({ method: 'GET', url, projectId }, new Date(clock.now()))),
-    };
+  async function attemptOnce(url: string, projectId: string, budgetMs: number): Promise<PageText> {
     const limitMs = Math.max(1, Math.min(timeoutMs, budgetMs));
+    const authHeaders = await options.auth.headers({ method: 'GET', url, projectId, deadline: clock.now() + limitMs }, new Date(clock.now()));
+    const headers = { Accept: 'application/json', ...authHeaders };
     let response: TransportResponse;
     try {
       response = await transport.get(url, headers, limitMs);
     } catch (error) {
-      const name = (error as Error | undefined)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
+      if (error instanceof TransportTimeoutError) {
         const timeout = new UpstreamTimeoutError(limitMs, error);
         // Cut short by the caller's deadline rather than by our own timeout: say so.
         throw budgetMs < timeoutMs ? new DeadlineExceededError(timeout) : timeout;
       }
-      if (name === 'BodyTooLargeError') throw new UpstreamBadResponseError((error as Error).message, undefined);
+      if (error instanceof BodyTooLargeError) throw new UpstreamBadResponseError(error.message, undefined);
       throw new UpstreamNetworkError(error);
     }
     const requestId = response.header('x-request-id') ?? response.header('x-openstack-request-id');
+    const safeId = requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId) ? requestId : undefined;
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed: a redirect would carry signed credentials to wherever it points.
+      throw new UpstreamBadResponseError(`redirect (HTTP ${response.status})`, safeId, response.status);
+    }
     if (response.status < 200 || response.status >= 300) {
       throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now());
     }
-    const text = response.body;
-    return parseListBody(text, requestId);
+    return { text: response.body, requestId: safeId };
+  }
+
+  async function fetchText(projectId: string, query: PageQuery, listOptions: ListOptions = {}): Promise<PageText> {
+    const url = buildListUrl(options.endpoint, projectId, query, listOptions.detail);
+    const deadline = listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
+    const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget), retry, deadline, clock);
+    try {
+      return await run();
+    } catch (error) {
+      // A cached token may have expired early: refresh it once, never in a loop.
+      if (error instanceof UpstreamHttpError && error.status === 401 && options.auth.invalidate?.(projectId)) return await run();
+      throw error;
+    }
   }
 
   return {
-    async listSnapshotsPage(projectId, query, listOptions = {}) {
-      const url = buildListUrl(options.endpoint, projectId, query, listOptions.detail);
-      const deadline = listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
-      const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget), retry, deadline, clock);
-      try {
-        return await run();
-      } catch (error) {
-        // A cached token may have expired early: refresh it once, never in a loop.
-        if (error instanceof UpstreamHttpError && error.status === 401 && options.auth.invalidate?.(projectId)) {
-          return await run();
-        }
-        if (error instanceof EvsError) throw error;
-        throw new UpstreamNetworkError(error);
-      }
+    fetchSnapshotsText: fetchText,
+    async listSnapshotsPage(projectId, query, listOptions) {
+      const { text, requestId } = await fetchText(projectId, query, listOptions);
+      return parseListBody(text, requestId, query.limit);
     },
   };
 }

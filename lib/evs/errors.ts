@@ -1,42 +1,74 @@
-/** Base of every error raised while talking to the EVS/Cinder upstream. */
-export class EvsError extends Error {
+import { FAILURES, type Failure, type FailureCode } from '../domain/failure';
+
+/**
+ * Base of every error raised while talking to the EVS/Cinder upstream. Each subclass names its
+ * failure code; the HTTP status and the sentence safe to show come from `FAILURES`.
+ */
+export abstract class EvsError extends Error {
   override name = 'EvsError';
+  abstract readonly code: FailureCode;
   /** Whether the same idempotent request may succeed when retried. */
   readonly retryable: boolean;
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
   }
+
+  /** Status of the upstream's answer, when there was one. */
+  get upstreamStatus(): number | undefined {
+    return undefined;
+  }
+
+  get upstreamRequestId(): string | undefined {
+    return undefined;
+  }
+
+  /** A sentence for responses and events: the code's own words, the status and the request id, never upstream text. */
+  get safeMessage(): string {
+    const base = FAILURES[this.code].message;
+    const status = this.upstreamStatus === undefined ? '' : ` (HTTP ${this.upstreamStatus})`;
+    const id = this.upstreamRequestId ? ` Upstream request id: ${this.upstreamRequestId}.` : '';
+    return `${base.replace(/\.$/, '')}${status}.${id}`;
+  }
 }
 
 /** The upstream answered with a non-2xx status; fields come from whichever error shape it used. */
 export class UpstreamHttpError extends EvsError {
   override name = 'UpstreamHttpError';
+  readonly code: FailureCode;
   constructor(
     readonly status: number,
     /** Fault name or error code: `itemNotFound`, `EVS.0001`, `APIGW.0301`, ... */
-    readonly code: string,
-    /** The upstream's message; only ever shown to callers for 4xx. */
+    readonly upstreamCode: string,
+    /** The upstream's message; only ever shown to callers for 4xx, and then cleaned. */
     readonly upstreamMessage: string,
     readonly requestId: string | undefined,
     /** The fault key of a Cinder-style body (`badRequest`, `itemNotFound`, ...), if any. */
     readonly faultName: string | undefined,
     readonly retryAfterMs: number | undefined,
   ) {
-    super(`upstream answered ${status} ${code}: ${upstreamMessage}`, {
-      retryable: status === 429 || status >= 500,
-    });
+    super(`upstream answered ${status} ${upstreamCode}`, { retryable: status === 429 || status >= 500 });
+    this.code = this.isAuthFailure ? 'UPSTREAM_AUTH_FAILED' : status < 500 && status !== 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_ERROR';
   }
 
   /** Signature and credential failures: retrying them only locks the key. */
   get isAuthFailure(): boolean {
-    return this.status === 401 || this.status === 403 || /^APIGW\.03/.test(this.code);
+    return this.status === 401 || this.status === 403 || /^APIGW\.03/.test(this.upstreamCode);
+  }
+
+  override get upstreamStatus(): number {
+    return this.status;
+  }
+
+  override get upstreamRequestId(): string | undefined {
+    return this.requestId;
   }
 }
 
 /** The request did not finish within its own timeout. */
 export class UpstreamTimeoutError extends EvsError {
   override name = 'UpstreamTimeoutError';
+  readonly code = 'UPSTREAM_TIMEOUT' as const;
   constructor(readonly timeoutMs: number, cause?: unknown) {
     super(`upstream did not answer within ${timeoutMs} ms`, { cause, retryable: true });
   }
@@ -45,39 +77,78 @@ export class UpstreamTimeoutError extends EvsError {
 /** Connection refused, reset, DNS failure and the like. */
 export class UpstreamNetworkError extends EvsError {
   override name = 'UpstreamNetworkError';
+  readonly code = 'UPSTREAM_UNAVAILABLE' as const;
   constructor(cause: unknown) {
     super(`upstream could not be reached: ${describeCause(cause)}`, { cause, retryable: true });
   }
 }
 
-/** A 2xx whose body is not the list API's shape. */
+/** A 2xx whose body is not the list API's shape, a redirect, or a body too large to use. */
 export class UpstreamBadResponseError extends EvsError {
   override name = 'UpstreamBadResponseError';
+  readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
   constructor(
     detail: string,
     readonly requestId: string | undefined,
+    readonly status?: number,
   ) {
     super(`upstream sent an unusable response: ${detail}`);
+  }
+
+  override get upstreamStatus(): number | undefined {
+    return this.status;
+  }
+
+  override get upstreamRequestId(): string | undefined {
+    return this.requestId;
   }
 }
 
 /** The caller's deadline leaves no time for another attempt. */
 export class DeadlineExceededError extends EvsError {
   override name = 'DeadlineExceededError';
+  readonly code = 'DEADLINE_REACHED' as const;
   constructor(readonly lastError?: unknown) {
     super('deadline reached before the upstream answered', { cause: lastError });
   }
 }
 
-/** The pager saw the upstream repeat a marker, or hit its page cap. */
+/** The pager saw the upstream repeat a marker or a page, or hit its page cap. */
 export class PaginationError extends EvsError {
   override name = 'PaginationError';
+  readonly code: FailureCode;
   constructor(
     message: string,
-    readonly reason: 'repeated-marker' | 'page-cap',
+    readonly reason: 'repeated-marker' | 'repeated-page' | 'page-cap',
   ) {
     super(message);
+    this.code = reason === 'page-cap' ? 'PAGE_CAP_REACHED' : 'PAGINATION_LOOP';
   }
+}
+
+/** IAM would not issue a token. */
+export class IamAuthError extends EvsError {
+  override name = 'IamAuthError';
+  readonly code = 'UPSTREAM_AUTH_FAILED' as const;
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+  }
+
+  override get upstreamStatus(): number | undefined {
+    return this.status;
+  }
+}
+
+/** Names what went wrong, in words and a code, for responses and events alike. Anything not an EvsError is a bug. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof EvsError) {
+    return { code: error.code, message: error.safeMessage, upstreamStatus: error.upstreamStatus, upstreamRequestId: error.upstreamRequestId };
+  }
+  return { code: 'INTERNAL_ERROR', message: FAILURES.INTERNAL_ERROR.message };
 }
 
 function describeCause(cause: unknown): string {
@@ -88,7 +159,7 @@ function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-const STATUS_FAULTS: Record<number, string> = {
+const STATUS_FAULTS: Readonly<Record<number, string>> = Object.assign(Object.create(null) as Record<number, string>, {
   400: 'badRequest',
   401: 'unauthorized',
   403: 'forbidden',
@@ -100,7 +171,7 @@ const STATUS_FAULTS: Record<number, string> = {
   429: 'overLimit',
   501: 'notImplemented',
   503: 'serviceUnavailable',
-};
+});
 
 /** The Cinder fault name Cinder itself would use for a status. */
 export function faultNameForStatus(status: number): string {
@@ -121,6 +192,28 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
+// Request ids and codes are echoed to callers: only plain tokens, never free text.
+const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
+const safeToken = (value: string | undefined | null): string | undefined => (value && TOKEN.test(value) ? value : undefined);
+
+const URL_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S*/gi;
+const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g;
+const IPV6 = /\[?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\]?(?::\d+)?/gi;
+const HOST = /\b(?:[a-z0-9-]+\.)+(?:internal|local|lan|corp|intra|com|net|org|cloud|io)\b(?::\d+)?/gi;
+export const MAX_UPSTREAM_MESSAGE = 200;
+
+/** An upstream 4xx message fit to pass on: URLs, addresses and host names removed, length capped. */
+export function cleanUpstreamMessage(message: string): string {
+  const cleaned = message
+    .replace(URL_TEXT, '[url]')
+    .replace(IPV4, '[address]')
+    .replace(IPV6, '[address]')
+    .replace(HOST, '[host]')
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
+  return cleaned.length > MAX_UPSTREAM_MESSAGE ? `${cleaned.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : cleaned || 'The upstream rejected the request.';
+}
+
 /**
  * Normalises the three upstream error shapes — Cinder fault `{"itemNotFound": {"code": 404}}`,
  * EVS `{"error": {"code": "EVS.0001"}}` and API gateway `{"error_code", "error_msg"}` — into one error.
@@ -131,7 +224,7 @@ export function normaliseUpstreamError(
   headers: { get(name: string): string | null },
   now: number = Date.now(),
 ): UpstreamHttpError {
-  const requestId = headers.get('x-request-id') ?? headers.get('x-openstack-request-id') ?? undefined;
+  const headerId = safeToken(headers.get('x-request-id')) ?? safeToken(headers.get('x-openstack-request-id'));
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
   let body: unknown;
   try {
@@ -145,7 +238,7 @@ export function normaliseUpstreamError(
   let bodyRequestId: string | undefined;
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
-    if ('error_code' in record || 'error_msg' in record) {
+    if (Object.hasOwn(record, 'error_code') || Object.hasOwn(record, 'error_msg')) {
       code = asText(record.error_code);
       message = asText(record.error_msg);
       bodyRequestId = asText(record.request_id);
@@ -159,7 +252,7 @@ export function normaliseUpstreamError(
         const rawCode = asText(fault.code);
         if (key === 'error') {
           code = rawCode;
-        } else {
+        } else if (/^[A-Za-z]{1,64}$/.test(key)) {
           faultName = key;
           // Cinder's integer code repeats the status; the fault name is the meaningful code.
           code = rawCode && !/^\d+$/.test(rawCode) ? rawCode : key;
@@ -169,9 +262,9 @@ export function normaliseUpstreamError(
   }
   return new UpstreamHttpError(
     status,
-    code ?? faultNameForStatus(status),
+    safeToken(code) ?? faultNameForStatus(status),
     message ?? `HTTP ${status}`,
-    requestId ?? bodyRequestId,
+    headerId ?? safeToken(bodyRequestId),
     faultName,
     retryAfterMs,
   );

@@ -18,8 +18,10 @@ export interface PaginateOptions extends ListOptions {
 /**
  * Lazily lists every page of a project's snapshots, holding one page at a time (two with
  * `prefetch`). Follows the upstream's next marker, drops `offset` after page one (Cinder copies
- * it into every next link), and ends on an empty page or a missing next link. A repeated marker
- * or the page cap ends it with a PaginationError, so a caller can tell "done" from "gave up".
+ * it into every next link), and ends on an empty page or a missing next link. A repeated marker,
+ * a page that brings no snapshot the previous page did not already have (an upstream ignoring
+ * the marker while minting new ones), or the page cap ends it with a PaginationError, so a
+ * caller can tell "done" from "gave up".
  */
 export async function* paginateSnapshots(
   client: SnapshotLister,
@@ -29,12 +31,18 @@ export async function* paginateSnapshots(
 ): AsyncGenerator<SnapshotPage, void, undefined> {
   const { pageSize = 1000, maxPages = 10_000, prefetch = false, ...listOptions } = options;
   const seen = new Set<string>();
+  let previousIds: Set<string> | undefined;
   let request: PageQuery = { ...query, limit: query.limit ?? pageSize };
   let pending: Promise<SnapshotPage> | undefined = client.listSnapshotsPage(projectId, request, listOptions);
   for (let pageNumber = 1; pending; pageNumber++) {
     const page: SnapshotPage = await pending;
     pending = undefined;
     if (page.snapshots.length === 0) return;
+    const ids = new Set(page.snapshots.map((s) => s.id));
+    if (previousIds && page.snapshots.every((s) => previousIds?.has(s.id))) {
+      throw new PaginationError(`page ${pageNumber} brought no snapshot the page before did not have`, 'repeated-page');
+    }
+    previousIds = ids;
     const marker = page.nextMarker;
     let stop: PaginationError | undefined;
     if (marker !== undefined) {

@@ -8,43 +8,51 @@ export interface TransportResponse {
   body: string;
 }
 
-/** One GET with a whole-exchange timeout; rejects with an error named `TimeoutError` when it runs out. */
+/** One GET with a whole-exchange timeout; rejects with TransportTimeoutError or BodyTooLargeError, else a network error. */
 export interface HttpTransport {
   get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<TransportResponse>;
 }
 
-/** Bodies larger than this are refused rather than buffered: a full page of 1000 snapshots is ~0.5 MB. */
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Bodies larger than this are refused rather than buffered: a full page of 1000 snapshots is about 0.5 MB. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export class BodyTooLargeError extends Error {
-  override name = 'BodyTooLargeError';
+/** The exchange did not complete within its timeout. */
+export class TransportTimeoutError extends Error {
+  override name = 'TransportTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+  }
 }
 
-function timeoutError(ms: number): Error {
-  const error = new Error(`no complete answer within ${ms} ms`);
-  error.name = 'TimeoutError';
-  return error;
+/** The body grew past the byte cap and was cut off. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+  constructor(readonly limitBytes: number) {
+    super(`response body over ${limitBytes} bytes`);
+  }
 }
 
 /**
  * node:http(s) with keep-alive agents: about 40% less CPU per request than fetch here
- * (bench/), which is most of the proxy's own cost. A socket gone stale while Lambda was frozen
- * fails with ECONNRESET, a network error the client retries.
+ * (bench/), which is most of the proxy's own cost. Redirects are not followed. A socket gone
+ * stale while Lambda was frozen fails with ECONNRESET, a network error the client retries.
  */
-export function nodeHttpTransport(): HttpTransport {
-  const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+export function nodeHttpTransport(options: { maxBodyBytes?: number } = {}): HttpTransport {
+  const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
   return {
     get(url, headers, timeoutMs) {
       return new Promise((resolve, reject) => {
         const target = new URL(url);
-        const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-        const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-        const req = send(target, { method: 'GET', headers, agent }, (res: IncomingMessage) => {
-          res.setEncoding('utf8');
-          let body = '';
-          res.on('data', (chunk: string) => {
-            body += chunk;
-            if (body.length > MAX_BODY_BYTES) req.destroy(new BodyTooLargeError(`response body over ${MAX_BODY_BYTES} bytes`));
+        const secure = target.protocol === 'https:';
+        const send = secure ? httpsRequest : httpRequest;
+        const req = send(target, { method: 'GET', headers, agent: secure ? agents.https : agents.http }, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBytes) req.destroy(new BodyTooLargeError(maxBytes));
+            else chunks.push(chunk);
           });
           res.on('end', () => {
             clearTimeout(timer);
@@ -55,7 +63,7 @@ export function nodeHttpTransport(): HttpTransport {
                 const value = h[name.toLowerCase()];
                 return Array.isArray(value) ? value.join(', ') : value;
               },
-              body,
+              body: Buffer.concat(chunks, size).toString('utf8'),
             });
           });
           res.on('error', (error) => {
@@ -63,7 +71,7 @@ export function nodeHttpTransport(): HttpTransport {
             reject(error);
           });
         });
-        const timer = setTimeout(() => req.destroy(timeoutError(timeoutMs)), timeoutMs);
+        const timer = setTimeout(() => req.destroy(new TransportTimeoutError(timeoutMs)), timeoutMs);
         req.on('error', (error) => {
           clearTimeout(timer);
           reject(error);

@@ -2,49 +2,67 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
+export type Route = 'list' | 'versions' | 'openapi' | 'unknown';
+
 /** What the proxy needs from an API Gateway event, whichever payload version carried it. */
 export interface ParsedApiEvent {
-  /** `versions` for the root document, `list` for the snapshot collections. */
-  route: 'list' | 'versions';
-  /** Scheme and host the caller used, for links back to the proxy. */
-  origin: string;
+  route: Route;
+  /** Where links back to the proxy start: the configured public URL or API Gateway's own domain. */
+  base: string;
   projectId: string | undefined;
   params: Array<[string, string]>;
+  /** The proxy's URL of this path (stage and version prefix kept), no query. */
   selfUrl: string;
   detail: boolean;
+  /** API Gateway's request id, for logs. */
+  requestId: string | undefined;
 }
 
 function isV2(event: ApiEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === '2.0';
 }
 
-function headerOf(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
+const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
+const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3})(:\d+)?$/;
+
+/**
+ * The origin of links, never from the caller's headers (Host and X-Forwarded-* are whatever the
+ * caller sent): API Gateway's own `requestContext.domainName`, https unless it is loopback
+ * (local emulation). Without a usable domain, links are path-only.
+ */
+function originOf(domainName: string | undefined): string {
+  if (!domainName || !HOST.test(domainName)) return '';
+  return `${LOOPBACK.test(domainName) ? 'http' : 'https'}://${domainName}`;
 }
 
-function origin(headers: Record<string, string | undefined> | null | undefined, domainName: string | undefined): string {
-  const host = headerOf(headers, 'x-forwarded-host') ?? headerOf(headers, 'host') ?? domainName ?? 'localhost';
-  const forwarded = headerOf(headers, 'x-forwarded-proto')?.split(',')[0]?.trim();
-  // API Gateway always sets X-Forwarded-Proto; local emulation may not, and serves plain HTTP.
-  const proto = forwarded ?? (/^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(host) ? 'http' : 'https');
-  return `${proto}://${host}`;
+const LIST = /^\/v[23]\/[^/]+\/snapshots(\/detail)?\/?$/;
+
+function routeOf(path: string, projectId: string | undefined): Route {
+  if (projectId !== undefined) return 'list';
+  if (path === '/' || path === '') return 'versions';
+  if (path === '/openapi.json') return 'openapi';
+  return LIST.test(path) ? 'list' : 'unknown';
 }
 
-/** Reads an HTTP API (payload 2.0) or REST API (payload 1.0) event. */
-export function parseApiEvent(event: ApiEvent): ParsedApiEvent {
+/**
+ * Reads an HTTP API (payload 2.0) or REST API (payload 1.0) event. `publicBaseUrl`, when set,
+ * replaces the origin and stage of links (e.g. a custom domain).
+ */
+export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedApiEvent {
   if (isV2(event)) {
-    const path = event.rawPath;
-    const base = origin(event.headers, event.requestContext?.domainName);
+    const path = event.rawPath ?? '/';
+    const stage = event.requestContext?.stage;
+    // rawPath carries the stage unless it is $default; the route path does not.
+    const routePath = stage && stage !== '$default' && path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
+    const base = publicBaseUrl ?? originOf(event.requestContext?.domainName);
     return {
-      route: event.pathParameters?.project_id === undefined && (path === '/' || path === '') ? 'versions' : 'list',
-      origin: base,
+      route: routeOf(routePath, event.pathParameters?.project_id),
+      base: publicBaseUrl ?? `${base}${path.slice(0, path.length - routePath.length)}`,
       projectId: event.pathParameters?.project_id,
       params: [...new URLSearchParams(event.rawQueryString ?? '')],
-      selfUrl: `${base}${path}`,
-      detail: path.endsWith('/detail'),
+      selfUrl: publicBaseUrl ? `${publicBaseUrl}${routePath}` : `${base}${path}`,
+      detail: /\/detail\/?$/.test(routePath),
+      requestId: event.requestContext?.requestId,
     };
   }
   const params: Array<[string, string]> = [];
@@ -56,14 +74,16 @@ export function parseApiEvent(event: ApiEvent): ParsedApiEvent {
     for (const [key, value] of Object.entries(event.queryStringParameters)) params.push([key, value ?? '']);
   }
   // requestContext.path keeps the stage prefix (`/prod/v2/...`) that callers must use.
-  const path = event.requestContext?.path ?? event.path;
-  const base = origin(event.headers, event.requestContext?.domainName);
+  const fullPath = event.requestContext?.path ?? event.path;
+  const origin = originOf(event.requestContext?.domainName);
+  const stagePrefix = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
   return {
-    route: event.pathParameters?.project_id === undefined && (event.path === '/' || event.path === '') ? 'versions' : 'list',
-    origin: base,
-    projectId: event.pathParameters?.project_id,
+    route: routeOf(event.path, event.pathParameters?.project_id ?? undefined),
+    base: publicBaseUrl ?? `${origin}${stagePrefix}`,
+    projectId: event.pathParameters?.project_id ?? undefined,
     params,
-    selfUrl: `${base}${path}`,
-    detail: event.path.endsWith('/detail'),
+    selfUrl: publicBaseUrl ? `${publicBaseUrl}${event.path}` : `${origin}${fullPath}`,
+    detail: /\/detail\/?$/.test(event.path),
+    requestId: event.requestContext?.requestId,
   };
 }

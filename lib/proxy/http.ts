@@ -1,6 +1,6 @@
-import { ConfigError } from '../config';
-import { faultNameForStatus, UpstreamHttpError } from '../evs/errors';
-import { describeUpstreamFailure } from '../evs/failure';
+import { FAILURES } from '../domain/failure';
+import { describeFailure, EvsError, cleanUpstreamMessage, faultNameForStatus, UpstreamHttpError } from '../evs/errors';
+import { ConfigError } from '../settings/env';
 import { ProxyError } from './errors';
 import type { ListAnswer } from './list-snapshots';
 
@@ -12,41 +12,58 @@ export interface HttpResponse {
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-/** A 200 with a JSON body. */
+/**
+ * What one Lambda answer may weigh: 6 MB for the whole invocation payload, in which the body is
+ * a JSON string (so each quote and backslash counts twice), less room for status and headers.
+ */
+export const MAX_ANSWER_BYTES = 6 * 1024 * 1024 - 16 * 1024;
+
+/** A JSON answer. */
 export function jsonResponse(body: unknown, statusCode = 200): HttpResponse {
   return { statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
 
-/** The list answer in the seed's shape; the snapshots go out as the upstream wrote them when possible. */
+function payloadBytes(body: string): number {
+  const bytes = Buffer.byteLength(body, 'utf8');
+  // Escaping can at most double the size; count exactly only when it might matter.
+  return bytes * 2 < MAX_ANSWER_BYTES ? bytes : Buffer.byteLength(JSON.stringify(body), 'utf8');
+}
+
+/** The list answer in the seed's shape; refused as a 502 when Lambda could not deliver it. */
 export function listResponse(answer: ListAnswer): HttpResponse {
-  if (answer.rawSnapshots === undefined) return jsonResponse(answer.body);
-  const body = `{"snapshots":${answer.rawSnapshots},"snapshots_links":${JSON.stringify(answer.body.snapshots_links ?? null)}}`;
+  const links = answer.nextHref === undefined ? 'null' : JSON.stringify([{ rel: 'next', href: answer.nextHref }]);
+  const body = `{"snapshots":${answer.snapshotsJson},"snapshots_links":${links}}`;
+  if (payloadBytes(body) > MAX_ANSWER_BYTES) {
+    throw new ProxyError(502, 'UPSTREAM_BAD_RESPONSE', 'The upstream page is too large for one answer; ask for a smaller limit.', { requestId: answer.upstreamRequestId, expose: true });
+  }
   return { statusCode: 200, headers: { ...JSON_HEADERS }, body };
 }
 
-/** Turns any error into the ProxyError callers will see. Upstream bodies, hosts and stacks never pass. */
+/**
+ * Turns any error into the ProxyError callers will see, by lookup: the caller's own mistakes
+ * the upstream refused keep its status and a cleaned message; every other upstream failure is
+ * its code's status and sentence; anything else is a bug, a 500 with nothing of the error in it.
+ */
 export function toProxyError(error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
   if (error instanceof ConfigError) {
-    return new ProxyError(500, 'PROXY_MISCONFIGURED', 'The proxy is misconfigured; its logs say how.', { cause: error });
+    return new ProxyError(500, 'PROXY_MISCONFIGURED', 'The proxy is misconfigured; its logs say how.', { cause: error, expose: true });
   }
-  const failure = describeUpstreamFailure(error);
-  const requestId = failure.upstreamRequestId;
-  // The caller's own mistakes (bad marker, throttling) keep the upstream's status and message.
-  if (error instanceof UpstreamHttpError && (failure.code === 'UPSTREAM_REJECTED' || error.status === 429)) {
-    const code = error.code === error.faultName ? String(error.status) : error.code;
-    return new ProxyError(error.status, code, error.upstreamMessage, {
+  if (error instanceof UpstreamHttpError && (error.code === 'UPSTREAM_REJECTED' || error.status === 429)) {
+    const code = error.upstreamCode === error.faultName ? String(error.status) : error.upstreamCode;
+    return new ProxyError(error.status, code, cleanUpstreamMessage(error.upstreamMessage), {
       faultName: error.faultName ?? faultNameForStatus(error.status),
-      requestId,
+      requestId: error.requestId,
       retryAfterSeconds: error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000),
       cause: error,
     });
   }
-  if (failure.code === 'INTERNAL_ERROR') return new ProxyError(500, 'INTERNAL_ERROR', failure.message, { cause: error });
-  const status = failure.code === 'UPSTREAM_TIMEOUT' || failure.code === 'DEADLINE_REACHED' ? 504 : 502;
-  const code = failure.code === 'DEADLINE_REACHED' ? 'UPSTREAM_TIMEOUT' : failure.code;
-  const message = failure.code === 'DEADLINE_REACHED' ? 'The upstream did not answer in time.' : failure.message;
-  return new ProxyError(status, code, message, { requestId, expose: true, cause: error });
+  if (!(error instanceof EvsError)) return new ProxyError(500, 'INTERNAL_ERROR', FAILURES.INTERNAL_ERROR.message, { cause: error });
+  const failure = describeFailure(error);
+  const entry = FAILURES[failure.code];
+  const code = 'httpCode' in entry ? entry.httpCode : failure.code;
+  const message = 'httpCode' in entry ? FAILURES[entry.httpCode].message : failure.message;
+  return new ProxyError(entry.status, code, message, { requestId: failure.upstreamRequestId, expose: true, cause: error });
 }
 
 /** The one error-to-HTTP mapping: the seed's shape, `{"<fault>": {"message", "code"}}`, code a string. */

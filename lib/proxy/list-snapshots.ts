@@ -1,10 +1,12 @@
-import type { SnapshotLister } from '../evs/client';
-import { type PageQuery, QUERY_KEYS, type SnapshotListBody } from '../evs/types';
+import type { SnapshotTextLister } from '../evs/client';
+import { UpstreamBadResponseError } from '../evs/errors';
+import { type PageQuery, QUERY_KEYS } from '../evs/types';
 import { ProxyError } from './errors';
-import { validateListQuery, validateProjectId } from './validate';
+import { decodeProxyPage } from './page-body';
+import { MAX_PAGE_SIZE, validateListQuery, validateProjectId } from './validate';
 
 export interface ProxyDeps {
-  lister: SnapshotLister;
+  lister: SnapshotTextLister;
   allowedProjects: readonly string[] | '*';
 }
 
@@ -12,7 +14,7 @@ export interface ListRequest {
   projectId: string | undefined;
   /** Query parameters as sent, repeats kept. */
   params: Iterable<readonly [string, string]>;
-  /** The proxy's own URL for this path, no query: next links point here. */
+  /** The proxy's own URL for this path, no query: next links point here, version prefix and all. */
   selfUrl: string;
   /** `/snapshots/detail` rather than `/snapshots`. */
   detail?: boolean;
@@ -31,26 +33,33 @@ export function buildProxyNextLink(selfUrl: string, query: PageQuery, marker: st
   return `${selfUrl}?${params.toString()}`;
 }
 
+/** The answer in the seed's shape, with the rows as JSON text ready to send. */
 export interface ListAnswer {
-  body: SnapshotListBody;
-  /** The upstream's text of `body.snapshots`, to send without serialising it again. */
-  rawSnapshots?: string | undefined;
+  snapshotsJson: string;
+  nextHref: string | undefined;
+  upstreamRequestId: string | undefined;
 }
 
-/** The proxy's use case: check the project, validate the filters, list one upstream page, rewrite links. */
+/**
+ * The proxy's use case: check the project, validate the filters, list one upstream page (one
+ * row more than the caller's page, to know whether more exist), rewrite links.
+ */
 export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListRequest): Promise<ListAnswer> {
   const projectId = validateProjectId(request.projectId);
   if (deps.allowedProjects !== '*' && !deps.allowedProjects.includes(projectId)) {
     throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${projectId} is not served by this proxy.`);
   }
   const query = validateListQuery(request.params);
-  const page = await deps.lister.listSnapshotsPage(projectId, query, { deadline: request.deadline, detail: request.detail });
+  const pageSize = query.limit ?? MAX_PAGE_SIZE;
+  // Never above the seed's maximum: EVS may refuse what Cinder would clamp.
+  const askedLimit = Math.min(pageSize + 1, MAX_PAGE_SIZE);
+  const { text, requestId } = await deps.lister.fetchSnapshotsText(projectId, { ...query, limit: askedLimit }, { deadline: request.deadline, detail: request.detail });
+  const page = decodeProxyPage(text, requestId, pageSize, askedLimit);
+  const last = page.snapshots[page.served - 1];
+  if (page.more && !last) throw new UpstreamBadResponseError('a next link on an empty page', requestId);
   return {
-    body: {
-      snapshots: page.snapshots,
-      snapshots_links:
-        page.nextMarker === undefined ? null : [{ rel: 'next', href: buildProxyNextLink(request.selfUrl, query, page.nextMarker) }],
-    },
-    rawSnapshots: page.rawSnapshots,
+    snapshotsJson: page.snapshotsJson,
+    nextHref: page.more && last ? buildProxyNextLink(request.selfUrl, { ...query, limit: query.requestedLimit }, last.id) : undefined,
+    upstreamRequestId: requestId,
   };
 }

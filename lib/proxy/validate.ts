@@ -1,17 +1,24 @@
-import { type PageQuery, QUERY_KEYS, SNAPSHOT_STATUSES } from '../evs/types';
+import { isProjectId, PROJECT_ID_RULE } from '../domain/project';
+import { SNAPSHOT_STATUSES } from '../domain/snapshot';
+import { type PageQuery, QUERY_KEYS } from '../evs/types';
 import { invalidParameter, ProxyError } from './errors';
 
-const PROJECT_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** The most rows one answer carries: the seed's maximum `limit`. */
+export const MAX_PAGE_SIZE = 1000;
+
 const RESOURCE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const INTEGER = /^\d+$/;
 const ALLOWED = new Set<string>(QUERY_KEYS);
 const STATUSES = new Set<string>(SNAPSHOT_STATUSES);
 
-/** Validates the project id from the path: ids only, no dots, slashes or encodings. */
+/** A checked query; `limit` is the page size, `requestedLimit` what the caller asked for (kept in next links, as Cinder does). */
+export interface ValidatedQuery extends PageQuery {
+  requestedLimit?: number;
+}
+
+/** Validates the project id from the path with the same rule configuration uses. */
 export function validateProjectId(projectId: string | undefined): string {
-  if (projectId === undefined || !PROJECT_ID.test(projectId)) {
-    throw invalidParameter('project_id', 'must be 1 to 64 letters, digits or dashes');
-  }
+  if (!isProjectId(projectId)) throw invalidParameter('project_id', PROJECT_ID_RULE);
   return projectId;
 }
 
@@ -26,17 +33,17 @@ function integerParam(name: string, value: string, min: number, max: number): nu
  * Validates the query string exactly per the API: only the six documented parameters, each
  * at most once. Everything else (`all_tenants`, `project_id`, `sort`, ...) is refused, so
  * nothing but allow-listed filters ever reaches the upstream.
+ *
+ * `limit` above 1000 is not refused: the seed caps it at 1000, and OpenStack clients send the
+ * total they want and rely on the server to cap the page and link onwards (Cinder's
+ * `osapi_max_limit`). The answer holds at most 1000 rows and a next link.
  */
-export function validateListQuery(params: Iterable<readonly [string, string]>): PageQuery {
-  const query: PageQuery = {};
+export function validateListQuery(params: Iterable<readonly [string, string]>): ValidatedQuery {
+  const query: ValidatedQuery = {};
   const seen = new Set<string>();
   for (const [name, value] of params) {
     if (!ALLOWED.has(name)) {
-      throw new ProxyError(
-        400,
-        'UNKNOWN_PARAMETER',
-        `Unknown parameter "${name}": only ${QUERY_KEYS.join(', ')} are accepted.`,
-      );
+      throw new ProxyError(400, 'UNKNOWN_PARAMETER', `Unknown parameter "${name.slice(0, 64)}": only ${QUERY_KEYS.join(', ')} are accepted.`);
     }
     if (seen.has(name)) {
       throw new ProxyError(400, 'REPEATED_PARAMETER', `Parameter "${name}" is given more than once.`);
@@ -44,7 +51,9 @@ export function validateListQuery(params: Iterable<readonly [string, string]>): 
     seen.add(name);
     switch (name) {
       case 'limit':
-        query.limit = integerParam(name, value, 1, 1000);
+        if (!INTEGER.test(value) || Number(value) < 1) throw invalidParameter(name, `must be an integer of at least 1 (an answer holds at most ${MAX_PAGE_SIZE} rows)`);
+        query.requestedLimit = Math.min(Number(value), Number.MAX_SAFE_INTEGER);
+        query.limit = Math.min(MAX_PAGE_SIZE, query.requestedLimit);
         break;
       case 'offset':
         query.offset = integerParam(name, value, 0, 2_147_483_647);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { ScanConfig } from '../config';
-import { createListerFromConfig } from '../evs/factory';
+import { createUpstreamClient } from '../evs/factory';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
+import type { ScanSettingsFromEnv } from '../settings/scanner';
 import { type EventSink, runScan, type ScanDeps, type ScanResult } from './run-scan';
 
 export interface ScannerOverrides {
@@ -14,31 +14,47 @@ export interface ScannerOverrides {
   fetch?: typeof fetch;
   now?: () => number;
   onProgress?: ScanDeps['onProgress'];
+  onBug?: ScanDeps['onBug'];
 }
 
-/** Wires a scanner from configuration once; call the result for each run. */
-export function buildScanner(config: ScanConfig, overrides: ScannerOverrides = {}) {
-  const lister = createListerFromConfig(config.upstream, overrides.fetch);
+/** The production EventBridge client: no SDK retries (the publisher owns them) and bounded sockets. */
+export function createEventBridgeClient(callTimeoutMs: number): EventBridgeClient {
+  return new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: callTimeoutMs, connectionTimeout: Math.min(callTimeoutMs, 3_000) } });
+}
+
+export type Scanner = (deadline: number, scanId?: string) => Promise<ScanResult>;
+
+/** Wires a scanner from settings once; call the result for each run. */
+export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
+  const lister = createUpstreamClient(settings.upstream, overrides.fetch);
   let eventBridge = overrides.eventBridge;
   const createSink =
     overrides.createSink ??
     ((deadline: number) => {
-      eventBridge ??= new EventBridgeClient({});
-      return createEventPublisher({ client: eventBridge, busName: config.eventBusName, maxBatchBytes: config.maxBatchBytes, retry: config.publishRetry, maxInFlight: config.publishConcurrency, deadline });
+      eventBridge ??= createEventBridgeClient(settings.publishCallTimeoutMs);
+      return createEventPublisher({
+        client: eventBridge,
+        busName: settings.eventBusName,
+        maxBatchBytes: settings.maxBatchBytes,
+        retry: settings.publishRetry,
+        maxInFlight: settings.publishConcurrency,
+        callTimeoutMs: settings.publishCallTimeoutMs,
+        deadline,
+      });
     });
-  const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress };
-  return (deadline: number, scanId: string = randomUUID()): Promise<ScanResult> =>
+  const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug };
+  return (deadline, scanId = randomUUID()) =>
     runScan(deps, {
       scanId,
-      projects: config.projects,
-      policy: config.policy,
-      region: config.upstream.region,
-      source: config.eventSource,
-      concurrency: config.concurrency,
-      pageSize: config.pageSize,
-      maxPages: config.maxPages,
+      projects: settings.projects,
+      policy: settings.policy,
+      region: settings.upstream.region,
+      source: settings.eventSource,
+      concurrency: settings.concurrency,
+      pageSize: settings.pageSize,
+      maxPages: settings.maxPages,
       deadline,
-      reserveMs: config.reserveMs,
+      reserveMs: settings.reserveMs,
     });
 }
 

@@ -1,26 +1,6 @@
-import type { Snapshot } from '../evs/types';
-import {
-  AUTOMATIC_SNAPSHOT_KEY,
-  ERROR_STATUSES,
-  type FindingType,
-  HEALTHY_STATUSES,
-  type ScanPolicy,
-  SEVERITY,
-  type Severity,
-} from './policy';
-
-export interface Classification {
-  type: FindingType;
-  severity: Severity;
-  /** A sentence for people reading the alert. */
-  reason: string;
-  /** The threshold that was crossed, in minutes; null when the finding has none. */
-  thresholdMinutes: number | null;
-  /** Age of the timestamp the rule measured, in whole minutes; null if it could not be read. */
-  ageMinutes: number | null;
-  /** Which timestamp the age was measured from. */
-  measuredFrom: 'created_at' | 'updated_at';
-}
+import { type Classification, SEVERITY } from '../domain/finding';
+import { AUTOMATIC_SNAPSHOT_KEY, type Snapshot } from '../domain/snapshot';
+import { ERROR_STATUSES, HEALTHY_STATUSES, type ScanPolicy } from './policy';
 
 const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -94,7 +74,7 @@ export function classifyWithTimes(snapshot: Snapshot, times: SnapshotTimes, poli
     };
   }
 
-  const stuckAfter = policy.stuckAfterMinutes[status];
+  const stuckAfter = Object.hasOwn(policy.stuckAfterMinutes, status) ? policy.stuckAfterMinutes[status] : undefined;
   if (stuckAfter !== undefined) {
     const ageMs = now - changedAt;
     if (!Number.isFinite(ageMs) || ageMs <= stuckAfter * 60_000) return undefined;

@@ -8,7 +8,7 @@ export function createPrintingSink(write: (line: string) => void): EventSink {
   return {
     stats,
     async add(event: OutboundEvent) {
-      write(JSON.stringify({ source: event.Source, 'detail-type': event.DetailType, resources: event.Resources, detail: JSON.parse(event.Detail) }));
+      write(JSON.stringify({ source: event.source, 'detail-type': event.detailType, resources: event.resources, detail: event.detail }));
       stats.published++;
     },
     async flush() {},

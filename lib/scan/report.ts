@@ -1,4 +1,4 @@
-import { FINDING_TYPES } from './policy';
+import { FINDING_TYPES } from '../domain/finding';
 import type { ScanResult } from './run-scan';
 
 /** A plain-text table of a run, one row per project, for people at a terminal. */

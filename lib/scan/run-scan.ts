@@ -1,6 +1,6 @@
+import type { Failure } from '../domain/failure';
 import type { SnapshotLister } from '../evs/client';
-import { DeadlineExceededError } from '../evs/errors';
-import { describeUpstreamFailure, type UpstreamFailure } from '../evs/failure';
+import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots } from '../evs/pager';
 import { type CountMap, findingEvent, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
@@ -20,6 +20,8 @@ export interface ScanDeps {
   createSink: (deadline: number) => EventSink;
   now?: () => number;
   onProgress?: (progress: { projectId: string; snapshotsRead: number; pagesRead: number }) => void;
+  /** Told of errors that are bugs rather than upstream failures (reported as INTERNAL_ERROR). */
+  onBug?: (error: unknown, projectId: string) => void;
 }
 
 export interface ScanSettings {
@@ -45,7 +47,7 @@ export interface ProjectResult {
   pagesRead: number;
   countsByStatus: CountMap;
   countsByFindingType: CountMap;
-  failure?: UpstreamFailure;
+  failure?: Failure;
   delivery: PublishStats;
 }
 
@@ -58,6 +60,8 @@ export interface ScanResult {
   ok: boolean;
 }
 
+// Keys are upstream statuses: a status named `__proto__` or `constructor` must be just a key.
+const countMap = (): CountMap => Object.create(null) as CountMap;
 const increment = (map: CountMap, key: string) => {
   map[key] = (map[key] ?? 0) + 1;
 };
@@ -67,12 +71,14 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
   const sink = deps.createSink(settings.deadline);
   const listDeadline = settings.deadline - settings.reserveMs;
   const startedAt = now();
-  const countsByStatus: CountMap = {};
-  const countsByFindingType: CountMap = {};
+  const countsByStatus = countMap();
+  const countsByFindingType = countMap();
+  // A snapshot listed twice (an upstream reordering or looping under the pager) is reported once.
+  const flagged = new Set<string>();
   let snapshotsRead = 0;
   let pagesRead = 0;
   let unreadableTimestamps = 0;
-  let failure: UpstreamFailure | undefined;
+  let failure: Failure | undefined;
 
   if (now() >= listDeadline) {
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
@@ -89,7 +95,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
           const times = readTimes(snapshot);
           if (Number.isNaN(times.created)) unreadableTimestamps++;
           const finding = classifyWithTimes(snapshot, times, settings.policy, observedAt);
-          if (!finding) continue;
+          if (!finding || flagged.has(snapshot.id)) continue;
+          flagged.add(snapshot.id);
           increment(countsByFindingType, finding.type);
           await sink.add(findingEvent(ctx, snapshot, finding, observed));
         }
@@ -97,7 +104,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
         if (now() >= listDeadline) throw new DeadlineExceededError();
       }
     } catch (error) {
-      failure = describeUpstreamFailure(error);
+      failure = describeFailure(error);
+      if (failure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
       if (now() >= listDeadline && failure.code !== 'UPSTREAM_AUTH_FAILED') {
         failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was finished.' };
       }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFleet } from '../../lib/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/server';
-import { SNAPSHOT_STATUSES, type Snapshot } from '../../lib/evs/types';
+import { generateFleet } from '../../tools/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
+import { SNAPSHOT_STATUSES, type Snapshot } from '../../lib/domain/snapshot';
 
 const PROJECT = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 let emulator: RunningEmulator;

@@ -1,9 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, type OutboundEvent } from '../../lib/events/contract';
-import { createEventPublisher, entrySize } from '../../lib/events/publisher';
-import { type LocalEventBridge, startLocalEventBridge } from '../../lib/local/eventbridge';
+import { createServer } from 'node:http';
+import { DETAIL_TYPES, type FindingDetail, type OutboundEvent } from '../../lib/events/contract';
+import { createEventPublisher, entrySize, toEntry } from '../../lib/events/publisher';
+import { createEventBridgeClient } from '../../lib/scan/build';
+import { listenOnLoopback } from '../../tools/local/loopback';
+import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 
 const fastRetry = { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 };
 const buses: LocalEventBridge[] = [];
@@ -29,11 +32,11 @@ async function localBus(options: Parameters<typeof startLocalEventBridge>[0] = {
 
 function finding(n: number, padding = 0): OutboundEvent {
   return {
-    Source: 'evs.snapshot-scanner',
-    DetailType: DETAIL_TYPES.finding,
-    Detail: JSON.stringify({ findingId: `f${n}`, snapshot: { id: `s${n}`, description: 'x'.repeat(padding), metadata: { k: 'y'.repeat(padding) } } }),
-    Resources: [`evs:r:p:snapshot/s${n}`],
-    Time: new Date('2026-12-01T00:00:00Z'),
+    source: 'evs.snapshot-scanner',
+    detailType: DETAIL_TYPES.finding,
+    detail: { findingId: `f${n}`, snapshot: { id: `s${n}`, description: 'x'.repeat(padding), metadata: { k: 'y'.repeat(padding) } } } as unknown as FindingDetail,
+    resources: [`evs:r:p:snapshot/s${n}`],
+    time: new Date('2026-12-01T00:00:00Z'),
   };
 }
 
@@ -54,7 +57,7 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     const { bus, client } = await localBus({ maxRequestBytes: 10_000 });
     const publisher = createEventPublisher({ client, busName: 'b', maxBatchBytes: 10_000, retry: fastRetry });
     const events = Array.from({ length: 12 }, (_, i) => finding(i, 1_200));
-    const size = entrySize(events[0] as OutboundEvent);
+    const size = entrySize(toEntry(events[0] as OutboundEvent, 'b'));
     expect(size).toBeGreaterThan(2_400);
     for (const e of events) await publisher.add(e);
     await publisher.flush();
@@ -86,11 +89,10 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
   });
 
   it('counts entry size the way AWS documents it', () => {
-    const e = finding(1);
-    expect(entrySize(e)).toBe(
-      Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength(e.Detail) + Buffer.byteLength(e.Resources[0] as string) + 14,
-    );
-    expect(entrySize({ ...e, Time: undefined, Detail: '{"n":"快"}' })).toBe(Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength('{"n":"快"}') + Buffer.byteLength(e.Resources[0] as string));
+    const e = toEntry(finding(1), 'b');
+    const fixed = Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Resources?.[0] ?? '');
+    expect(entrySize(e)).toBe(fixed + Buffer.byteLength(e.Detail ?? '') + 14);
+    expect(entrySize({ ...e, Time: undefined, Detail: '{"n":"快"}' })).toBe(fixed + Buffer.byteLength('{"n":"快"}'));
   });
 
   it('retries only the throttled entries of a call, so each is delivered exactly once', async () => {
@@ -118,13 +120,57 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f2', errorCode: 'AccessDeniedException', errorMessage: 'denied' }]);
   });
 
-  it('gives up on an entry that stays throttled, and reports it', async () => {
+  it('gives up on an entry that keeps failing internally after maxAttempts, and reports it', async () => {
     const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }) });
-    const publisher = createEventPublisher({ client, busName: 'b', retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 10_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
     await publisher.add(finding(1));
     await publisher.flush();
     expect(publisher.stats).toMatchObject({ calls: 3, published: 0 });
-    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f1', errorCode: 'RetriesExhausted', errorMessage: 'still failing after 3 attempts' }]);
+    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f1', errorCode: 'RetriesExhausted', errorMessage: 'InternalFailure: oops' }]);
+  });
+
+  it('retries throttled entries for as long as the budget lasts, not a fixed number of times', async () => {
+    // A bus that throttles every 4th entry it receives: an entry retried alone is throttled often.
+    let received = 0;
+    const { bus, client } = await localBus({ failEntry: () => (++received % 4 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined) });
+    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 20_000, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    for (let i = 0; i < 300; i++) await publisher.add(finding(i));
+    await publisher.flush();
+    const ids = bus.received.map((e) => JSON.parse(e.Detail).findingId);
+    expect(new Set(ids).size).toBe(300);
+    expect(ids).toHaveLength(300);
+    expect(publisher.stats.failed).toEqual([]);
+  });
+
+  it('sends a batch the bus answers with HTTP 500 exactly maxAttempts times: the SDK client does not retry on its own', async () => {
+    const { bus } = await localBus({ failCall: () => ({ status: 500, type: 'InternalException', message: 'boom' }) });
+    const publisher = createEventPublisher({ client: createEventBridgeClient(2_000), busName: 'b', deadline: Date.now() + 10_000, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 } });
+    await publisher.add(finding(1));
+    await publisher.flush();
+    expect(bus.calls).toBe(5);
+    expect(publisher.stats.failed).toMatchObject([{ key: 'f1', errorCode: 'RetriesExhausted' }]);
+  });
+
+  it('gives up on a bus that never answers when the budget ends, recording every entry as undelivered', async () => {
+    let requests = 0;
+    const hanging = createServer(() => {
+      requests++;
+    });
+    const bound = await listenOnLoopback(hanging);
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bound.url;
+    try {
+      const started = Date.now();
+      const publisher = createEventPublisher({ client: createEventBridgeClient(400), busName: 'b', callTimeoutMs: 400, deadline: started + 1_500, retry: { maxAttempts: 50, baseDelayMs: 1, maxDelayMs: 2 } });
+      for (let i = 0; i < 25; i++) await publisher.add(finding(i));
+      await publisher.flush();
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(4_000);
+      expect(requests).toBeGreaterThan(0);
+      expect(publisher.stats.published).toBe(0);
+      expect(publisher.stats.failed.map((f) => f.key).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `f${i}`).sort());
+    } finally {
+      await bound.close();
+    }
   });
 
   it('shrinks a finding too large on its own (drops metadata and description) and flags it', async () => {
@@ -143,7 +189,7 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
   it('reports an entry that cannot be shrunk enough instead of dropping it', async () => {
     const { bus, client } = await localBus();
     const publisher = createEventPublisher({ client, busName: 'b', maxBatchBytes: 1_024, retry: fastRetry });
-    await publisher.add({ ...finding(1), Resources: ['r'.repeat(2_000)] });
+    await publisher.add({ ...finding(1), resources: ['r'.repeat(2_000)] });
     await publisher.flush();
     expect(bus.calls).toBe(0);
     expect(publisher.stats.failed[0]).toMatchObject({ key: 'f1', errorCode: 'EntryTooLarge' });
@@ -154,7 +200,7 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 50, retry: { maxAttempts: 10, baseDelayMs: 200, maxDelayMs: 200 } });
     await publisher.add(finding(1));
     await publisher.flush();
-    expect(publisher.stats.failed[0]?.errorMessage).toBe('deadline reached before the retry');
+    expect(publisher.stats.failed[0]).toMatchObject({ errorCode: 'DeadlineReached', errorMessage: 'the run ran out of time before a retry' });
   });
 });
 

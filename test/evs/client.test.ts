@@ -50,7 +50,7 @@ describe('EVS client', () => {
   it('gives up after maxAttempts with the last upstream error', async () => {
     const s = await server(() => ({ status: 500, body: '{"computeFault": {"message": "x", "code": 500}}' }));
     const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), retry: fast });
-    await expect(client.listSnapshotsPage(P, {})).rejects.toMatchObject({ status: 500, code: 'computeFault' });
+    await expect(client.listSnapshotsPage(P, {})).rejects.toMatchObject({ status: 500, upstreamCode: 'computeFault' });
     expect(s.requests).toHaveLength(3);
   });
 

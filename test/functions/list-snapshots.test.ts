@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateFleet } from '../../lib/emulator/fleet';
-import { type FaultResponse, type RunningEmulator, startEmulator } from '../../lib/emulator/server';
+import { generateFleet } from '../../tools/emulator/fleet';
+import { type FaultResponse, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { httpApiEvent, lambdaContext, restApiEvent } from '../helpers/events';
 import { FOREIGN_PROJECT, OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
 
@@ -117,7 +117,7 @@ describe('list-snapshots handler (middy-wrapped, events/ fixtures)', () => {
     fault = { status: 500, body: '{"computeFault": {"message": "db at 10.0.0.5 exploded: Traceback ...", "code": 500}}', headers: { 'X-Request-Id': 'boom-1' } };
     const result = await handler(httpApiEvent(), lambdaContext());
     expect(result.statusCode).toBe(502);
-    expect(body(result)).toEqual({ computeFault: { code: 'UPSTREAM_ERROR', message: 'The upstream failed with HTTP 500. Upstream request id: boom-1.' } });
+    expect(body(result)).toEqual({ computeFault: { code: 'UPSTREAM_ERROR', message: 'The upstream failed (HTTP 500). Upstream request id: boom-1.' } });
     expect(result.body).not.toContain('127.0.0.1');
     expect(emulator.listRequests - before).toBe(3);
   });

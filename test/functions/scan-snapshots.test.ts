@@ -1,9 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateFleet } from '../../lib/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
+import { createLogger } from '../../lib/log';
+import { generateFleet } from '../../tools/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { DETAIL_TYPES } from '../../lib/events/contract';
-import { type LocalEventBridge, startLocalEventBridge } from '../../lib/local/eventbridge';
+import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext, loadEvent } from '../helpers/events';
 import { OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
 
@@ -20,10 +22,11 @@ afterAll(async () => {
   await bus.close();
 });
 
+/** The real middy-wrapped handler from its own factory, configured by exactly this environment. */
 async function importScanner(env: Record<string, string>) {
-  vi.resetModules();
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, ...env });
-  return ((await import('../../functions/scan-snapshots')) as unknown as { handler: (e: unknown, c: Context) => Promise<any> }).handler;
+  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+  const deps = scanSnapshotsDepsFromEnv(env, createLogger({}, () => undefined, 'silent'));
+  return createScanSnapshotsHandler(deps) as unknown as (e: unknown, c: Context) => Promise<any>;
 }
 
 describe('scan-snapshots handler (middy-wrapped, events/scheduled-scan.json)', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { lambdaContext as makeContext } from '../../lib/local/loopback';
+import { lambdaContext as makeContext } from '../../tools/local/loopback';
 
 const root = fileURLToPath(new URL('../../events/', import.meta.url));
 

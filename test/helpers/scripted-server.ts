@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { listenOnLoopback } from '../../lib/local/loopback';
+import { listenOnLoopback } from '../../tools/local/loopback';
 
 export interface ScriptedReply {
   status: number;

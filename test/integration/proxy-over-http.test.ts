@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fleet, generateFleet } from '../../lib/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/server';
-import type { Snapshot } from '../../lib/evs/types';
-import { type RunningGateway, startHttpGateway } from '../../lib/local/http-gateway';
+import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
+import type { Snapshot } from '../../lib/domain/snapshot';
+import { type RunningGateway, startHttpGateway } from '../../tools/local/http-gateway';
 import { OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
 import { importProxyHandler } from '../helpers/handler';
 
@@ -66,7 +66,8 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     const { ids, pages } = await followAll('limit=50');
     expect(ids).toEqual(expected);
     expect(new Set(ids).size).toBe(expected.length);
-    expect(pages).toBe(Math.ceil(expected.length / 50) + (expected.length % 50 === 0 ? 1 : 0));
+    // Never a link to an empty page, whether or not the fleet is a multiple of the page size.
+    expect(pages).toBe(Math.ceil(expected.length / 50));
   });
 
   it('drops offset from next links, so offset paging neither skips nor repeats', async () => {
@@ -116,13 +117,14 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     const response = await fetch(`${gateway.url}/`);
     expect(response.status).toBe(300);
     const body = (await response.json()) as { versions: Array<{ id: string; version: string; links: Array<{ href: string }> }> };
-    expect(body.versions.map((v) => [v.id, v.version])).toEqual([['v3.0', '3.0']]);
-    expect(body.versions[0]?.links[0]?.href).toBe(`${gateway.url}/v2/`);
+    expect(body.versions.map((v) => [v.id, v.version])).toEqual([['v3.0', '3.0'], ['v2.0', '']]);
+    expect(body.versions[0]?.links[0]?.href).toBe(`${gateway.url}/v3/`);
+    expect(body.versions[1]?.links[0]?.href).toBe(`${gateway.url}/v2/`);
   });
 
   it('answers each bad input with a seed-shaped 400 before calling the upstream', async () => {
     const before = emulator.listRequests;
-    for (const query of ['limit=0', 'limit=1001', 'limit=x', 'offset=-1', `name=${'n'.repeat(256)}`, 'status=broken', 'marker=nope', 'volume_id=1', 'all_tenants=1', 'sort=name', 'limit=1&limit=2']) {
+    for (const query of ['limit=0', 'limit=x', 'offset=-1', `name=${'n'.repeat(256)}`, 'status=broken', 'marker=nope', 'volume_id=1', 'all_tenants=1', 'sort=name', 'limit=1&limit=2']) {
       const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots?${query}`);
       expect(status, query).toBe(400);
       expect(Object.keys(body), query).toEqual(['badRequest']);
@@ -178,7 +180,7 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     try {
       const response = await fetch(`${misconfigured.url}/v2/${SAMPLE_PROJECT}/snapshots`);
       expect(response.status).toBe(500);
-      expect(await response.json()).toEqual({ computeFault: { code: 'PROXY_MISCONFIGURED', message: 'The proxy failed unexpectedly.' } });
+      expect(await response.json()).toEqual({ computeFault: { code: 'PROXY_MISCONFIGURED', message: 'The proxy is misconfigured; its logs say how.' } });
     } finally {
       await misconfigured.close();
     }

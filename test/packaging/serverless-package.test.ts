@@ -28,9 +28,16 @@ describe('serverless package', () => {
     expect(sizes.alertSubscriber).toBeLessThan(150 * 1024);
   });
 
-  it('serves the list, its detail form and the version document on the HTTP API, all with IAM authorization', () => {
+  it('serves the list and its detail form under /v2 and /v3, the version document and the OpenAPI document on the HTTP API, all with IAM authorization', () => {
     const routes = byType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /', 'GET /v2/{project_id}/snapshots', 'GET /v2/{project_id}/snapshots/detail']);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      'GET /',
+      'GET /openapi.json',
+      'GET /v2/{project_id}/snapshots',
+      'GET /v2/{project_id}/snapshots/detail',
+      'GET /v3/{project_id}/snapshots',
+      'GET /v3/{project_id}/snapshots/detail',
+    ]);
     expect(new Set(routes.map((r) => r.AuthorizationType))).toEqual(new Set(['AWS_IAM']));
     const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));

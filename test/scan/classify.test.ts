@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../lib/evs/types';
+import type { Snapshot } from '../../lib/domain/snapshot';
 import { classifySnapshot, parseUpstreamTime } from '../../lib/scan/classify';
 import { DEFAULT_POLICY, type ScanPolicy } from '../../lib/scan/policy';
 

@@ -1,10 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadScanConfig } from '../../lib/config';
-import { type Fleet, generateFleet } from '../../lib/emulator/fleet';
-import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../lib/emulator/server';
+import { loadScanSettings } from '../../lib/settings/scanner';
+import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
+import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { DETAIL_TYPES } from '../../lib/events/contract';
-import { type LocalEventBridge, startLocalEventBridge } from '../../lib/local/eventbridge';
+import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { buildScanner } from '../../lib/scan/build';
 import { schemaErrors } from '../helpers/schemas';
 
@@ -31,7 +31,7 @@ async function scanOnce(env: Record<string, string> = {}, bus?: Parameters<typeo
   const local = await startLocalEventBridge(bus);
   buses.push(local);
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = local.url;
-  const config = loadScanConfig({
+  const config = loadScanSettings({
     EVS_ENDPOINT: emulator.url,
     EVS_AUTH: 'noauth',
     EVS_REGION: 'eu-de',

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fleet, generateFleet } from '../../lib/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/server';
+import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { DETAIL_TYPES } from '../../lib/events/contract';
-import { startLocalEventBridge } from '../../lib/local/eventbridge';
+import { startLocalEventBridge } from '../../tools/local/eventbridge';
 import { schemaErrors } from '../helpers/schemas';
 
 let fleet: Fleet;

@@ -1,6 +1,6 @@
 /** Writes the fleet both upstreams are loaded with: `tsx write-fleet.ts OUT.json`. */
 import { writeFileSync } from 'node:fs';
-import { generateFleet } from '../../../lib/emulator/fleet';
+import { generateFleet } from '../../../tools/emulator/fleet';
 
 export const CINDER_PROJECTS = ['c1d2e3f4a5b60718293a4b5c6d7e8f90', '90f8e7d6c5b4a3928170f6e5d4c3b2a1'];
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadProxyConfig, loadScanConfig, loadUpstreamConfig } from '../lib/config';
+import { ConfigError } from '../lib/settings/env';
+import { loadProxySettings as loadProxyConfig } from '../lib/settings/proxy';
+import { loadScanSettings as loadScanConfig } from '../lib/settings/scanner';
+import { loadUpstreamSettings as loadUpstreamConfig } from '../lib/settings/upstream';
 
 const base = { EVS_ENDPOINT: 'https://evs.cn-north-4.myhuaweicloud.com', HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' };
 

@@ -1,5 +1,7 @@
-import type { Snapshot } from '../evs/types';
-import { AUTOMATIC_SNAPSHOT_KEY, DEFAULT_POLICY, type FindingType } from '../scan/policy';
+import type { Snapshot } from '../../lib/domain/snapshot';
+import type { FindingType } from '../../lib/domain/finding';
+import { AUTOMATIC_SNAPSHOT_KEY } from '../../lib/domain/snapshot';
+import { DEFAULT_POLICY } from '../../lib/scan/policy';
 
 export interface FleetOptions {
   seed?: number | string;

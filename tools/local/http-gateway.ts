@@ -9,7 +9,7 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/v2\/([^/]*)\/snapshots(\/detail)?$|^\/$/;
+const ROUTE = /^\/(v[23])\/([^/]*)\/snapshots(\/detail)?$|^\/$|^\/openapi\.json$/;
 
 /**
  * A minimal HTTP API (payload 2.0) front for a handler on 127.0.0.1: builds the event the way
@@ -31,14 +31,15 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
     for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
     const event = {
       version: '2.0',
-      routeKey: match[0] === '/' ? 'GET /' : `GET /v2/{project_id}/snapshots${match[2] ?? ''}`,
+      routeKey: match[2] === undefined ? `GET ${match[0]}` : `GET /${match[1]}/{project_id}/snapshots${match[3] ?? ''}`,
       rawPath,
       rawQueryString,
       headers,
       queryStringParameters: rawQueryString ? query : undefined,
-      pathParameters: match[1] === undefined ? undefined : { project_id: decodeURIComponent(match[1]) },
+      pathParameters: match[2] === undefined ? undefined : { project_id: decodeURIComponent(match[2]) },
       requestContext: {
         domainName: headers.host ?? '127.0.0.1',
+        requestId: `local-${Date.now()}`,
         http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         stage: '$default',
         timeEpoch: Date.now(),

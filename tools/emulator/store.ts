@@ -1,4 +1,5 @@
-import type { Snapshot, SnapshotFilters } from '../evs/types';
+import type { Snapshot } from '../../lib/domain/snapshot';
+import type { SnapshotFilters } from '../../lib/evs/types';
 import { compareCinderOrder, type FleetProject } from './fleet';
 
 const FILTER_KEYS = ['status', 'volume_id', 'name'] as const;

@@ -1,0 +1,29 @@
+/**
+ * The one vocabulary for "could not talk to the upstream": each code with the HTTP status the
+ * proxy answers, the code it shows callers, and a sentence safe to show anyone (no upstream
+ * body, host or stack). Errors carry a code; responses and events look it up here.
+ */
+export const FAILURES = {
+  UPSTREAM_AUTH_FAILED: { status: 502, message: "The upstream refused the service's credentials." },
+  UPSTREAM_REJECTED: { status: 400, message: 'The upstream rejected the request.' },
+  UPSTREAM_ERROR: { status: 502, message: 'The upstream failed.' },
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream did not answer in time.' },
+  UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream could not be reached.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The upstream sent a response that is not a snapshot list.' },
+  // Callers see a timeout: to them the difference between our budget and the upstream's is moot.
+  DEADLINE_REACHED: { status: 504, message: 'The time budget ran out before the upstream answered.', httpCode: 'UPSTREAM_TIMEOUT' },
+  PAGINATION_LOOP: { status: 502, message: 'The upstream repeated a page; paging stopped to avoid a loop.' },
+  PAGE_CAP_REACHED: { status: 502, message: 'Paging stopped at the page cap before the listing ended.' },
+  INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred.' },
+} as const satisfies Record<string, { status: number; message: string; httpCode?: string }>;
+
+export type FailureCode = keyof typeof FAILURES;
+
+/** What went wrong, as responses and events report it. */
+export interface Failure {
+  code: FailureCode;
+  /** A sentence safe to show anyone. */
+  message: string;
+  upstreamStatus?: number | undefined;
+  upstreamRequestId?: string | undefined;
+}

@@ -1,0 +1,78 @@
+import type { UpstreamOptions } from '../evs/factory';
+import { DEFAULT_SOURCE } from '../events/contract';
+import type { RetryOptions } from '../retry';
+import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../scan/policy';
+import { ConfigError, type Env, flag, integer, projectList, text } from './env';
+import { loadUpstreamSettings } from './upstream';
+
+export interface ScanSettingsFromEnv {
+  upstream: UpstreamOptions;
+  projects: string[];
+  policy: ScanPolicy;
+  eventSource: string;
+  eventBusName: string;
+  maxBatchBytes: number;
+  publishRetry: RetryOptions;
+  publishConcurrency: number;
+  /** Longest a single PutEvents call may take before it is abandoned and its entries retried. */
+  publishCallTimeoutMs: number;
+  concurrency: number;
+  pageSize: number;
+  maxPages: number;
+  /** Time kept back from listing before the deadline, to publish and report. */
+  reserveMs: number;
+}
+
+function stuckThresholds(env: Env): Record<string, number> {
+  const thresholds: Record<string, number> = { ...DEFAULT_STUCK_MINUTES };
+  const raw = text(env, 'STUCK_AFTER_MINUTES');
+  if (raw === undefined) return thresholds;
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [status, minutes] = pair.split('=').map((s) => s.trim());
+    if (!status || !Object.hasOwn(DEFAULT_STUCK_MINUTES, status)) {
+      throw new ConfigError(`STUCK_AFTER_MINUTES names "${status}", which is not one of ${Object.keys(DEFAULT_STUCK_MINUTES).join(', ')}`);
+    }
+    if (!minutes || !/^\d+$/.test(minutes) || Number(minutes) < 1 || Number(minutes) > 525_600) {
+      throw new ConfigError(`STUCK_AFTER_MINUTES gives ${status} "${minutes ?? ''}"; use status=minutes with minutes from 1 to 525600`);
+    }
+    thresholds[status] = Number(minutes);
+  }
+  return thresholds;
+}
+
+/** Settings of the scanner, validated at start-up. */
+export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
+  let projects = projectList(env, 'SCAN_PROJECT_IDS', false) as string[];
+  if (projects.length === 0) {
+    const allowed = text(env, 'ALLOWED_PROJECT_IDS') === undefined ? [] : projectList(env, 'ALLOWED_PROJECT_IDS', true);
+    if (allowed === '*' || allowed.length === 0) {
+      throw new ConfigError('SCAN_PROJECT_IDS is not set: list the project ids to scan (ALLOWED_PROJECT_IDS is used when it names projects rather than *)');
+    }
+    projects = allowed;
+  }
+  const eventSource = text(env, 'EVENT_SOURCE') ?? DEFAULT_SOURCE;
+  if (eventSource.startsWith('aws.')) throw new ConfigError(`EVENT_SOURCE must not start with "aws.", got "${eventSource}"`);
+  return {
+    upstream: loadUpstreamSettings(env),
+    projects,
+    policy: {
+      stuckAfterMinutes: stuckThresholds(env),
+      staleAfterDays: integer(env, 'STALE_AFTER_DAYS', DEFAULT_POLICY.staleAfterDays, 1, 36_500),
+      staleExcludesAutomatic: flag(env, 'STALE_EXCLUDE_AUTOMATIC', DEFAULT_POLICY.staleExcludesAutomatic),
+    },
+    eventSource,
+    eventBusName: text(env, 'EVENT_BUS_NAME') ?? 'default',
+    maxBatchBytes: integer(env, 'EVENT_MAX_BATCH_BYTES', 256 * 1024, 1_024, 1_048_576),
+    publishRetry: {
+      maxAttempts: integer(env, 'EVENT_MAX_ATTEMPTS', 5, 1, 20),
+      baseDelayMs: integer(env, 'EVENT_RETRY_BASE_MS', 100, 1, 60_000),
+      maxDelayMs: integer(env, 'EVENT_RETRY_MAX_MS', 3_000, 1, 60_000),
+    },
+    publishConcurrency: integer(env, 'EVENT_PUBLISH_CONCURRENCY', 4, 1, 32),
+    publishCallTimeoutMs: integer(env, 'EVENT_CALL_TIMEOUT_MS', 5_000, 100, 60_000),
+    concurrency: integer(env, 'SCAN_CONCURRENCY', 3, 1, 16),
+    pageSize: integer(env, 'SCAN_PAGE_SIZE', 1000, 1, 1000),
+    maxPages: integer(env, 'SCAN_MAX_PAGES', 10_000, 1, 1_000_000),
+    reserveMs: integer(env, 'SCAN_RESERVE_MS', 5_000, 0, 600_000),
+  };
+}

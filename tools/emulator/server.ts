@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from '../local/loopback';
+import { authorise, type EmulatorAuth } from './auth';
+import { listPage } from './paging';
+import { fault, header, send } from './respond';
+
+export type { EmulatorAuth } from './auth';
+import type { FleetProject } from './fleet';
+import { SnapshotStore } from './store';
+
+/** What a fault hook may answer instead of the real listing. */
+export interface FaultResponse {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (to exercise timeouts). */
+  delayMs?: number;
+}
+
+export interface ListRequestInfo {
+  projectId: string;
+  query: URLSearchParams;
+  /** 1-based count of list requests this emulator has served. */
+  count: number;
+  headers: IncomingMessage['headers'];
+}
+
+export interface EmulatorOptions {
+  projects: FleetProject[];
+  port?: number;
+  /** Cinder's `osapi_max_limit`. */
+  maxLimit?: number;
+  auth?: EmulatorAuth;
+  /** Base for next links instead of the request's host (Cinder's `public_endpoint`). */
+  publicEndpoint?: string;
+  /** Return a response to inject a failure; undefined serves the request normally. */
+  fault?: (request: ListRequestInfo) => FaultResponse | undefined;
+  /** Added latency per list request, to exercise deadlines. */
+  latencyMs?: (request: ListRequestInfo) => number;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  store: SnapshotStore;
+  /** List requests served so far. */
+  readonly listRequests: number;
+  close(): Promise<void>;
+}
+
+const LIST_PATH = /^\/v[23]\/([^/]+)\/snapshots(\/detail)?\/?$/;
+
+function versionsDocument(base: string): unknown {
+  const version = (id: string, status: string, min: string, max: string) => ({
+    id,
+    status,
+    version: max,
+    min_version: min,
+    updated: '2026-01-01T00:00:00Z',
+    links: [{ rel: 'self', href: `${base}/${id.split('.')[0]}/` }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
+  });
+  return { versions: [version('v3.0', 'CURRENT', '3.0', '3.0')] };
+}
+
+/** Starts an EVS/Cinder-compatible snapshot list server on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const store = new SnapshotStore(options.projects);
+  const maxLimit = options.maxLimit ?? 1000;
+  const auth = options.auth ?? { mode: 'none' };
+  let listRequests = 0;
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${header(req, 'host') ?? '127.0.0.1'}`);
+    if (req.method !== 'GET') return fault(res, 405, 'The method is not allowed for this resource.');
+    if (url.pathname === '/' || url.pathname === '') return send(res, 300, versionsDocument(url.origin));
+    const match = LIST_PATH.exec(url.pathname);
+    if (!match) return fault(res, 404, 'The resource could not be found.');
+    const projectId = decodeURIComponent(match[1] as string);
+    const detail = match[2] !== undefined;
+    if (!authorise(req, res, projectId, auth)) return;
+    const count = ++listRequests;
+    const injected = options.fault?.({ projectId, query: url.searchParams, count, headers: req.headers });
+    if (injected) {
+      const answer = () => send(res, injected.status, injected.body, injected.headers);
+      if (injected.delayMs) setTimeout(answer, injected.delayMs);
+      else answer();
+      return;
+    }
+    const latency = options.latencyMs?.({ projectId, query: url.searchParams, count, headers: req.headers }) ?? 0;
+    if (latency > 0) {
+      setTimeout(() => serveList(res, url, projectId, detail), latency);
+      return;
+    }
+    serveList(res, url, projectId, detail);
+  });
+  server.keepAliveTimeout = 30_000;
+
+  function serveList(res: ServerResponse, url: URL, projectId: string, detail: boolean): void {
+    const startedAt = performance.now();
+    const page = listPage(store, { projectId, query: url.searchParams, pathname: url.pathname, origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin, detail, maxLimit });
+    if (!page.ok) return fault(res, page.status, page.message);
+    // The emulator's own cost per page (lookup and serialisation), so benchmarks can show it is not the bottleneck.
+    const text = JSON.stringify(page.body);
+    send(res, 200, text, { 'Server-Timing': `list;dur=${(performance.now() - startedAt).toFixed(3)}` });
+  }
+
+  const bound = await listenOnLoopback(server, options.port);
+  return {
+    url: bound.url,
+    port: bound.port,
+    store,
+    get listRequests() {
+      return listRequests;
+    },
+    close: bound.close,
+  };
+}
