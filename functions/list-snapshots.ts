@@ -4,7 +4,6 @@ import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createLogger, describeError, type Logger } from '../lib/log';
 import { createUpstreamClient } from '../lib/evs/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
-import { ProxyError } from '../lib/proxy/errors';
 import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
@@ -29,7 +28,6 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
     const request = parseApiEvent(event, publicBaseUrl);
     if (request.route === 'versions') return jsonResponse(versionsDocument(request.base), 300);
     if (request.route === 'openapi') return jsonResponse(openApiDocument(request.base));
-    if (request.route === 'unknown') throw new ProxyError(404, 'NOT_FOUND', 'The resource could not be found.');
     if (proxy instanceof Error) throw proxy;
     return listResponse(await listSnapshotsForCaller(proxy, { ...request, deadline: deadlineOf(context, now()) }));
   }

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
-export type Route = 'list' | 'versions' | 'openapi' | 'unknown';
+export type Route = 'list' | 'versions' | 'openapi';
 
 /** What the proxy needs from an API Gateway event, whichever payload version carried it. */
 export interface ParsedApiEvent {
@@ -35,13 +35,11 @@ function originOf(domainName: string | undefined): string {
   return `${LOOPBACK.test(domainName) ? 'http' : 'https'}://${domainName}`;
 }
 
-const LIST = /^\/v[23]\/[^/]+\/snapshots(\/detail)?\/?$/;
-
+// API Gateway routes only the documented paths here; anything else is treated as a list request and fails its validation.
 function routeOf(path: string, projectId: string | undefined): Route {
   if (projectId !== undefined) return 'list';
   if (path === '/' || path === '') return 'versions';
-  if (path === '/openapi.json') return 'openapi';
-  return LIST.test(path) ? 'list' : 'unknown';
+  return path === '/openapi.json' ? 'openapi' : 'list';
 }
 
 /**

@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports';
 
-// `npm start` as a user runs it: emulator, local EventBridge and serverless-offline on other ports.
-const PORTS = { PROXY_PORT: '13000', LAMBDA_PORT: '13002', EMULATOR_PORT: '18776', EVENTBRIDGE_PORT: '14010' };
+// `npm start` as a user runs it: emulator, local EventBridge and serverless-offline, on ports the OS says are free.
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-const base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
+let base = '';
 let stack: ChildProcess;
 let output = '';
 
 beforeAll(async () => {
+  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()) };
+  base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn' };
   for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS']) delete env[key];
   stack = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });

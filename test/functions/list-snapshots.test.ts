@@ -4,34 +4,29 @@ import { generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { httpApiEvent, lambdaContext, restApiEvent } from '../helpers/events';
 import { FOREIGN_PROJECT, OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
+import { importProxyHandler } from '../helpers/handler';
+import { createLogger } from '../../lib/log';
 
 let emulator: RunningEmulator;
 let fault: FaultResponse | undefined;
 let handler: (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
 const logs: string[] = [];
-const originalWrite = process.stdout.write.bind(process.stdout);
 
 beforeAll(async () => {
   const fleet = generateFleet({ seed: 'handler', size: 600, projects: [SAMPLE_PROJECT, OTHER_PROJECT] });
   emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' }, fault: () => fault });
-  Object.assign(process.env, {
+  const env = {
     EVS_ENDPOINT: emulator.url,
     EVS_AUTH: 'noauth',
     ALLOWED_PROJECT_IDS: `${SAMPLE_PROJECT},${OTHER_PROJECT}`,
     EVS_TIMEOUT_MS: '300',
     EVS_RETRY_BASE_MS: '1',
     EVS_RETRY_MAX_MS: '5',
-    LOG_LEVEL: 'info',
-  });
-  process.stdout.write = ((chunk: string) => {
-    logs.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  ({ handler } = (await import('../../functions/list-snapshots')) as unknown as { handler: typeof handler });
+  };
+  handler = (await importProxyHandler(env, createLogger({}, (line) => logs.push(line), 'info'))) as unknown as typeof handler;
 });
 
 afterAll(async () => {
-  process.stdout.write = originalWrite;
   await emulator.close();
 });
 

@@ -1,10 +1,27 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createListSnapshotsHandler, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
+import { createListSnapshotsHandler, type ListSnapshotsDeps, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createLogger, type Logger } from '../../lib/log';
+import { openApiErrors } from './openapi';
 
 export type ProxyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
 
-/** The real middy-wrapped proxy handler, built by its own factory from exactly this environment. */
+/**
+ * The real middy-wrapped proxy handler from its own factory. Every answer it gives a test is
+ * checked against the OpenAPI document first: a test cannot see a response the document does
+ * not describe.
+ */
+export function checkedProxyHandler(deps: ListSnapshotsDeps): ProxyHandler {
+  const handler = createListSnapshotsHandler(deps) as unknown as ProxyHandler;
+  return async (event, context) => {
+    const result = await handler(event, context);
+    const path = (event as { rawPath?: string; path?: string }).rawPath ?? (event as { path?: string }).path ?? '/';
+    const errors = openApiErrors(path, result);
+    if (errors.length > 0) throw new Error(`answer to ${path} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`);
+    return result;
+  };
+}
+
+/** The checked handler, configured by exactly this environment. */
 export async function importProxyHandler(env: Record<string, string | undefined>, logger: Logger = createLogger({}, () => undefined, 'silent')): Promise<ProxyHandler> {
-  return createListSnapshotsHandler(listSnapshotsDepsFromEnv(env, logger)) as unknown as ProxyHandler;
+  return checkedProxyHandler(listSnapshotsDepsFromEnv(env, logger));
 }

@@ -43,8 +43,9 @@ async function get(path: string): Promise<{ status: number; body: any }> {
 }
 
 /** Follows the proxy's own next links to the end, returning every id seen in order. */
-async function followAll(query: string): Promise<{ ids: string[]; pages: number }> {
-  let url: string | undefined = `${gateway.url}/v2/${SAMPLE_PROJECT}/snapshots${query ? `?${query}` : ''}`;
+async function followAll(query: string, prefix = `/v2/${SAMPLE_PROJECT}/snapshots`): Promise<{ ids: string[]; pages: number; sizes: number[] }> {
+  let url: string | undefined = `${gateway.url}${prefix}${query ? `?${query}` : ''}`;
+  const sizes: number[] = [];
   const ids: string[] = [];
   let pages = 0;
   while (url) {
@@ -52,12 +53,18 @@ async function followAll(query: string): Promise<{ ids: string[]; pages: number 
     expect(status).toBe(200);
     pages++;
     ids.push(...body.snapshots.map((s: Snapshot) => s.id));
+    sizes.push(body.snapshots.length);
+    // A next link always means more rows: it never leads to an empty page.
+    expect(body.snapshots.length).toBeGreaterThan(0);
     const next = body.snapshots_links?.find((l: { rel: string }) => l.rel === 'next');
-    if (next) expect(new URL(next.href).origin).toBe(gateway.url);
+    if (next) {
+      expect(new URL(next.href).origin).toBe(gateway.url);
+      expect(new URL(next.href).pathname).toBe(prefix);
+    }
     url = next?.href;
     expect(pages).toBeLessThan(500);
   }
-  return { ids, pages };
+  return { ids, pages, sizes };
 }
 
 describe('proxy over real HTTP: gateway → middy handler → signed client → emulator', () => {
@@ -68,6 +75,48 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     expect(new Set(ids).size).toBe(expected.length);
     // Never a link to an empty page, whether or not the fleet is a multiple of the page size.
     expect(pages).toBe(Math.ceil(expected.length / 50));
+  });
+
+  it.each([100, 37, 1500, 7, 1000, 999])('never links to an empty page at limit=%i (the project holds 1,500: a multiple of some limits, not others)', async (limit) => {
+    const expected = project(SAMPLE_PROJECT).map((s) => s.id);
+    expect(expected.length).toBe(1_500);
+    const { ids, pages, sizes } = await followAll(`limit=${limit}`);
+    expect(ids).toEqual(expected);
+    // The upstream serves at most 1000 rows, so from limit 1000 up one row is held back as proof of more.
+    const page = Math.min(limit, 999);
+    expect(pages).toBe(Math.ceil(expected.length / page));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+  });
+
+  it('answers a filter whose matches exactly fill the page with snapshots_links null', async () => {
+    const matches = project(SAMPLE_PROJECT).filter((s) => s.name === 'daily');
+    const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots?name=daily&limit=${matches.length}`);
+    expect(status).toBe(200);
+    expect(body.snapshots).toHaveLength(matches.length);
+    expect(body.snapshots_links).toBeNull();
+  });
+
+  it('answers limit above 1000 with at most 1000 rows and a next link that keeps the asked limit, as Cinder does', async () => {
+    const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots?limit=1500`);
+    expect(status).toBe(200);
+    // 1000 rows came back from the upstream with a link onwards; the 1000th is held back as the proof.
+    expect(body.snapshots).toHaveLength(999);
+    const next = new URL(body.snapshots_links[0].href);
+    expect(next.searchParams.get('limit')).toBe('1500');
+    const rest = await get(next.href);
+    expect(rest.body.snapshots).toHaveLength(501);
+    expect(rest.body.snapshots_links).toBeNull();
+    expect([...body.snapshots, ...rest.body.snapshots].map((s: Snapshot) => s.id)).toEqual(project(SAMPLE_PROJECT).map((s) => s.id));
+  });
+
+  it('serves /v3/{project_id}/snapshots and /detail like /v2, its links keeping the /v3 prefix', async () => {
+    const v2 = await followAll('status=available&limit=200');
+    const v3 = await followAll('status=available&limit=200', `/v3/${SAMPLE_PROJECT}/snapshots`);
+    expect(v3.ids).toEqual(v2.ids);
+    const detail = await followAll('limit=400', `/v3/${SAMPLE_PROJECT}/snapshots/detail`);
+    expect(detail.ids).toEqual(project(SAMPLE_PROJECT).map((s) => s.id));
+    expect((await get(`/v3/${SAMPLE_PROJECT}/snapshots?all_tenants=1`)).status).toBe(400);
+    expect((await get(`/v3/11111111111111111111111111111111/snapshots`)).status).toBe(403);
   });
 
   it('drops offset from next links, so offset paging neither skips nor repeats', async () => {
