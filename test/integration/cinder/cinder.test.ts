@@ -26,7 +26,7 @@ const [A, B] = fleet.projects.map((p) => p.projectId) as [string, string];
 const snapshotsOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.snapshots ?? [];
 
 // What reached Cinder itself, read from its own access log, so "refused before the upstream" is checked at Cinder.
-const cinderRequests = () => (readFileSync(process.env.CINDER_LOG as string, 'utf8').match(/"GET \/v2\//g) ?? []).length;
+const cinderRequests = () => (readFileSync(process.env.CINDER_LOG as string, 'utf8').match(/"GET \/v[23]\//g) ?? []).length;
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 let emulator: RunningEmulator;
@@ -70,6 +70,9 @@ async function followAll(base: string, path: string): Promise<string[]> {
     expect(pages).toBeLessThan(200);
     const { answer, nextHref } = await ask(base, next.slice(base.length));
     expect(answer.status).toBe(200);
+    // A next link means more rows: following one never lands on an empty page.
+    if (pages > 0) expect(answer.ids?.length, `page ${pages + 1} of ${path}`).toBeGreaterThan(0);
+    expect(answer.ids?.length ?? 0).toBeLessThanOrEqual(1000);
     ids.push(...(answer.ids ?? []));
     next = nextHref;
   }
@@ -83,18 +86,19 @@ const statusOfVolume = (a[17] as Snapshot).status;
 const enc = encodeURIComponent;
 
 const corpus: Array<{ query: string; follow: boolean }> = [
-  ...['', 'limit=50', 'limit=999', 'limit=1000', 'offset=10&limit=50', `marker=${mid}&limit=50`, `marker=${mid}`].map((query) => ({ query, follow: true })),
+  // 1,200 snapshots per project: a multiple of 50, 100 and 1200, not of 37, 999 or 1000.
+  ...['', 'limit=50', 'limit=100', 'limit=37', 'limit=999', 'limit=1000', 'limit=1001', 'limit=1200', 'limit=1500', 'offset=10&limit=50', `marker=${mid}&limit=50`, `marker=${mid}`].map((query) => ({ query, follow: true })),
   ...['limit=1', `limit=1&marker=${mid}`, 'offset=1195', 'offset=5000', 'offset=0&limit=3'].map((query) => ({ query, follow: false })),
   ...['available', 'error', 'creating', 'deleting', 'error_deleting', 'backing-up', 'restoring', 'unmanaging', 'deleted', 'updating'].map((s) => ({ query: `status=${s}&limit=50`, follow: true })),
   ...['name=daily&limit=100', `name=${enc('快照-数据盘')}&limit=20`, 'name=nightly%20build', 'name=none-such', `volume_id=${volume}`, `volume_id=${volume}&status=${statusOfVolume}`, 'status=available&name=weekly&limit=13', 'status=error&offset=3&limit=5'].map(
     (query) => ({ query, follow: true }),
   ),
-  ...['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'status=bogus', 'marker=not-a-uuid', 'all_tenants=1', 'sort=created_at', 'marker=00000000-0000-4000-8000-000000000000'].map((query) => ({ query, follow: false })),
+  ...['limit=0', 'limit=abc', 'offset=-1', 'status=bogus', 'marker=not-a-uuid', 'all_tenants=1', 'sort=created_at', 'marker=00000000-0000-4000-8000-000000000000'].map((query) => ({ query, follow: false })),
 ];
 
 describe('differential: the proxy in front of real Cinder and in front of the emulator answer alike', () => {
-  it.each(corpus)('GET /v2/{A}/snapshots?$query', async ({ query, follow }) => {
-    const path = `/v2/${A}/snapshots${query ? `?${query}` : ''}`;
+  it.each(corpus.flatMap((c) => [{ ...c, version: 'v2' }, ...(c.follow ? [{ ...c, version: 'v3' }] : [])]))('GET /$version/{A}/snapshots?$query', async ({ query, follow, version }) => {
+    const path = `/${version}/${A}/snapshots${query ? `?${query}` : ''}`;
     const [cinder, emulated] = await Promise.all([ask(viaCinder.url, path), ask(viaEmulator.url, path)]);
     expect(cinder.answer).toEqual(emulated.answer);
     if (follow && cinder.answer.status === 200) {
@@ -113,17 +117,30 @@ describe('differential: the proxy in front of real Cinder and in front of the em
 });
 
 describe('the proxy in front of real Cinder', () => {
-  it.each([50, 1000])('lists each project exactly once, in Cinder order, following its next links (limit=%i)', async (limit) => {
+  it.each([50, 100, 37, 1000, 1200, 1500])('lists each project exactly once, in Cinder order, following its next links (limit=%i)', async (limit) => {
     for (const project of [A, B]) {
-      const ids = await followAll(viaCinder.url, `/v2/${project}/snapshots?limit=${limit}`);
-      expect(ids).toEqual(snapshotsOf(project).map((s) => s.id));
+      for (const version of ['v2', 'v3']) {
+        const ids = await followAll(viaCinder.url, `/${version}/${project}/snapshots?limit=${limit}`);
+        expect(ids).toEqual(snapshotsOf(project).map((s) => s.id));
+      }
     }
+  });
+
+  it('answers snapshots_links null when a filter\'s matches exactly fill the page (Cinder itself links to an empty page)', async () => {
+    const daily = a.filter((s) => s.name === 'daily').length;
+    expect(daily).toBeGreaterThan(0);
+    const direct = (await (await fetch(`${CINDER}/v2/${A}/snapshots?name=daily&limit=${daily}`, { headers: { 'X-Auth-Token': `admin:${A}` } })).json()) as { snapshots: unknown[]; snapshots_links?: unknown };
+    expect(direct.snapshots).toHaveLength(daily);
+    expect(direct.snapshots_links).toBeTruthy();
+    const { answer } = await ask(viaCinder.url, `/v2/${A}/snapshots?name=daily&limit=${daily}`);
+    expect(answer.ids).toHaveLength(daily);
+    expect(answer.next).toBeNull();
   });
 
   it('refuses all_tenants, other projects and bad inputs before Cinder is called', async () => {
     await settle();
     const before = cinderRequests();
-    for (const path of [`/v2/${A}/snapshots?all_tenants=1`, `/v2/${A}/snapshots?project_id=${B}`, '/v2/ffffffffffffffffffffffffffffffff/snapshots', `/v2/${A}/snapshots?limit=5000`, `/v2/${A}/snapshots?status=available&status=error`]) {
+    for (const path of [`/v2/${A}/snapshots?all_tenants=1`, `/v2/${A}/snapshots?project_id=${B}`, '/v2/ffffffffffffffffffffffffffffffff/snapshots', `/v3/${A}/snapshots?limit=0`, `/v2/${A}/snapshots?status=available&status=error`]) {
       const response = await fetch(`${viaCinder.url}${path}`);
       expect([400, 403], path).toContain(response.status);
     }
@@ -136,17 +153,46 @@ describe('the proxy in front of real Cinder', () => {
   });
 });
 
-const cinderCli = async (endpoint: string, project: string, args: string[]) => {
-  const { stdout } = await run('/usr/bin/cinder', ['--os-auth-type', 'noauth', '--os-user-id', 'admin', '--os-project-id', project, '--os-endpoint', `${endpoint}/v2/${project}`, '--os-volume-api-version', '3', 'snapshot-list', ...args], {
+const cinderCli = async (endpoint: string, project: string, args: string[], version = 'v2') => {
+  const { stdout } = await run('/usr/bin/cinder', ['--os-auth-type', 'noauth', '--os-user-id', 'admin', '--os-project-id', project, '--os-endpoint', `${endpoint}/${version}/${project}`, '--os-volume-api-version', '3', 'snapshot-list', ...args], {
     env: { PATH: '/usr/bin:/bin' },
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout.split('\n').filter((l) => /^\| [0-9a-f]{8}-/.test(l));
 };
 
+const openstackCli = async (endpoint: string, project: string, args: string[]) => {
+  const { stdout } = await run(
+    '/usr/bin/openstack',
+    ['--os-auth-type', 'admin_token', '--os-token', `admin:${project}`, '--os-endpoint', `${endpoint}/v3/${project}`, '--os-volume-api-version', '3', 'volume', 'snapshot', 'list', '-f', 'value', '-c', 'ID', '-c', 'Status', '-c', 'Name', ...args],
+    { env: { PATH: '/usr/bin:/bin', HOME: '/tmp' }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout.split('\n').filter(Boolean);
+};
+
+const CLIENT_ARGS: string[][] = [[], ['--status', 'available'], ['--name', 'daily'], ['--limit', '7'], ['--limit', '1000'], ['--limit', '1150'], ['--status', 'error', '--limit', '3']];
+
 describe('python-cinderclient pointed at the proxy shows what it shows pointed at Cinder', () => {
-  it.each([[[]], [['--status', 'available']], [['--name', 'daily']], [['--limit', '7']], [['--status', 'error', '--limit', '3']]])('cinder snapshot-list %j', async (args) => {
-    const [direct, proxied] = await Promise.all([cinderCli(CINDER, A, args), cinderCli(viaCinder.url, A, args)]);
+  it.each(CLIENT_ARGS.flatMap((args) => [{ args, version: 'v2' }, { args, version: 'v3' }]))('cinder snapshot-list $args against /$version', async ({ args, version }) => {
+    const [direct, proxied] = await Promise.all([cinderCli(CINDER, A, args, version), cinderCli(viaCinder.url, A, args, version)]);
+    expect(direct.length).toBeGreaterThan(0);
+    expect(proxied).toEqual(direct);
+    if (args.length === 0) expect(proxied).toHaveLength(a.length);
+    if (args[1] === '1150') expect(proxied).toHaveLength(1150);
+  });
+
+  it('cinder snapshot-list --volume-id through /v3', async () => {
+    const args = ['--volume-id', volume];
+    const [direct, proxied] = await Promise.all([cinderCli(CINDER, A, args, 'v3'), cinderCli(viaCinder.url, A, args, 'v3')]);
+    expect(proxied).toEqual(direct);
+    expect(proxied).toHaveLength(a.filter((s) => s.volume_id === volume).length);
+  });
+});
+
+describe('python-openstackclient with a /v3 endpoint lists through the proxy what it lists from Cinder', () => {
+  // `--volume` first looks the volume up (GET /volumes/{id}), which the snapshot proxy does not serve.
+  it.each(CLIENT_ARGS)('openstack volume snapshot list %j', async (...args) => {
+    const [direct, proxied] = await Promise.all([openstackCli(CINDER, A, args), openstackCli(viaCinder.url, A, args)]);
     expect(direct.length).toBeGreaterThan(0);
     expect(proxied).toEqual(direct);
     if (args.length === 0) expect(proxied).toHaveLength(a.length);

@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 PY=/usr/bin/python3   # Debian's python, which has cinder's modules; not whatever is first on PATH
 
-if [ ! -x /usr/bin/cinder-api ] || [ ! -x /usr/bin/cinder ]; then
-  echo "== installing cinder-api and python3-cinderclient"
+if [ ! -x /usr/bin/cinder-api ] || [ ! -x /usr/bin/cinder ] || [ ! -x /usr/bin/openstack ]; then
+  echo "== installing cinder-api, python3-cinderclient and python3-openstackclient"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq cinder-api python3-cinderclient >/dev/null
+  apt-get install -y -qq cinder-api python3-cinderclient python3-openstackclient >/dev/null
 fi
 
 WORK=$(mktemp -d /tmp/cinder-it.XXXXXX)
