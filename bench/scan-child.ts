@@ -4,10 +4,9 @@
  * endpoint); `--mode classify` the same without PutEvents; `--mode bare` only pages through the same listing. Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { nodeHttpTransport } from '../lib/evs/transport';
-import { buildScanner } from '../lib/scan/build';
+import { buildScanner, createEventBridgeClient } from '../lib/scan/build';
 import type { EventSink } from '../lib/scan/run-scan';
 
 function createCountingSink(): EventSink {
@@ -47,7 +46,7 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 async function scan(publish: boolean) {
   const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
-  const overrides = publish ? { eventBridge: new EventBridgeClient({}) } : { createSink: () => createCountingSink() };
+  const overrides = publish ? { eventBridge: createEventBridgeClient(config.publishCallTimeoutMs) } : { createSink: () => createCountingSink() };
   const result = await buildScanner(config, overrides)(Date.now() + 600_000);
   return {
     ok: result.ok,

@@ -19,9 +19,11 @@ export interface PaginateOptions extends ListOptions {
  * Lazily lists every page of a project's snapshots, holding one page at a time (two with
  * `prefetch`). Follows the upstream's next marker, drops `offset` after page one (Cinder copies
  * it into every next link), and ends on an empty page or a missing next link. A repeated marker,
- * a page that brings no snapshot the previous page did not already have (an upstream ignoring
- * the marker while minting new ones), or the page cap ends it with a PaginationError, so a
- * caller can tell "done" from "gave up".
+ * a page seen before (same first and last id and size: an upstream cycling through pages while
+ * minting new markers), a page that brings no snapshot the previous page did not already have,
+ * or the page cap ends it with a PaginationError, so a caller can tell "done" from "gave up".
+ * Snapshots the previous page already held are dropped, so an upstream overlapping its pages
+ * does not list them twice. Memory stays flat: one id set of a page, one short key per page.
  */
 export async function* paginateSnapshots(
   client: SnapshotLister,
@@ -31,6 +33,7 @@ export async function* paginateSnapshots(
 ): AsyncGenerator<SnapshotPage, void, undefined> {
   const { pageSize = 1000, maxPages = 10_000, prefetch = false, ...listOptions } = options;
   const seen = new Set<string>();
+  const pageKeys = new Set<string>();
   let previousIds: Set<string> | undefined;
   let request: PageQuery = { ...query, limit: query.limit ?? pageSize };
   let pending: Promise<SnapshotPage> | undefined = client.listSnapshotsPage(projectId, request, listOptions);
@@ -38,11 +41,16 @@ export async function* paginateSnapshots(
     const page: SnapshotPage = await pending;
     pending = undefined;
     if (page.snapshots.length === 0) return;
-    const ids = new Set(page.snapshots.map((s) => s.id));
-    if (previousIds && page.snapshots.every((s) => previousIds?.has(s.id))) {
-      throw new PaginationError(`page ${pageNumber} brought no snapshot the page before did not have`, 'repeated-page');
+    const key = `${page.snapshots[0]?.id}|${page.snapshots[page.snapshots.length - 1]?.id}|${page.snapshots.length}`;
+    if (pageKeys.has(key)) throw new PaginationError(`page ${pageNumber} repeats an earlier page`, 'repeated-page');
+    pageKeys.add(key);
+    const before = previousIds;
+    previousIds = new Set(page.snapshots.map((s) => s.id));
+    if (before) {
+      const fresh = page.snapshots.filter((s) => !before.has(s.id));
+      if (fresh.length === 0) throw new PaginationError(`page ${pageNumber} brought no snapshot the page before did not have`, 'repeated-page');
+      if (fresh.length < page.snapshots.length) page.snapshots = fresh;
     }
-    previousIds = ids;
     const marker = page.nextMarker;
     let stop: PaginationError | undefined;
     if (marker !== undefined) {

@@ -73,8 +73,6 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
   const startedAt = now();
   const countsByStatus = countMap();
   const countsByFindingType = countMap();
-  // A snapshot listed twice (an upstream reordering or looping under the pager) is reported once.
-  const flagged = new Set<string>();
   let snapshotsRead = 0;
   let pagesRead = 0;
   let unreadableTimestamps = 0;
@@ -95,8 +93,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
           const times = readTimes(snapshot);
           if (Number.isNaN(times.created)) unreadableTimestamps++;
           const finding = classifyWithTimes(snapshot, times, settings.policy, observedAt);
-          if (!finding || flagged.has(snapshot.id)) continue;
-          flagged.add(snapshot.id);
+          if (!finding) continue;
           increment(countsByFindingType, finding.type);
           await sink.add(findingEvent(ctx, snapshot, finding, observed));
         }

@@ -18,7 +18,7 @@ function scripted(pages: Array<Partial<SnapshotPage> & { ids: string[] }>): Snap
       calls.push({ ...query });
       const page = pages[calls.length - 1];
       if (!page) throw new Error(`unexpected call ${calls.length}`);
-      return { snapshots: page.ids.map(snap), nextMarker: page.nextMarker, nextHref: undefined, requestId: undefined };
+      return { snapshots: page.ids.map(snap), nextMarker: page.nextMarker, requestId: undefined };
     },
   };
 }
@@ -29,7 +29,49 @@ async function collect(lister: SnapshotLister, query: PageQuery = {}, options = 
   return ids;
 }
 
+/** Collects what the pager yielded before it stopped, and how it stopped. */
+async function collectUntilError(lister: SnapshotLister, options = {}): Promise<{ ids: string[]; error: unknown }> {
+  const ids: string[] = [];
+  try {
+    for await (const page of paginateSnapshots(lister, 'p', {}, options)) ids.push(...page.snapshots.map((s) => s.id));
+  } catch (error) {
+    return { ids, error };
+  }
+  return { ids, error: undefined };
+}
+
 describe('snapshot pager', () => {
+  it('stops on an upstream that returns the same snapshots under fresh markers, yielding them once', async () => {
+    const lister = scripted([
+      { ids: ['a', 'b', 'c'], nextMarker: 'm1' },
+      { ids: ['a', 'b', 'c'], nextMarker: 'm2' },
+    ]);
+    const { ids, error } = await collectUntilError(lister, { pageSize: 3 });
+    expect(ids).toEqual(['a', 'b', 'c']);
+    expect(error).toBeInstanceOf(PaginationError);
+    expect((error as PaginationError).code).toBe('PAGINATION_LOOP');
+  });
+
+  it('stops on an upstream cycling through two pages with fresh markers, before yielding a page again', async () => {
+    const lister = scripted([
+      { ids: ['a', 'b'], nextMarker: 'm1' },
+      { ids: ['c', 'd'], nextMarker: 'm2' },
+      { ids: ['a', 'b'], nextMarker: 'm3' },
+    ]);
+    const { ids, error } = await collectUntilError(lister, { pageSize: 2 });
+    expect(ids).toEqual(['a', 'b', 'c', 'd']);
+    expect((error as PaginationError).reason).toBe('repeated-page');
+  });
+
+  it('drops snapshots the previous page already held, so overlapping pages list each once', async () => {
+    const lister = scripted([
+      { ids: ['a', 'b', 'c'], nextMarker: 'c' },
+      { ids: ['c', 'd', 'e'], nextMarker: 'e' },
+      { ids: ['f'] },
+    ]);
+    expect(await collect(lister, {}, { pageSize: 3 })).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
   it('follows next markers and stops at the empty page after a full last page', async () => {
     const lister = scripted([
       { ids: ['a', 'b'], nextMarker: 'b' },
