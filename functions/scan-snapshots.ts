@@ -37,7 +37,12 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
 /** The production dependencies, from an environment. */
 export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'scan-snapshots' }), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
   const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
-  return { logger, scan: buildOnce(() => buildScanner(loadScanSettings(env), { onBug, ...overrides }), logger) };
+  const scan = buildOnce(() => {
+    const settings = loadScanSettings(env);
+    if (!settings.findingsTable) logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
+    return buildScanner(settings, { onBug, ...overrides });
+  }, logger);
+  return { logger, scan };
 }
 
 export const handler = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv());

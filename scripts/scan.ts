@@ -29,8 +29,10 @@ try {
 }
 
 const lastReport = new Map<string, number>();
+if (!config.findingsTable) process.stderr.write('FINDINGS_TABLE is not set: stateless scan, every finding is reported as OBSERVED\n');
+else if (values['dry-run']) process.stderr.write(`dry run: reading ${config.findingsTable}, writing nothing; the events printed are the transitions a real run would announce\n`);
 const scan = buildScanner(config, {
-  ...(values['dry-run'] ? { createSink: () => createPrintingSink((line) => process.stdout.write(`${line}\n`)) } : {}),
+  ...(values['dry-run'] ? { createSink: () => createPrintingSink((line) => process.stdout.write(`${line}\n`)), dryRun: true } : {}),
   onProgress: values.quiet
     ? undefined
     : ({ projectId, snapshotsRead, pagesRead }) => {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
+import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { loadRulePattern } from '../tools/local/rules';
 
@@ -30,6 +31,19 @@ if (env.EVS_ENDPOINT) {
   log(`EVS emulator at ${emulator.url}: ${fleet.projects.map((p) => `${p.projectId} (${p.snapshots.length})`).join(', ')}; ${fleet.expected.size} should be flagged`);
 }
 
+// The findings table, in dynalite, created from the definition serverless.yml deploys.
+const FINDINGS_TABLE = env.FINDINGS_TABLE ?? `${service}-${stage}-findings`;
+let dynamoUrl = env.AWS_ENDPOINT_URL_DYNAMODB;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>> | undefined;
+if (!dynamoUrl) {
+  dynamo = await startLocalDynamo(Number(env.DYNAMODB_PORT ?? 4569));
+  await createFindingsTable(dynamo.client, FINDINGS_TABLE);
+  dynamoUrl = dynamo.url;
+  log(`DynamoDB (dynalite, in memory) at ${dynamoUrl}, table ${FINDINGS_TABLE}`);
+} else {
+  log(`findings table ${FINDINGS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
+}
+
 const invokeSubscriber = async (event: unknown) => {
   const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
   const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'Event' }, body: JSON.stringify(event) }).catch((e: Error) => e);
@@ -37,7 +51,7 @@ const invokeSubscriber = async (event: unknown) => {
 };
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
-  rules: (['high-severity-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
+  rules: (['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 
@@ -48,6 +62,8 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     ...upstream,
     SCAN_PROJECT_IDS: env.SCAN_PROJECT_IDS ?? upstream.ALLOWED_PROJECT_IDS ?? '',
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    FINDINGS_TABLE,
     AWS_REGION: env.AWS_REGION ?? 'eu-west-1',
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -68,6 +84,12 @@ log('ready. Try:');
 log(`  curl '${base}/v2/${p}/snapshots?limit=5'`);
 log(`  curl '${base}/v2/${p}/snapshots?status=error&limit=50'`);
 log(`  curl '${base}/v2/${p}/snapshots?all_tenants=1'     # refused: 400`);
+log(`  curl '${base}/v2/${p}/findings?state=OPEN&severity=high&limit=5'`);
+if (emulator) {
+  log('the findings lifecycle: each finding alerts once; make one go away and the next run says RESOLVED:');
+  log(`  curl -X DELETE -H 'X-Auth-Token: admin:${p}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>'`);
+  log(`  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`);
+}
 log('the scanner runs every minute; its alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
 
 let stopping = false;
@@ -75,7 +97,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   child.kill('SIGTERM');
-  await Promise.all([bus.close(), emulator?.close()]);
+  await Promise.all([bus.close(), emulator?.close(), dynamo?.close()]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

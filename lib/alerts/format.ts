@@ -6,18 +6,30 @@ const counts = (m: Record<string, number>) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ') || 'none';
 
+function describeMinutes(minutes: number): string {
+  if (minutes < 120) return `${minutes} minutes`;
+  if (minutes < 2_880) return `${Math.floor(minutes / 60)} hours`;
+  return `${Math.floor(minutes / 1_440)} days`;
+}
+
 /** One readable line for an event from the scanner, or undefined for events it does not know. */
 export function formatAlert(detailType: string, detail: unknown): string | undefined {
   switch (detailType) {
     case DETAIL_TYPES.finding: {
       const d = detail as FindingDetail;
       const s = d.snapshot;
-      return `[${d.severity.toUpperCase()}] ${d.findingType} snapshot ${s.id} "${s.name ?? ''}" (volume ${s.volume_id}, ${s.size} GB, ${s.status}) in project ${d.projectId}/${d.region}: ${d.reason} [finding ${d.findingId}]`;
+      if (d.transition === 'RESOLVED') {
+        return `RESOLVED ${d.findingType} snapshot ${s.id} "${s.name ?? ''}" in project ${d.projectId}/${d.region} after ${describeMinutes(d.openForMinutes ?? 0)} open [finding ${d.findingId}]`;
+      }
+      const change = d.transition === 'CHANGED' && d.previous ? ` (was ${d.previous.findingType}, ${d.previous.severity})` : '';
+      return `[${d.severity.toUpperCase()}] ${d.findingType} snapshot ${s.id} "${s.name ?? ''}" (volume ${s.volume_id}, ${s.size} GB, ${s.status}) in project ${d.projectId}/${d.region}: ${d.reason}${change} [${d.transition} finding ${d.findingId}]`;
     }
     case DETAIL_TYPES.summary: {
       const d = detail as SummaryDetail;
       const state = d.complete ? 'COMPLETE' : `INCOMPLETE (${d.failureCode})`;
-      return `[SCAN ${state}] project ${d.projectId}/${d.region}: ${d.snapshotsRead} snapshots in ${d.pagesRead} pages, ${d.durationMs} ms; findings: ${counts(d.countsByFindingType)} [scan ${d.scanId}]`;
+      if (d.skipped) return `[SCAN SKIPPED] project ${d.projectId}/${d.region}: another scan was still running [scan ${d.scanId}]`;
+      const lifecycle = d.stateful ? `; opened ${d.opened}, changed ${d.changed}, reminded ${d.reminded}, resolved ${d.resolved}, open ${d.open}, suppressed ${d.suppressed}` : '';
+      return `[SCAN ${state}] project ${d.projectId}/${d.region}: ${d.snapshotsRead} snapshots in ${d.pagesRead} pages, ${d.durationMs} ms; findings: ${counts(d.countsByFindingType)}${lifecycle} [scan ${d.scanId}]`;
     }
     case DETAIL_TYPES.failed: {
       const d = detail as ScanFailedDetail;

@@ -14,6 +14,8 @@ export const FAILURES = {
   DEADLINE_REACHED: { status: 504, message: 'The time budget ran out before the upstream answered.', httpCode: 'UPSTREAM_TIMEOUT' },
   PAGINATION_LOOP: { status: 502, message: 'The upstream repeated a page; paging stopped to avoid a loop.' },
   PAGE_CAP_REACHED: { status: 502, message: 'Paging stopped at the page cap before the listing ended.' },
+  STATE_UNAVAILABLE: { status: 502, message: 'The findings table could not be read or written.' },
+  SCAN_IN_PROGRESS: { status: 409, message: 'Another scan of this project was still running; this run left it alone.' },
   INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string; httpCode?: string }>;
 
@@ -26,4 +28,43 @@ export interface Failure {
   message: string;
   upstreamStatus?: number | undefined;
   upstreamRequestId?: string | undefined;
+}
+
+/**
+ * Base of every error that is a known failure rather than a bug: it names its code, and the
+ * HTTP status and the sentence safe to show come from FAILURES.
+ */
+export abstract class CodedError extends Error {
+  abstract readonly code: FailureCode;
+  /** Whether the same idempotent request may succeed when retried. */
+  readonly retryable: boolean;
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+  }
+
+  /** Status of the upstream's answer, when there was one. */
+  get upstreamStatus(): number | undefined {
+    return undefined;
+  }
+
+  get upstreamRequestId(): string | undefined {
+    return undefined;
+  }
+
+  /** A sentence for responses and events: the code's own words, the status and the request id, never upstream text. */
+  get safeMessage(): string {
+    const base = FAILURES[this.code].message;
+    const status = this.upstreamStatus === undefined ? '' : ` (HTTP ${this.upstreamStatus})`;
+    const id = this.upstreamRequestId ? ` Upstream request id: ${this.upstreamRequestId}.` : '';
+    return `${base.replace(/\.$/, '')}${status}.${id}`;
+  }
+}
+
+/** Names what went wrong, in words and a code, for responses and events alike. Anything not a CodedError is a bug. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof CodedError) {
+    return { code: error.code, message: error.safeMessage, upstreamStatus: error.upstreamStatus, upstreamRequestId: error.upstreamRequestId };
+  }
+  return { code: 'INTERNAL_ERROR', message: FAILURES.INTERNAL_ERROR.message };
 }

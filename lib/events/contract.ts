@@ -2,13 +2,21 @@
  * The scanner's outbound contract, in one place for subscribers: source, detail-types, schema
  * version and the shape of each `detail`. JSON Schemas for each live in `events/schemas/`.
  * Additive changes keep SCHEMA_VERSION's major number; anything else bumps it.
+ *
+ * 2.0 (breaking): every finding event is a change of state. A finding is a snapshot's one
+ * problem, so `findingId` hashes project and snapshot (1.0 hashed the type too): a snapshot whose
+ * problem changes type is the same finding, `CHANGED`. The transition is a field of the one
+ * Finding detail-type rather than a detail-type of its own: every transition carries the same
+ * snapshot and finding fields, rules already select on `detail-type` and filter on
+ * `detail.transition` as easily as on `detail.severity`, and a subscriber reads one schema.
+ * `transitionId` is the same whenever the same transition is sent again: de-duplicate on it.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '2.0';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -18,8 +26,8 @@ export const DETAIL_TYPES = {
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
-/** The snapshot's own fields, as the list API gave them. */
-export interface SnapshotFields {
+/** The snapshot fields every finding carries, and a finding item keeps. */
+export interface SnapshotCore {
   id: string;
   name: string | null;
   status: string;
@@ -27,13 +35,40 @@ export interface SnapshotFields {
   size: number;
   created_at: string;
   updated_at: string | null;
+}
+
+/** The snapshot's own fields, as the list API gave them. */
+export interface SnapshotFields extends SnapshotCore {
   description?: string | null;
   metadata?: Record<string, string>;
 }
 
-export interface FindingDetail {
+/**
+ * What happened to a finding: first seen (`OPENED`), its type or severity changed (`CHANGED`),
+ * still open after the reminder interval (`REMINDER`), gone from a complete scan (`RESOLVED`).
+ * A scanner without a findings table has no memory and reports every finding as `OBSERVED`.
+ */
+export const TRANSITIONS = ['OPENED', 'CHANGED', 'REMINDER', 'RESOLVED', 'OBSERVED'] as const;
+export type Transition = (typeof TRANSITIONS)[number];
+
+/** Where a finding stands in its lifecycle. */
+export interface TransitionInfo {
+  transition: Transition;
+  /** Same transition of the same finding → same id, however often it is sent. */
+  transitionId: string;
+  /** When the scanner first saw this finding open (null without a findings table). */
+  firstSeenAt: string | null;
+  /** When a scan last saw it (for RESOLVED: the last scan that did). */
+  lastSeenAt: string;
+  /** For RESOLVED: minutes from firstSeenAt to the scan that found it gone. */
+  openForMinutes?: number;
+  /** For CHANGED: what it was before. */
+  previous?: { findingType: FindingType; severity: Severity };
+}
+
+export interface FindingDetail extends TransitionInfo {
   schemaVersion: typeof SCHEMA_VERSION;
-  /** Same snapshot + same finding type → same id on every run; use it to de-duplicate alerts. */
+  /** Same project + snapshot → same id on every run: the finding, whatever its type now. */
   findingId: string;
   findingType: FindingType;
   severity: Severity;
@@ -52,7 +87,19 @@ export interface FindingDetail {
 
 export type CountMap = Record<string, number>;
 
-export interface SummaryDetail {
+/** Transitions a run announced (accepted by PutEvents), and the findings it saw open. */
+export interface TransitionCounts {
+  opened: number;
+  changed: number;
+  reminded: number;
+  resolved: number;
+  /** Findings seen open and not suppressed (without a table: findings observed). */
+  open: number;
+  /** Findings seen that are suppressed. */
+  suppressed: number;
+}
+
+export interface SummaryDetail extends TransitionCounts {
   schemaVersion: typeof SCHEMA_VERSION;
   scanId: string;
   projectId: string;
@@ -68,6 +115,10 @@ export interface SummaryDetail {
   countsByFindingType: CountMap;
   /** Snapshots whose timestamps could not be read, so no age rule applied to them. */
   unreadableTimestamps: number;
+  /** Whether this run kept findings in a table (transitions) or only observed them. */
+  stateful: boolean;
+  /** 1 when another scan of this project held its lease, so this run left it alone. */
+  skipped: number;
   /** Present when `complete` is false. */
   failureCode?: ScanFailureCode;
 }
@@ -105,9 +156,20 @@ export function eventKey(event: OutboundEvent): string {
   return event.detailType === DETAIL_TYPES.finding ? event.detail.findingId : `${event.detail.scanId}/${event.detail.projectId}`;
 }
 
-/** A stable id: a hash of project, snapshot and finding type, nothing time-dependent. */
-export function findingIdOf(projectId: string, snapshotId: string, type: FindingType): string {
-  return createHash('sha256').update(`${projectId}\u0000${snapshotId}\u0000${type}`).digest('hex').slice(0, 32);
+const hash32 = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+
+/** A stable id: a hash of project and snapshot, nothing time-dependent. */
+export function findingIdOf(projectId: string, snapshotId: string): string {
+  return hash32(projectId, snapshotId);
+}
+
+/**
+ * The id of one transition, built only from what stays the same if it is sent again: the finding,
+ * the transition, and the state it leaves (when the episode began, what it changed from, when it
+ * was last notified).
+ */
+export function transitionIdOf(findingId: string, transition: Transition, basis: string | number): string {
+  return hash32(findingId, transition, basis);
 }
 
 /** The resource name events carry for a snapshot. */
@@ -136,11 +198,18 @@ export interface ScanContext {
   projectId: string;
 }
 
-/** The Finding event for one classified snapshot. */
-export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date): OutboundEvent {
+/** The Finding event for one classified snapshot, as the transition it is. */
+export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo): OutboundEvent {
+  const findingId = findingIdOf(ctx.projectId, snapshot.id);
   const detail: FindingDetail = {
     schemaVersion: SCHEMA_VERSION,
-    findingId: findingIdOf(ctx.projectId, snapshot.id, c.type),
+    findingId,
+    transition: t.transition,
+    transitionId: t.transitionId,
+    firstSeenAt: t.firstSeenAt,
+    lastSeenAt: t.lastSeenAt,
+    ...(t.openForMinutes !== undefined ? { openForMinutes: t.openForMinutes } : {}),
+    ...(t.previous ? { previous: t.previous } : {}),
     findingType: c.type,
     severity: c.severity,
     reason: c.reason,

@@ -62,6 +62,8 @@ interface Pending {
   detailType: string;
   /** Attempts that failed for reasons other than throttling. */
   failures: number;
+  /** Told once PutEvents accepted the entry (a transition counts as notified only then). */
+  onDelivered: (() => void) | undefined;
 }
 
 /** An entry's size as AWS counts it: Source, DetailType, Detail, each Resource, plus 14 when Time is set. */
@@ -128,7 +130,10 @@ export function createEventPublisher(options: PublisherOptions) {
         const results = output.Entries ?? [];
         pending.forEach((p, i) => {
           const result = results[i];
-          if (result?.EventId && !result.ErrorCode) stats.published++;
+          if (result?.EventId && !result.ErrorCode) {
+            stats.published++;
+            p.onDelivered?.();
+          }
           else if (result?.ErrorCode && RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) retryOrFail(p, result.ErrorCode === THROTTLED, result.ErrorCode, result.ErrorMessage ?? '');
           else fail(p, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage ?? 'PutEvents returned no result for this entry');
         });
@@ -172,8 +177,8 @@ export function createEventPublisher(options: PublisherOptions) {
 
   return {
     stats,
-    /** Queues one event, sending a batch when the next entry would not fit. */
-    async add(event: OutboundEvent): Promise<void> {
+    /** Queues one event, sending a batch when the next entry would not fit; `onDelivered` runs once PutEvents accepted it. */
+    async add(event: OutboundEvent, onDelivered?: () => void): Promise<void> {
       let entry = toEntry(event, options.busName);
       let size = entrySize(entry);
       const key = eventKey(event);
@@ -190,7 +195,7 @@ export function createEventPublisher(options: PublisherOptions) {
         }
       }
       if (buffer.length >= MAX_ENTRIES_PER_CALL || bufferBytes + size > maxBytes) await dispatch();
-      buffer.push({ entry, size, key, detailType: event.detailType, failures: 0 });
+      buffer.push({ entry, size, key, detailType: event.detailType, failures: 0, onDelivered });
       bufferBytes += size;
       if (buffer.length >= MAX_ENTRIES_PER_CALL) await dispatch();
     },

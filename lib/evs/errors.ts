@@ -1,35 +1,10 @@
-import { FAILURES, type Failure, type FailureCode } from '../domain/failure';
+import { CodedError, type FailureCode } from '../domain/failure';
 
-/**
- * Base of every error raised while talking to the EVS/Cinder upstream. Each subclass names its
- * failure code; the HTTP status and the sentence safe to show come from `FAILURES`.
- */
-export abstract class EvsError extends Error {
+export { describeFailure } from '../domain/failure';
+
+/** Base of every error raised while talking to the EVS/Cinder upstream. */
+export abstract class EvsError extends CodedError {
   override name = 'EvsError';
-  abstract readonly code: FailureCode;
-  /** Whether the same idempotent request may succeed when retried. */
-  readonly retryable: boolean;
-  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, { cause: options.cause });
-    this.retryable = options.retryable ?? false;
-  }
-
-  /** Status of the upstream's answer, when there was one. */
-  get upstreamStatus(): number | undefined {
-    return undefined;
-  }
-
-  get upstreamRequestId(): string | undefined {
-    return undefined;
-  }
-
-  /** A sentence for responses and events: the code's own words, the status and the request id, never upstream text. */
-  get safeMessage(): string {
-    const base = FAILURES[this.code].message;
-    const status = this.upstreamStatus === undefined ? '' : ` (HTTP ${this.upstreamStatus})`;
-    const id = this.upstreamRequestId ? ` Upstream request id: ${this.upstreamRequestId}.` : '';
-    return `${base.replace(/\.$/, '')}${status}.${id}`;
-  }
 }
 
 /** The upstream answered with a non-2xx status; fields come from whichever error shape it used. */
@@ -141,14 +116,6 @@ export class IamAuthError extends EvsError {
   override get upstreamStatus(): number | undefined {
     return this.status;
   }
-}
-
-/** Names what went wrong, in words and a code, for responses and events alike. Anything not an EvsError is a bug. */
-export function describeFailure(error: unknown): Failure {
-  if (error instanceof EvsError) {
-    return { code: error.code, message: error.safeMessage, upstreamStatus: error.upstreamStatus, upstreamRequestId: error.upstreamRequestId };
-  }
-  return { code: 'INTERNAL_ERROR', message: FAILURES.INTERNAL_ERROR.message };
 }
 
 function describeCause(cause: unknown): string {

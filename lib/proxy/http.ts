@@ -1,5 +1,5 @@
-import { FAILURES } from '../domain/failure';
-import { describeFailure, EvsError, cleanUpstreamMessage, faultNameForStatus, UpstreamHttpError } from '../evs/errors';
+import { CodedError, describeFailure, FAILURES } from '../domain/failure';
+import { cleanUpstreamMessage, faultNameForStatus, UpstreamHttpError } from '../evs/errors';
 import { ConfigError } from '../settings/env';
 import { ProxyError } from './errors';
 import type { ListAnswer } from './list-snapshots';
@@ -58,7 +58,7 @@ export function toProxyError(error: unknown): ProxyError {
       cause: error,
     });
   }
-  if (!(error instanceof EvsError)) return new ProxyError(500, 'INTERNAL_ERROR', FAILURES.INTERNAL_ERROR.message, { cause: error });
+  if (!(error instanceof CodedError)) return new ProxyError(500, 'INTERNAL_ERROR', FAILURES.INTERNAL_ERROR.message, { cause: error });
   const failure = describeFailure(error);
   const entry = FAILURES[failure.code];
   const code = 'httpCode' in entry ? entry.httpCode : failure.code;

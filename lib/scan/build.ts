@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createUpstreamClient } from '../evs/factory';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
 import type { ScanSettingsFromEnv } from '../settings/scanner';
+import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
 import { type EventSink, runScan, type ScanDeps, type ScanResult } from './run-scan';
 
 export interface ScannerOverrides {
@@ -15,6 +16,10 @@ export interface ScannerOverrides {
   now?: () => number;
   onProgress?: ScanDeps['onProgress'];
   onBug?: ScanDeps['onBug'];
+  /** Replaces the DynamoDB findings store (tests). */
+  store?: FindingsStore;
+  /** Read the findings table but write nothing (npm run scan -- --dry-run). */
+  dryRun?: boolean;
 }
 
 /** The production EventBridge client: no SDK retries (the publisher owns them) and bounded sockets. */
@@ -42,7 +47,9 @@ export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOv
         deadline,
       });
     });
-  const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug };
+  const store = overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
+  const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false } : undefined;
+  const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
   return (deadline, scanId = randomUUID()) =>
     runScan(deps, {
       scanId,
@@ -69,6 +76,8 @@ export function summariseResult(result: ScanResult) {
       snapshotsRead: p.snapshotsRead,
       pagesRead: p.pagesRead,
       findings: p.countsByFindingType,
+      ...(p.skipped ? { skipped: true } : {}),
+      transitions: p.transitions,
       delivered: p.delivery.published,
       deliveryFailures: p.delivery.failed.length,
       ...(p.failure ? { failureCode: p.failure.code, failure: p.failure.message } : {}),

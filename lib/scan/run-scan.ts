@@ -2,14 +2,19 @@ import type { Failure } from '../domain/failure';
 import type { SnapshotLister } from '../evs/client';
 import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots } from '../evs/pager';
-import { type CountMap, findingEvent, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
+import { FAILURES } from '../domain/failure';
+import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { classifyWithTimes, readTimes } from './classify';
+import type { FindingsStore } from '../state/dynamo-store';
+import type { LifecycleSettings } from '../state/lifecycle';
+import type { FindingIndex } from '../state/records';
 import type { ScanPolicy } from './policy';
+import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */
 export interface EventSink {
-  add(event: OutboundEvent): Promise<void>;
+  add(event: OutboundEvent, onDelivered?: () => void): Promise<void>;
   flush(): Promise<void>;
   readonly stats: PublishStats;
 }
@@ -22,6 +27,8 @@ export interface ScanDeps {
   onProgress?: (progress: { projectId: string; snapshotsRead: number; pagesRead: number }) => void;
   /** Told of errors that are bugs rather than upstream failures (reported as INTERNAL_ERROR). */
   onBug?: (error: unknown, projectId: string) => void;
+  /** The findings table; without it the scan is stateless and reports every finding as OBSERVED. */
+  state?: StateDeps;
 }
 
 export interface ScanSettings {
@@ -43,6 +50,9 @@ export interface ScanSettings {
 export interface ProjectResult {
   projectId: string;
   complete: boolean;
+  /** Another scan held the project's lease. */
+  skipped: boolean;
+  transitions: TransitionCounts;
   snapshotsRead: number;
   pagesRead: number;
   countsByStatus: CountMap;
@@ -66,27 +76,79 @@ const increment = (map: CountMap, key: string) => {
   map[key] = (map[key] ?? 0) + 1;
 };
 
+/** What a stateful scan needs: the table, and how the lifecycle behaves. */
+export interface StateDeps {
+  store: FindingsStore;
+  lifecycle: LifecycleSettings;
+  resolvedRetentionMs: number;
+  /** Read the state, write none, take no lease. */
+  dryRun: boolean;
+}
+
+async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number): Promise<FindingTracker | 'skipped'> {
+  const state = deps.state;
+  if (!state) return statelessTracker(ctx);
+  if (!state.dryRun) {
+    // Held until well past this run's own deadline, so a crashed run's lease expires by itself.
+    const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline + LEASE_GRACE_MS, listDeadline);
+    if (!leased) return 'skipped';
+  }
+  let index: FindingIndex;
+  try {
+    index = await state.store.loadIndex(ctx.projectId, listDeadline);
+  } catch (error) {
+    if (!state.dryRun) await state.store.releaseLease(ctx.projectId, ctx.scanId, listDeadline).catch(() => undefined);
+    throw error;
+  }
+  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun });
+}
+
+/** How long past a run's deadline its lease stays valid if the run dies without releasing it. */
+export const LEASE_GRACE_MS = 60_000;
+
 async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: string, now: () => number): Promise<ProjectResult> {
   const ctx: ScanContext = { source: settings.source, region: settings.region, scanId: settings.scanId, projectId };
   const sink = deps.createSink(settings.deadline);
   const listDeadline = settings.deadline - settings.reserveMs;
+  // `now` is the scan's clock for what it observes (injected in tests); deadlines are wall-clock time.
   const startedAt = now();
+  const wallStart = Date.now();
   const countsByStatus = countMap();
   const countsByFindingType = countMap();
   let snapshotsRead = 0;
   let pagesRead = 0;
   let unreadableTimestamps = 0;
   let failure: Failure | undefined;
+  let tracker: FindingTracker | undefined;
+  let skipped = false;
+  const fail = (error: unknown) => {
+    failure = describeFailure(error);
+    if (failure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
+  };
 
-  if (now() >= listDeadline) {
+  if (Date.now() >= listDeadline) {
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
   } else {
+    try {
+      const opened = await openTracker(deps, settings, ctx, listDeadline);
+      if (opened === 'skipped') {
+        skipped = true;
+        failure = { code: 'SCAN_IN_PROGRESS', message: FAILURES.SCAN_IN_PROGRESS.message };
+      } else {
+        tracker = opened;
+      }
+    } catch (error) {
+      // Without the table's view a scan cannot tell new from known: it says so instead of guessing.
+      fail(error);
+    }
+  }
+
+  if (tracker) {
     try {
       const pages = paginateSnapshots(deps.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
       for await (const page of pages) {
         pagesRead++;
         const observedAt = now();
-        const observed = new Date(observedAt);
         for (const snapshot of page.snapshots) {
           snapshotsRead++;
           increment(countsByStatus, snapshot.status);
@@ -95,52 +157,77 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
           const finding = classifyWithTimes(snapshot, times, settings.policy, observedAt);
           if (!finding) continue;
           increment(countsByFindingType, finding.type);
-          await sink.add(findingEvent(ctx, snapshot, finding, observed));
+          const announcement = tracker.seen(snapshot, finding, observedAt);
+          if (announcement) await sink.add(announcement.event, announcement.onDelivered);
         }
         deps.onProgress?.({ projectId, snapshotsRead, pagesRead });
-        if (now() >= listDeadline) throw new DeadlineExceededError();
+        if (Date.now() >= listDeadline) throw new DeadlineExceededError();
       }
     } catch (error) {
-      failure = describeFailure(error);
-      if (failure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
-      if (now() >= listDeadline && failure.code !== 'UPSTREAM_AUTH_FAILED') {
+      fail(error);
+      if (Date.now() >= listDeadline && failure?.code !== 'UPSTREAM_AUTH_FAILED' && failure?.code !== 'STATE_UNAVAILABLE') {
         failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was finished.' };
+      }
+    }
+    // Only a complete scan may say a finding went away; an incomplete one resolves nothing.
+    if (failure === undefined) {
+      try {
+        for (const r of await tracker.resolutions(now(), listDeadline)) await sink.add(r.event, r.onDelivered);
+      } catch (error) {
+        fail(error);
       }
     }
   }
 
-  // Findings are all delivered (or recorded as failed) before the summary goes out.
+  // Findings are all delivered (or recorded as failed) before their state is written and the summary goes out.
   await sink.flush();
+  if (tracker) {
+    try {
+      await tracker.flush();
+    } catch (error) {
+      failure ??= describeFailure(error);
+    }
+  }
   const finishedAt = now();
+  const counts = tracker?.counts ?? { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
   await sink.add(
     summaryEvent(ctx, {
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date(finishedAt).toISOString(),
-      durationMs: finishedAt - startedAt,
+      durationMs: Date.now() - wallStart,
       complete: failure === undefined,
       snapshotsRead,
       pagesRead,
       countsByStatus,
       countsByFindingType,
       unreadableTimestamps,
-      ...(failure ? { failureCode: failure.code } : {}),
+      stateful: deps.state !== undefined,
+      ...counts,
+      skipped: skipped ? 1 : 0,
+      ...(failure ? { failureCode: (failure as Failure).code } : {}),
     }),
   );
-  if (failure) {
+  // Another run holding the lease is normal operation, not a failure to alert on.
+  if (failure && !skipped) {
+    const f = failure as Failure;
     await sink.add(
       scanFailedEvent(ctx, {
         observedAt: new Date(finishedAt).toISOString(),
-        failureCode: failure.code,
-        message: failure.message,
-        ...(failure.upstreamStatus !== undefined ? { upstreamStatus: failure.upstreamStatus } : {}),
-        ...(failure.upstreamRequestId !== undefined ? { upstreamRequestId: failure.upstreamRequestId } : {}),
+        failureCode: f.code,
+        message: f.message,
+        ...(f.upstreamStatus !== undefined ? { upstreamStatus: f.upstreamStatus } : {}),
+        ...(f.upstreamRequestId !== undefined ? { upstreamRequestId: f.upstreamRequestId } : {}),
         snapshotsRead,
         pagesRead,
       }),
     );
   }
   await sink.flush();
-  return { projectId, complete: failure === undefined, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, failure, delivery: sink.stats };
+  if (deps.state && !deps.state.dryRun && tracker) {
+    await deps.state.store.releaseLease(projectId, settings.scanId, settings.deadline).catch(() => undefined);
+  }
+  const f = failure as Failure | undefined;
+  return { projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, transitions: counts, failure: f, delivery: sink.stats };
 }
 
 /**
@@ -165,6 +252,6 @@ export async function runScan(deps: ScanDeps, settings: ScanSettings): Promise<S
     startedAt,
     finishedAt: new Date(now()).toISOString(),
     projects: results,
-    ok: results.every((r) => r.complete && r.delivery.failed.length === 0),
+    ok: results.every((r) => (r.complete || r.skipped) && r.delivery.failed.length === 0),
   };
 }

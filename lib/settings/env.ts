@@ -68,3 +68,10 @@ export function httpUrl(env: Env, name: string, why: string): string {
 export function optionalHttpUrl(env: Env, name: string, why: string): string | undefined {
   return text(env, name) === undefined ? undefined : httpUrl(env, name, why);
 }
+
+/** A DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .), or undefined when unset. */
+export function tableName(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) throw new ConfigError(`${name} must be a DynamoDB table name (3 to 255 letters, digits, _ - .), got "${value}"`);
+  return value;
+}

@@ -2,7 +2,7 @@ import type { UpstreamOptions } from '../evs/factory';
 import { DEFAULT_SOURCE } from '../events/contract';
 import type { RetryOptions } from '../retry';
 import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../scan/policy';
-import { ConfigError, type Env, flag, integer, projectList, text } from './env';
+import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
 import { loadUpstreamSettings } from './upstream';
 
 export interface ScanSettingsFromEnv {
@@ -21,6 +21,12 @@ export interface ScanSettingsFromEnv {
   maxPages: number;
   /** Time kept back from listing before the deadline, to publish and report. */
   reserveMs: number;
+  /** The findings table; undefined: stateless (every finding reported every run). */
+  findingsTable: string | undefined;
+  /** Re-announce an open finding this long after its last notification; 0 = never. */
+  remindAfterMs: number;
+  /** How long resolved findings stay in the table before its TTL removes them. */
+  resolvedRetentionMs: number;
 }
 
 function stuckThresholds(env: Env): Record<string, number> {
@@ -74,5 +80,8 @@ export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
     pageSize: integer(env, 'SCAN_PAGE_SIZE', 1000, 1, 1000),
     maxPages: integer(env, 'SCAN_MAX_PAGES', 10_000, 1, 1_000_000),
     reserveMs: integer(env, 'SCAN_RESERVE_MS', 5_000, 0, 600_000),
+    findingsTable: tableName(env, 'FINDINGS_TABLE'),
+    remindAfterMs: integer(env, 'REMIND_AFTER_HOURS', 24, 0, 8_760) * 3_600_000,
+    resolvedRetentionMs: integer(env, 'RESOLVED_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
   };
 }

@@ -5,12 +5,14 @@ import { freePort } from '../helpers/ports';
 // `npm start` as a user runs it: emulator, local EventBridge and serverless-offline, on ports the OS says are free.
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 let base = '';
+let emulatorUrl = '';
 let stack: ChildProcess;
 let output = '';
 
 beforeAll(async () => {
   const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()) };
   base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
+  emulatorUrl = `http://127.0.0.1:${PORTS.EMULATOR_PORT}`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn' };
   for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS']) delete env[key];
   stack = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });
@@ -40,9 +42,31 @@ describe('npm start (local stack)', () => {
     expect(((await response.json()) as { badRequest: { code: string } }).badRequest.code).toBe('UNKNOWN_PARAMETER');
   });
 
-  it('runs the scanner on its schedule and the subscriber prints readable alerts', async () => {
-    for (let i = 0; i < 150 && (output.match(/ALERT \[SCAN COMPLETE\]/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 500));
+  const waitForScans = async (count: number) => {
+    for (let i = 0; i < 300 && (output.match(/ALERT \[SCAN COMPLETE\]/g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 500));
+    expect((output.match(/ALERT \[SCAN COMPLETE\]/g) ?? []).length).toBeGreaterThanOrEqual(count);
+  };
+
+  it('runs the scanner on its schedule; the subscriber alerts once per finding and says RESOLVED when one goes away', async () => {
+    await waitForScans(2);
     expect(output).toMatch(new RegExp(`ALERT \\[SCAN COMPLETE\\] project ${PROJECT}/local: 1500 snapshots`));
-    expect(output).toMatch(/ALERT \[HIGH\] ERROR_STATUS snapshot [0-9a-f-]{36} /);
-  }, 90_000);
+    const first = [...output.matchAll(/ALERT \[HIGH\] ERROR_STATUS snapshot ([0-9a-f-]{36}) .* in project ([0-9a-f]{32})\/local: .*\[OPENED finding [0-9a-f]{32}\]/g)];
+    expect(first.length).toBeGreaterThan(0);
+    const [, snapshotId, project] = first[0] as RegExpMatchArray;
+    await new Promise((r) => setTimeout(r, 3_000));
+    const alertsBefore = (output.match(/ALERT \[HIGH\]/g) ?? []).length;
+    // The findings API reads the same table.
+    const listed = (await (await fetch(`${base}/v2/${project}/findings?severity=high&state=OPEN&limit=1000`)).json()) as { findings: Array<{ snapshot_id: string }> };
+    expect(listed.findings.map((f) => f.snapshot_id)).toContain(snapshotId);
+    // Delete the snapshot in the emulator, as Cinder's own API would.
+    const deleted = await fetch(`${emulatorUrl}/v2/${project}/snapshots/${snapshotId}`, { method: 'DELETE', headers: { 'X-Auth-Token': `admin:${project}` } });
+    expect(deleted.status).toBe(202);
+    const cut = output.length;
+    await waitForScans(4);
+    const second = output.slice(cut);
+    expect(second).toMatch(new RegExp(`ALERT RESOLVED ERROR_STATUS snapshot ${snapshotId} .* after \\d+ minutes open`));
+    // Findings already announced are not announced again.
+    expect((output.match(/ALERT \[HIGH\]/g) ?? []).length).toBe(alertsBefore);
+    expect(second).toMatch(/resolved 1, open \d+/);
+  }, 200_000);
 });

@@ -26,6 +26,7 @@ describe('serverless package', () => {
     expect(sizes.listSnapshots).toBeLessThan(150 * 1024);
     expect(sizes.scanSnapshots).toBeLessThan(500 * 1024);
     expect(sizes.alertSubscriber).toBeLessThan(150 * 1024);
+    expect(statSync(join(out, 'findings.zip')).size).toBeLessThan(300 * 1024);
   });
 
   it('serves the list and its detail form under /v2 and /v3, the version document and the OpenAPI document on the HTTP API, all with IAM authorization', () => {
@@ -37,7 +38,10 @@ describe('serverless package', () => {
       'GET /v2/{project_id}/snapshots/detail',
       'GET /v3/{project_id}/snapshots',
       'GET /v3/{project_id}/snapshots/detail',
-    ]);
+      'GET /v2/{project_id}/findings',
+      'POST /v2/{project_id}/findings/{finding_id}/suppression',
+      'DELETE /v2/{project_id}/findings/{finding_id}/suppression',
+    ].sort());
     expect(new Set(routes.map((r) => r.AuthorizationType))).toEqual(new Set(['AWS_IAM']));
     const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
@@ -62,10 +66,40 @@ describe('serverless package', () => {
   it('ships the alerting rules: high-severity findings and scan failures to SNS, and the subscriber rules', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     const patterns = rules.map(([, r]) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'] } });
+    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
+    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
     expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Scan Failed'] });
     const toSns = rules.filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn?.Ref === 'AlertTopic'));
     expect(toSns.map(([name]) => name).sort()).toEqual(['HighSeverityFindingsRule', 'ScanFailuresRule']);
     for (const [, r] of rules) expect(r.Properties.EventBusName).toBeDefined();
+    // RESOLVED goes to the subscriber, never to the alert topic.
+    const resolvedRules = rules.filter(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('RESOLVED'));
+    expect(resolvedRules.every(([, r]) => r.Properties.Targets.every((t: any) => t.Arn?.Ref !== 'AlertTopic'))).toBe(true);
+  });
+
+  it('deploys the findings table on demand, with point-in-time recovery and a TTL, as resources/findings-table.json defines it', () => {
+    const table = resources.FindingsTable;
+    expect(table?.Type).toBe('AWS::DynamoDB::Table');
+    expect(table?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: 'projectId', KeyType: 'HASH' },
+        { AttributeName: 'findingId', KeyType: 'RANGE' },
+      ],
+    });
+    const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
+    expect(table?.Properties.TableName).toBe('evs-snapshot-sentinel-ci-findings');
+    expect(scanner?.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-ci-findings');
+    expect(resources.FindingsLambdaFunction?.Properties.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-ci-findings');
+  });
+
+  it('gives the scanner and the findings API only the table actions they use, on that table alone', () => {
+    const tableStatements = (role: string) =>
+      resources[role]?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
   });
 });

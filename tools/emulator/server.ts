@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../local/loopback';
+import { handleSnapshotChange } from './admin';
 import { authorise, type EmulatorAuth } from './auth';
 import { listPage } from './paging';
 import { fault, header, send } from './respond';
@@ -72,6 +73,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${header(req, 'host') ?? '127.0.0.1'}`);
+    if (handleSnapshotChange(req, res, url.pathname, store, (projectId) => authorise(req, res, projectId, auth))) return;
     if (req.method !== 'GET') return fault(res, 405, 'The method is not allowed for this resource.');
     if (url.pathname === '/' || url.pathname === '') return send(res, 300, versionsDocument(url.origin));
     const match = LIST_PATH.exec(url.pathname);

@@ -73,6 +73,22 @@ export class SnapshotStore {
     });
   }
 
+  /** Removes one snapshot (Cinder's DELETE); false when the project has no such snapshot. */
+  remove(projectId: string, snapshotId: string): boolean {
+    const index = this.projects.get(projectId);
+    if (!index?.rank.has(snapshotId)) return false;
+    this.load({ projectId, snapshots: index.all.filter((s) => s.id !== snapshotId) });
+    return true;
+  }
+
+  /** Sets one snapshot's status (Cinder's os-reset_status action), touching updated_at. */
+  resetStatus(projectId: string, snapshotId: string, status: string, at: string): boolean {
+    const index = this.projects.get(projectId);
+    if (!index?.rank.has(snapshotId)) return false;
+    this.load({ projectId, snapshots: index.all.map((s) => (s.id === snapshotId ? { ...s, status, updated_at: at } : s)) });
+    return true;
+  }
+
   projectIds(): string[] {
     return [...this.projects.keys()];
   }

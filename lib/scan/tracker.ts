@@ -1,0 +1,219 @@
+import type { Classification } from '../domain/finding';
+import type { Snapshot } from '../domain/snapshot';
+import { findingEvent, findingIdOf, type OutboundEvent, type ScanContext, type TransitionCounts, transitionIdOf } from '../events/contract';
+
+export type { TransitionCounts } from '../events/contract';
+import type { FindingsStore, ItemUpdate } from '../state/dynamo-store';
+import { decideSeen, type LifecycleSettings, unseenOpen } from '../state/lifecycle';
+import type { FindingIndex, FindingItem, StoredSnapshot } from '../state/records';
+
+/** An event to publish and what to do once PutEvents accepted it. */
+export interface Announcement {
+  event: OutboundEvent;
+  onDelivered: () => void;
+}
+
+/** Turns a project's findings into events: transitions against the table, or plain observations without one. */
+export interface FindingTracker {
+  readonly stateful: boolean;
+  readonly counts: TransitionCounts;
+  /** The announcement for a finding this scan saw, or undefined when nothing is to be said. */
+  seen(snapshot: Snapshot, c: Classification, observedAt: number): Announcement | undefined;
+  /** After a complete listing: the findings the table holds open that the scan did not see. */
+  resolutions(now: number, deadline: number): Promise<Announcement[]>;
+  /** Waits for every state write of announced transitions; rejects with StateUnavailableError. */
+  flush(): Promise<void>;
+}
+
+const zero = (): TransitionCounts => ({ opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 });
+const iso = (ms: number) => new Date(ms).toISOString();
+const minutesBetween = (from: number, to: number) => Math.max(0, Math.floor((to - from) / 60_000));
+
+/** Without a findings table: every finding is reported every run, as `OBSERVED`. */
+export function statelessTracker(ctx: ScanContext): FindingTracker {
+  const counts = zero();
+  return {
+    stateful: false,
+    counts,
+    seen(snapshot, c, observedAt) {
+      counts.open++;
+      const findingId = findingIdOf(ctx.projectId, snapshot.id);
+      const at = iso(observedAt);
+      return {
+        event: findingEvent(ctx, snapshot, c, new Date(observedAt), { transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: at }),
+        onDelivered: () => undefined,
+      };
+    },
+    async resolutions() {
+      return [];
+    },
+    async flush() {},
+  };
+}
+
+function storedSnapshot(s: Snapshot): StoredSnapshot {
+  return { id: s.id, name: s.name ?? null, status: s.status, volume_id: s.volume_id, size: s.size, created_at: s.created_at, updated_at: s.updated_at ?? null };
+}
+
+export interface StatefulTrackerOptions {
+  ctx: ScanContext;
+  store: FindingsStore;
+  index: FindingIndex;
+  lifecycle: LifecycleSettings;
+  resolvedRetentionMs: number;
+  /** Epoch ms by which state writes must be done. */
+  deadline: number;
+  /** Read state, write none (npm run scan -- --dry-run). */
+  dryRun: boolean;
+  /** Item updates in flight at once. */
+  writeConcurrency?: number;
+}
+
+/**
+ * Decides each finding's transition from the table and, once its event was accepted, records it:
+ * new findings as whole items (BatchWriteItem, 25 per call), transitions of existing ones as
+ * conditional updates. Publishing first and writing after means a failed publish leaves the table
+ * as it was, so the next run announces the same transition again, with the same transitionId.
+ */
+export function statefulTracker(options: StatefulTrackerOptions): FindingTracker {
+  const { ctx, store, index, lifecycle } = options;
+  const counts = zero();
+  const maxInFlight = options.writeConcurrency ?? 8;
+  let puts: FindingItem[] = [];
+  let writeError: unknown;
+  // Writes run at most `maxInFlight` at a time, in the order their events were delivered.
+  const queue: Array<() => Promise<unknown>> = [];
+  let active = 0;
+  let idle: (() => void) | undefined;
+  const pump = () => {
+    while (active < maxInFlight && queue.length > 0) {
+      const task = queue.shift() as () => Promise<unknown>;
+      active++;
+      task()
+        .catch((error) => {
+          writeError ??= error;
+        })
+        .finally(() => {
+          active--;
+          pump();
+          if (active === 0 && queue.length === 0) idle?.();
+        });
+    }
+  };
+  const enqueue = (task: () => Promise<unknown>) => {
+    queue.push(task);
+    pump();
+  };
+  const flushPuts = () => {
+    if (puts.length === 0) return;
+    const batch = puts;
+    puts = [];
+    enqueue(() => store.putItems(batch, options.deadline));
+  };
+  const writeUpdate = (update: ItemUpdate) => enqueue(() => store.updateItem(update, options.deadline));
+
+  return {
+    stateful: true,
+    counts,
+    seen(snapshot, c, observedAt) {
+      const findingId = findingIdOf(ctx.projectId, snapshot.id);
+      const position = index.positionOf(findingId);
+      if (position !== undefined) index.seen[position] = 1;
+      const decision = decideSeen(index, position, c, observedAt, lifecycle);
+      if (decision.kind === 'quiet') {
+        if (decision.suppressed) counts.suppressed++;
+        else counts.open++;
+        return undefined;
+      }
+      counts.open++;
+      const at = iso(observedAt);
+      const event = findingEvent(ctx, snapshot, c, new Date(observedAt), {
+        transition: decision.transition,
+        transitionId: transitionIdOf(findingId, decision.transition, decision.basis),
+        firstSeenAt: iso(decision.firstSeenAt),
+        lastSeenAt: at,
+        ...(decision.previous ? { previous: decision.previous } : {}),
+      });
+      const onDelivered = () => {
+        if (decision.transition === 'OPENED') counts.opened++;
+        else if (decision.transition === 'CHANGED') counts.changed++;
+        else counts.reminded++;
+        if (options.dryRun) return;
+        if (decision.transition === 'OPENED') {
+          puts.push({
+            projectId: ctx.projectId,
+            findingId,
+            snapshotId: snapshot.id,
+            findingType: c.type,
+            severity: c.severity,
+            state: 'OPEN',
+            snapshot: storedSnapshot(snapshot),
+            reason: c.reason,
+            firstSeenAt: at,
+            lastSeenAt: at,
+            lastNotifiedAt: at,
+            runsSeen: 1,
+          });
+          if (puts.length >= 25) flushPuts();
+        } else {
+          writeUpdate({
+            kind: 'renotified',
+            projectId: ctx.projectId,
+            findingId,
+            findingType: c.type,
+            severity: c.severity,
+            reason: c.reason,
+            snapshot: storedSnapshot(snapshot),
+            at,
+            liftSuppression: position !== undefined && index.stateAt(position) === 'SUPPRESSED',
+          });
+        }
+      };
+      return { event, onDelivered };
+    },
+
+    async resolutions(now, deadline) {
+      const positions = unseenOpen(index);
+      if (positions.length === 0) return [];
+      const wanted = new Set(positions.map((i) => index.ids[i] as string));
+      const items = await store.readItems(ctx.projectId, wanted, deadline);
+      const at = iso(now);
+      const out: Announcement[] = [];
+      for (const item of items) {
+        const record: ItemUpdate = { kind: 'resolved', projectId: ctx.projectId, findingId: item.findingId, at, expiresAt: Math.ceil((now + options.resolvedRetentionMs) / 1000) };
+        const write = () => {
+          if (!options.dryRun) writeUpdate(record);
+        };
+        // A suppressed finding that went away is resolved without a word: it was asked to be quiet.
+        if (item.state === 'SUPPRESSED') {
+          write();
+          continue;
+        }
+        const firstSeen = Date.parse(item.firstSeenAt);
+        const snapshot: Snapshot = { ...item.snapshot, description: null, metadata: {} };
+        const c: Classification = { type: item.findingType, severity: item.severity, reason: `No longer seen by a complete scan; it was: ${item.reason}`, thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' };
+        const event = findingEvent(ctx, snapshot, c, new Date(now), {
+          transition: 'RESOLVED',
+          transitionId: transitionIdOf(item.findingId, 'RESOLVED', item.firstSeenAt),
+          firstSeenAt: item.firstSeenAt,
+          lastSeenAt: item.lastSeenAt,
+          openForMinutes: minutesBetween(firstSeen, now),
+        });
+        out.push({
+          event,
+          onDelivered: () => {
+            counts.resolved++;
+            write();
+          },
+        });
+      }
+      return out;
+    },
+
+    async flush() {
+      flushPuts();
+      if (active > 0 || queue.length > 0) await new Promise<void>((resolve) => (idle = resolve));
+      if (writeError) throw writeError;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { ConfigError, type Env, optionalHttpUrl, projectList, tableName, text } from './env';
+
+export interface FindingsApiSettings {
+  table: string;
+  allowedProjects: readonly string[] | '*';
+  publicBaseUrl: string | undefined;
+}
+
+/** Settings of the findings API. */
+export function loadFindingsApiSettings(env: Env = process.env): FindingsApiSettings {
+  const table = tableName(env, 'FINDINGS_TABLE');
+  if (!table) throw new ConfigError('FINDINGS_TABLE is not set: the findings API reads the scanner\'s findings table');
+  if (text(env, 'ALLOWED_PROJECT_IDS') === undefined) throw new ConfigError('ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all');
+  return { table, allowedProjects: projectList(env, 'ALLOWED_PROJECT_IDS', true), publicBaseUrl: optionalHttpUrl(env, 'PROXY_PUBLIC_URL', 'the public base URL of the API') };
+}

@@ -1,0 +1,7 @@
+import { CodedError } from '../domain/failure';
+
+/** The findings table could not be read or written within the time left. */
+export class StateUnavailableError extends CodedError {
+  override name = 'StateUnavailableError';
+  readonly code = 'STATE_UNAVAILABLE' as const;
+}
