@@ -16,7 +16,7 @@ export interface BundleRow {
   ratioVsEmptyModule: number;
 }
 
-const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'alertSubscriber'];
+const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'findings', 'alertSubscriber'];
 
 /** `serverless package` for real, then each bundle's size and import time against bare `node -e 0`. */
 export function benchColdStart(runs: number): BundleRow[] {
@@ -30,6 +30,7 @@ export function benchColdStart(runs: number): BundleRow[] {
     EVS_AUTH: 'noauth',
     ALLOWED_PROJECT_IDS: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
     SCAN_PROJECT_IDS: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    FINDINGS_TABLE: 'bench-findings',
     AWS_REGION: 'eu-west-1',
     LOG_LEVEL: 'silent',
   };

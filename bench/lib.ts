@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 export interface Servers {
   emulator: string;
   eventBridge: string;
+  dynamo: string;
   stats: string;
   projects: string[];
   snapshots: number;
@@ -27,8 +28,16 @@ export async function startServers(size: number, projects = 1, problemScale = 1)
   return { ...info, child, stop: () => child.stdin?.end() };
 }
 
-export async function stats(servers: Servers): Promise<{ listRequests: number; putEventsCalls: number; eventsReceived: number }> {
-  return (await (await fetch(servers.stats)).json()) as { listRequests: number; putEventsCalls: number; eventsReceived: number };
+export interface ServerStats {
+  listRequests: number;
+  putEventsCalls: number;
+  eventsReceived: number;
+  /** Finding events received since the last stats call. */
+  findingEvents: number;
+}
+
+export async function stats(servers: Servers): Promise<ServerStats> {
+  return (await (await fetch(servers.stats)).json()) as ServerStats;
 }
 
 export function quantile(values: number[], q: number): number {

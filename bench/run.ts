@@ -8,6 +8,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchColdStart } from './cold-start';
+import { benchLifecycle, measureLifecycleMemory } from './lifecycle';
 import { fmt, startServers } from './lib';
 import { benchProxy } from './proxy';
 import { benchScanThroughput, bundleScanChild, measureScanMemory } from './scan';
@@ -22,12 +23,12 @@ const mb = (kbytes: number) => `${(kbytes / 1024).toFixed(1)} MB`;
 const started = new Date();
 const bundle = await bundleScanChild();
 
-log('1/5 proxy overhead (100k-snapshot emulator)');
+log('1/6 proxy overhead (100k-snapshot emulator)');
 const proxyServers = await startServers(100_000);
 const proxyRows = await benchProxy(proxyServers, quick ? 2 : 7);
 proxyServers.stop();
 
-log('2/5 + 4/5 scan throughput and call efficiency (100k snapshots: default fleet, then a healthier one)');
+log('2/6 + 4/6 scan throughput and call efficiency (100k snapshots: default fleet, then a healthier one)');
 const throughput = [];
 for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1], ['healthier fleet (~1.5% flagged)', 0.05]] as const) {
   const servers = await startServers(100_000, 1, scale);
@@ -35,7 +36,7 @@ for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1
   servers.stop();
 }
 
-log('3/5 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
+log('3/6 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
 const memory = [];
 for (const size of [100_000, 1_000_000]) {
   const servers = await startServers(size);
@@ -44,7 +45,18 @@ for (const size of [100_000, 1_000_000]) {
   servers.stop();
 }
 
-log('5/5 cold start: serverless package, bundle sizes, module initialisation');
+log('6/6 finding lifecycle: first scan into an empty table, steady state against bare paging, memory with 300k open findings');
+const lifecycle = [];
+for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1], ['healthier fleet (~1.5% flagged)', 0.05]] as const) {
+  const servers = await startServers(100_000, 1, scale);
+  lifecycle.push({ label, scale, ...(await benchLifecycle(bundle, servers, quick ? 2 : 5)) });
+  servers.stop();
+}
+const lifecycleServers = await startServers(1_000_000);
+const lifecycleMemory = await measureLifecycleMemory(bundle, lifecycleServers);
+lifecycleServers.stop();
+
+log('5/6 cold start: serverless package, bundle sizes, module initialisation');
 const cold = benchColdStart(quick ? 5 : 21);
 
 const [m100k, m1m] = memory as [(typeof memory)[number], (typeof memory)[number]];
@@ -105,6 +117,16 @@ for (const c of cold) {
   md.push(`| ${c.fn} | ${kb(c.zipBytes)} | ${kb(c.bundleBytes)} | ${target ? `≤ ${kb(target)} ${verdict(c.bundleBytes <= target)}` : '—'} | ${fmt(c.initMedianMs, 1)} ms | ${fmt(c.nodeMedianMs, 1)} ms | ${fmt(c.emptyModuleMedianMs, 1)} ms | ${fmt(c.ratio)}× ${verdict(c.ratio <= 1.5)} | ${fmt(c.ratioVsEmptyModule)}× |`);
 }
 md.push('');
+
+md.push('## 6. Finding lifecycle (DynamoDB)', '');
+md.push('The scanner with its findings table on dynalite (in its own process, the same DynamoDB API over HTTP): a first scan into an empty table, then a second scan of the unchanged fleet against the bare paging loop, alternating, in fresh processes. Writes and reads are counted by the store.', '');
+md.push('| fleet (100k snapshots) | new findings | first scan | BatchWriteItem calls | ⌈new ÷ 25⌉ | ratio (target ≤ 1.05) | table reads (first / steady) | steady state | bare paging | steady / bare | target | finding events, items written in steady state |');
+md.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const l of lifecycle) {
+  const target = l.scale < 1 ? `≤ 1.5× ${verdict(l.steadyRatio <= 1.5)}` : '—';
+  md.push(`| ${l.label} | ${l.newFindings} | ${fmt(l.firstScanMs, 0)} ms | ${l.firstBatchWriteCalls} | ${Math.ceil(l.newFindings / 25)} | ${fmt(l.writeRatio, 3)} ${verdict(l.writeRatio <= 1.05)} | ${l.firstReadCalls} / ${l.steadyReadCalls} | ${fmt(l.steadyMedianMs, 0)} ms | ${fmt(l.bareMedianMs, 0)} ms | ${fmt(l.steadyRatio)}× | ${target} | ${l.steadyFindingEvents}, ${l.steadyItemsWritten} (over ${l.rounds} scans) |`);
+}
+md.push('', `Memory: a steady-state scan of 1,000,000 snapshots with ${lifecycleMemory.openInTable.toLocaleString('en')} open findings in the table peaked at ${mb(lifecycleMemory.maxRssKb)} RSS (target ≤ 192 MB: ${verdict(lifecycleMemory.maxRssKb <= 192 * 1024)}), in ${fmt(lifecycleMemory.ms / 1000, 1)} s, with ${lifecycleMemory.store?.readCalls ?? 0} table reads and ${lifecycleMemory.store?.itemsWritten ?? 0} items written.`, '');
 // What profiling found is prose kept in bench/findings.md; it is appended as written.
 const text = `${md.join('\n')}\n${readFileSync('bench/findings.md', 'utf8')}`;
 writeFileSync(values.out, text);

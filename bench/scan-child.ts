@@ -1,12 +1,15 @@
 /**
  * One measured run in a fresh process (bundled by bench/run.ts and run with plain node, as
  * Lambda would): `--mode scan` runs the real scanner (classify + publish to the local PutEvents
- * endpoint); `--mode classify` the same without PutEvents; `--mode bare` only pages through the same listing. Prints one JSON line.
+ * endpoint); `--mode classify` the same without PutEvents; `--mode stateful --table T` the real
+ * scanner with its findings table (AWS_ENDPOINT_URL_DYNAMODB); `--mode bare` only pages through
+ * the same listing. Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { nodeHttpTransport } from '../lib/evs/transport';
 import { buildScanner, createEventBridgeClient } from '../lib/scan/build';
+import { createFindingsStore } from '../lib/state/dynamo-store';
 import type { EventSink } from '../lib/scan/run-scan';
 
 function createCountingSink(): EventSink {
@@ -20,7 +23,7 @@ function createCountingSink(): EventSink {
   };
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' } } });
 const emulator = values.emulator as string;
 const projects = (values.projects as string).split(',');
 
@@ -43,12 +46,14 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
   return { snapshots, pages };
 }
 
-async function scan(publish: boolean) {
-  const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY });
+async function scan(publish: boolean, table?: string) {
+  const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
   const overrides = publish ? { eventBridge: createEventBridgeClient(config.publishCallTimeoutMs) } : { createSink: () => createCountingSink() };
-  const result = await buildScanner(config, overrides)(Date.now() + 600_000);
+  const store = table ? createFindingsStore({ tableName: table }) : undefined;
+  const result = await buildScanner(config, { ...overrides, ...(store ? { store } : {}) })(Date.now() + 900_000);
   return {
+    ...(store ? { store: store.stats, transitions: result.projects[0]?.transitions } : {}),
     ok: result.ok,
     snapshots: result.projects.reduce((n, p) => n + p.snapshotsRead, 0),
     findings: result.projects.reduce((n, p) => n + Object.values(p.countsByFindingType).reduce((a, b) => a + b, 0), 0),
@@ -57,7 +62,7 @@ async function scan(publish: boolean) {
 }
 
 const started = performance.now();
-const outcome = values.mode === 'bare' ? await bare() : await scan(values.mode === 'scan');
+const outcome = values.mode === 'bare' ? await bare() : await scan(values.mode !== 'classify', values.mode === 'stateful' ? (values.table as string) : undefined);
 const ms = performance.now() - started;
 const cpu = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ mode: values.mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, ...outcome })}\n`);

@@ -175,7 +175,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
     async resolutions(now, deadline) {
       const positions = unseenOpen(index);
       if (positions.length === 0) return [];
-      const wanted = new Set(positions.map((i) => index.ids[i] as string));
+      const wanted = new Set(positions.map((i) => index.idAt(i)));
       const items = await store.readItems(ctx.projectId, wanted, deadline);
       const at = iso(now);
       const out: Announcement[] = [];
