@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { nodeHttpTransport } from '../lib/evs/transport';
-import { buildScanner, createEventBridgeClient } from '../lib/scan/build';
+import { buildScanner } from '../lib/scan/build';
 import { createFindingsStore } from '../lib/state/dynamo-store';
 import type { EventSink } from '../lib/scan/run-scan';
 
@@ -49,7 +49,8 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 async function scan(publish: boolean, table?: string) {
   const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
-  const overrides = publish ? { eventBridge: createEventBridgeClient(config.publishCallTimeoutMs) } : { createSink: () => createCountingSink() };
+  // Publishing through the client buildScanner makes itself, as the deployed scanner does.
+  const overrides = publish ? {} : { createSink: () => createCountingSink() };
   const store = table ? createFindingsStore({ tableName: table }) : undefined;
   const result = await buildScanner(config, { ...overrides, ...(store ? { store } : {}) })(Date.now() + 900_000);
   return {

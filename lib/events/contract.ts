@@ -199,8 +199,7 @@ export interface ScanContext {
 }
 
 /** The Finding event for one classified snapshot, as the transition it is. */
-export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo): OutboundEvent {
-  const findingId = findingIdOf(ctx.projectId, snapshot.id);
+export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOf(ctx.projectId, snapshot.id)): OutboundEvent {
   const detail: FindingDetail = {
     schemaVersion: SCHEMA_VERSION,
     findingId,

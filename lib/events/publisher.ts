@@ -24,6 +24,8 @@ export interface PublisherOptions {
   deadline?: number;
   /** Longest one PutEvents call may take. */
   callTimeoutMs?: number;
+  /** The client already times requests out after `callTimeoutMs` (createEventBridgeClient does). */
+  clientTimesOut?: boolean;
   /** PutEvents calls in flight at once, so publishing overlaps paging. */
   maxInFlight?: number;
   clock?: RetryClock;
@@ -124,9 +126,11 @@ export function createEventPublisher(options: PublisherOptions) {
         else retryable.push(p);
       };
       try {
-        const output = await options.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }), {
-          abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, budget))),
-        });
+        // The client's own request timeout bounds a normal call; near the deadline the call is cut to what is left.
+        const output = await options.client.send(
+          new PutEventsCommand({ Entries: pending.map((p) => p.entry) }),
+          budget < callTimeoutMs || !options.clientTimesOut ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, budget))) } : undefined,
+        );
         const results = output.Entries ?? [];
         pending.forEach((p, i) => {
           const result = results[i];

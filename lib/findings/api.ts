@@ -7,9 +7,17 @@ import type { FindingsStore, ListFilters } from '../state/dynamo-store';
 import { FINDING_STATES, type FindingItem } from '../state/records';
 import schema from './suppression.schema.json';
 
-const ajv = new Ajv2020({ allErrors: false, strict: true });
-addFormats(ajv);
-const validateBody = ajv.compile<{ until: string; reason: string }>(schema);
+type SuppressionBody = { until: string; reason: string };
+// Compiled on the first suppression, not at cold start: most calls list findings.
+let compiled: import('ajv').ValidateFunction<SuppressionBody> | undefined;
+function validateBody(body: unknown): body is SuppressionBody {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    addFormats(ajv);
+    compiled = ajv.compile<SuppressionBody>(schema);
+  }
+  return compiled(body);
+}
 
 export const MAX_BODY_BYTES = 4_096;
 const YEAR_MS = 366 * 86_400_000;
@@ -95,7 +103,7 @@ export async function listFindings(deps: FindingsDeps, request: { projectId: str
 /** Checks a suppression body: the schema, then the dates. */
 export function parseSuppression(body: unknown, now: number): { until: string; reason: string } {
   if (!validateBody(body)) {
-    const e = validateBody.errors?.[0];
+    const e = compiled?.errors?.[0];
     const where = e?.instancePath ? e.instancePath.slice(1) : e?.params && 'missingProperty' in e.params ? String(e.params.missingProperty) : e?.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : 'body';
     throw new ProxyError(400, 'INVALID_BODY', `Invalid suppression: "${where}" ${e?.message ?? 'is invalid'}.`);
   }

@@ -1,6 +1,6 @@
 import { type Classification, SEVERITY } from '../domain/finding';
 import { AUTOMATIC_SNAPSHOT_KEY, type Snapshot } from '../domain/snapshot';
-import { ERROR_STATUSES, HEALTHY_STATUSES, type ScanPolicy } from './policy';
+import { ERROR_STATUSES, HEALTHY_STATUSES, type ScanPolicy } from '../domain/policy';
 
 const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 

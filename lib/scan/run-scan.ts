@@ -9,7 +9,7 @@ import { classifyWithTimes, readTimes } from './classify';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
 import type { FindingIndex } from '../state/records';
-import type { ScanPolicy } from './policy';
+import type { ScanPolicy } from '../domain/policy';
 import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */

@@ -40,7 +40,7 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
       const at = iso(observedAt);
       return {
-        event: findingEvent(ctx, snapshot, c, new Date(observedAt), { transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: at }),
+        event: findingEvent(ctx, snapshot, c, new Date(observedAt), { transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: at }, findingId),
         onDelivered: () => undefined,
       };
     },
@@ -133,7 +133,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
         firstSeenAt: iso(decision.firstSeenAt),
         lastSeenAt: at,
         ...(decision.previous ? { previous: decision.previous } : {}),
-      });
+      }, findingId);
       const onDelivered = () => {
         if (decision.transition === 'OPENED') counts.opened++;
         else if (decision.transition === 'CHANGED') counts.changed++;
@@ -198,7 +198,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
           firstSeenAt: item.firstSeenAt,
           lastSeenAt: item.lastSeenAt,
           openForMinutes: minutesBetween(firstSeen, now),
-        });
+        }, item.findingId);
         out.push({
           event,
           onDelivered: () => {

@@ -1,7 +1,7 @@
 import type { UpstreamOptions } from '../evs/factory';
 import { DEFAULT_SOURCE } from '../events/contract';
 import type { RetryOptions } from '../retry';
-import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../scan/policy';
+import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../domain/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
 import { loadUpstreamSettings } from './upstream';
 

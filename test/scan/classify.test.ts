@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { classifySnapshot, parseUpstreamTime } from '../../lib/scan/classify';
-import { DEFAULT_POLICY, type ScanPolicy } from '../../lib/scan/policy';
+import { DEFAULT_POLICY, type ScanPolicy } from '../../lib/domain/policy';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const MIN = 60_000;

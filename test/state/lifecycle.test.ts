@@ -4,7 +4,7 @@ import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
 import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
 import { classifySnapshot } from '../../lib/scan/classify';
-import { DEFAULT_POLICY } from '../../lib/scan/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/policy';
 import { createPrintingSink } from '../../lib/scan/dry-run';
 import { loadScanSettings } from '../../lib/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo-store';

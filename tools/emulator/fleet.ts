@@ -1,7 +1,7 @@
 import type { Snapshot } from '../../lib/domain/snapshot';
 import type { FindingType } from '../../lib/domain/finding';
 import { AUTOMATIC_SNAPSHOT_KEY } from '../../lib/domain/snapshot';
-import { DEFAULT_POLICY } from '../../lib/scan/policy';
+import { DEFAULT_POLICY } from '../../lib/domain/policy';
 
 export interface FleetOptions {
   seed?: number | string;
