@@ -24,8 +24,6 @@ export interface PublisherOptions {
   deadline?: number;
   /** Longest one PutEvents call may take. */
   callTimeoutMs?: number;
-  /** The client already times requests out after `callTimeoutMs` (createEventBridgeClient does). */
-  clientTimesOut?: boolean;
   /** PutEvents calls in flight at once, so publishing overlaps paging. */
   maxInFlight?: number;
   clock?: RetryClock;
@@ -126,11 +124,11 @@ export function createEventPublisher(options: PublisherOptions) {
         else retryable.push(p);
       };
       try {
-        // The client's own request timeout bounds a normal call; near the deadline the call is cut to what is left.
-        const output = await options.client.send(
-          new PutEventsCommand({ Entries: pending.map((p) => p.entry) }),
-          budget < callTimeoutMs || !options.clientTimesOut ? { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, budget))) } : undefined,
-        );
+        // Every call carries its own abort: the SDK's requestTimeout did not end a call to a bus
+        // that accepted the connection and never answered (test/faults/scanner-faults.test.ts).
+        const output = await options.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }), {
+          abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, budget))),
+        });
         const results = output.Entries ?? [];
         pending.forEach((p, i) => {
           const result = results[i];

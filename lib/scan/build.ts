@@ -33,7 +33,6 @@ export type Scanner = (deadline: number, scanId?: string) => Promise<ScanResult>
 export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
   const lister = createUpstreamClient(settings.upstream, overrides.fetch);
   let eventBridge = overrides.eventBridge;
-  const ownClient = eventBridge === undefined;
   const createSink =
     overrides.createSink ??
     ((deadline: number) => {
@@ -45,7 +44,6 @@ export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOv
         retry: settings.publishRetry,
         maxInFlight: settings.publishConcurrency,
         callTimeoutMs: settings.publishCallTimeoutMs,
-        clientTimesOut: ownClient,
         deadline,
       });
     });
