@@ -89,7 +89,8 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
   const state = deps.state;
   if (!state) return statelessTracker(ctx);
   if (!state.dryRun) {
-    // Held until well past this run's own deadline, so a crashed run's lease expires by itself.
+    // Held until this run's own deadline: no run works past it (Lambda ends the invocation), so a
+    // crashed run's lease is free for the next scheduled run rather than costing it a cycle.
     const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline + LEASE_GRACE_MS, listDeadline);
     if (!leased) return 'skipped';
   }
@@ -104,7 +105,7 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
 }
 
 /** How long past a run's deadline its lease stays valid if the run dies without releasing it. */
-export const LEASE_GRACE_MS = 60_000;
+export const LEASE_GRACE_MS = 0;
 
 async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: string, now: () => number): Promise<ProjectResult> {
   const ctx: ScanContext = { source: settings.source, region: settings.region, scanId: settings.scanId, projectId };

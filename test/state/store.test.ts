@@ -71,6 +71,23 @@ describe('findings store (dynalite)', () => {
     await expect(store.loadIndex('p1', Date.now() + 200)).rejects.toBeInstanceOf(StateUnavailableError);
   });
 
+  it('gives a project\'s lease to one scan until it is released or its time is up', async () => {
+    const store = createFindingsStore({ tableName: dynamo.table });
+    const soon = Date.now() + 60_000;
+    expect(await store.acquireLease('p9', 'scan-a', soon, soon)).toBe(true);
+    expect(await store.acquireLease('p9', 'scan-b', soon, soon)).toBe(false);
+    // Only the holder can release it.
+    await store.releaseLease('p9', 'scan-b', soon);
+    expect(await store.acquireLease('p9', 'scan-b', soon, soon)).toBe(false);
+    await store.releaseLease('p9', 'scan-a', soon);
+    expect(await store.acquireLease('p9', 'scan-b', Date.now() + 50, soon)).toBe(true);
+    // A crashed holder's lease lapses at its deadline.
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await store.acquireLease('p9', 'scan-c', soon, soon)).toBe(true);
+    // The lease item is not a finding.
+    expect((await store.loadIndex('p9', soon)).size).toBe(0);
+  });
+
   it('lists the findings of a project by filter, in pages with a marker', async () => {
     const store = createFindingsStore({ tableName: dynamo.table });
     const first = await store.listFindings('p1', { state: 'OPEN' }, 25, undefined, Date.now() + 5_000);
