@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFindingsHandler, findingsDepsFromEnv } from '../../functions/findings';
+import { findingsDepsFromEnv } from '../../functions/findings';
+import { checkedFindingsHandler } from '../helpers/handler';
 import { findingIdOf } from '../../lib/events/contract';
 import { createLogger } from '../../lib/log';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   dynamo = await startStateTable();
   await createFindingsStore({ tableName: dynamo.table }).putItems(snapshotIds.map(item), Date.now() + 5_000);
   const deps = findingsDepsFromEnv({ FINDINGS_TABLE: dynamo.table, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT }, createLogger({}, () => undefined, 'silent'));
-  handler = createFindingsHandler({ ...deps, now: () => NOW, ...(deps.api instanceof Error ? {} : { api: { ...deps.api, now: () => NOW } }) }) as never;
+  handler = checkedFindingsHandler({ ...deps, now: () => NOW, ...(deps.api instanceof Error ? {} : { api: { ...deps.api, now: () => NOW } }) }) as never;
 });
 afterAll(() => dynamo.close());
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createListSnapshotsHandler, type ListSnapshotsDeps, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
+import { createFindingsHandler, type FindingsHandlerDeps } from '../../functions/findings';
 import { createLogger, type Logger } from '../../lib/log';
 import { openApiErrors } from './openapi';
 
@@ -17,6 +18,17 @@ export function checkedProxyHandler(deps: ListSnapshotsDeps): ProxyHandler {
     const path = (event as { rawPath?: string; path?: string }).rawPath ?? (event as { path?: string }).path ?? '/';
     const errors = openApiErrors(path, result);
     if (errors.length > 0) throw new Error(`answer to ${path} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`);
+    return result;
+  };
+}
+
+/** The real middy-wrapped findings handler, every answer checked against the OpenAPI document. */
+export function checkedFindingsHandler(deps: FindingsHandlerDeps): ProxyHandler {
+  const handler = createFindingsHandler(deps) as unknown as ProxyHandler;
+  return async (event, context) => {
+    const result = await handler(event, context);
+    const errors = openApiErrors(event.rawPath, result, event.requestContext?.http?.method ?? 'GET');
+    if (errors.length > 0) throw new Error(`answer to ${event.requestContext?.http?.method} ${event.rawPath} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`);
     return result;
   };
 }

@@ -2,7 +2,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import document from '../../lib/proxy/openapi.json';
 
-type Doc = { paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: unknown }> }> } }>; components: unknown; 'x-error-codes': Record<string, number> };
+type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: unknown; 'x-error-codes': Record<string, number> };
 const doc = document as unknown as Doc;
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -16,6 +17,8 @@ const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
 export function templateOf(path: string): string | undefined {
   const clean = path.replace(/^\/(prod|dev|ci|local)(?=\/)/, '').replace(/\/$/, '') || '/';
   if (clean === '/' || clean === '/openapi.json') return clean;
+  if (/^\/v2\/[^/]+\/findings$/.test(clean)) return '/v2/{project_id}/findings';
+  if (/^\/v2\/[^/]+\/findings\/[^/]+\/suppression$/.test(clean)) return '/v2/{project_id}/findings/{finding_id}/suppression';
   const m = /^\/(v[23])\/[^/]+\/snapshots(\/detail)?$/.exec(clean);
   return m ? `/${m[1]}/{project_id}/snapshots${m[2] ?? ''}` : undefined;
 }
@@ -27,15 +30,16 @@ export const DOCUMENTED_ERROR_CODES = doc['x-error-codes'];
 export const producedCodes = new Set<string>();
 
 /** Problems with one answer against the OpenAPI document; empty when it conforms. */
-export function openApiErrors(path: string, response: { statusCode: number; body: string }): string[] {
+export function openApiErrors(path: string, response: { statusCode: number; body: string }, method = 'GET'): string[] {
   const template = templateOf(path);
   if (!template) return [`no documented path for ${path}`];
-  const operation = doc.paths[template]?.get;
-  const documented = operation?.responses[String(response.statusCode)];
-  if (!documented) return [`${template} documents no ${response.statusCode} answer`];
+  const operation = doc.paths[template]?.[method.toLowerCase()];
+  if (!operation) return [`${template} documents no ${method}`];
+  const documented = operation.responses[String(response.statusCode)];
+  if (!documented) return [`${method} ${template} documents no ${response.statusCode} answer`];
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) return [];
-  const key = `${template} ${response.statusCode}`;
+  const key = `${method} ${template} ${response.statusCode}`;
   let validate = compiled.get(key);
   if (!validate) {
     validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/')));
