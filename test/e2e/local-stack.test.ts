@@ -10,7 +10,7 @@ let stack: ChildProcess;
 let output = '';
 
 beforeAll(async () => {
-  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()) };
+  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()) };
   base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
   emulatorUrl = `http://127.0.0.1:${PORTS.EMULATOR_PORT}`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn' };
