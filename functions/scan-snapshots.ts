@@ -1,7 +1,10 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createLogger, describeError, type Logger } from '../lib/log';
+import { createMetrics, recordScan } from '../lib/observability/metrics';
 import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/scan/build';
 import type { Env } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
@@ -9,6 +12,7 @@ import { loadScanSettings } from '../lib/settings/scanner';
 export interface ScanSnapshotsDeps {
   scan: Scanner | Error;
   logger: Logger;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -17,21 +21,29 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
   const { logger, scan } = deps;
   const now = deps.now ?? Date.now;
 
+  const metrics = deps.metrics ?? createMetrics('scan-snapshots');
+
   async function scanSnapshots(_event: unknown, context: Context) {
     if (scan instanceof Error) throw scan;
+    const started = Date.now();
     const result = await scan(deadlineOf(context, now()));
+    recordScan(metrics, result, Date.now() - started);
     const summary = summariseResult(result);
     for (const p of result.projects) {
       for (const f of p.delivery.failed) logger.error('event not delivered', { projectId: p.projectId, ...f });
     }
-    // Failures are published as events and logged; throwing would only make Lambda re-run the
-    // whole scan, sending every finding again.
+    // A project that could not be scanned is published (Scan Failed), logged, and counted in
+    // ProjectsIncomplete, which an alarm watches. The invocation does not fail for it: Lambda
+    // would retry the whole asynchronous invocation twice, re-listing every project (the healthy
+    // ones too) against an upstream that is likely still failing, and the next scheduled run
+    // retries the failed project anyway. Only a broken configuration throws, so Lambda's own
+    // Errors metric and alarm catch it.
     if (summary.ok) logger.info('scan finished', summary);
     else logger.error('scan finished with problems', summary);
     return summary;
   }
 
-  return middy<unknown, ReturnType<typeof summariseResult>>().handler(scanSnapshots);
+  return middy<unknown, ReturnType<typeof summariseResult>>().use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanSnapshots);
 }
 
 /** The production dependencies, from an environment. */

@@ -1,0 +1,58 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type FindingType, SEVERITY } from '../domain/finding';
+import type { ScanResult } from '../scan/run-scan';
+
+/** The CloudWatch namespace every metric of the stack is published under (alarms and the dashboard read it). */
+export const METRICS_NAMESPACE = 'EvsSnapshotSentinel';
+
+/** Powertools Metrics (EMF on stdout, which CloudWatch turns into metrics) for one function. */
+export function createMetrics(serviceName: string): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+}
+
+/**
+ * What operators alarm on after a scan: projects that could not be looked at, events that
+ * never reached the bus, and the counts behind the dashboard. `ScansCompleted` counts project
+ * summaries published, so an alarm on its absence is the scanner's heartbeat.
+ */
+export function recordScan(metrics: Metrics, result: ScanResult, durationMs: number): void {
+  let snapshots = 0;
+  let incomplete = 0;
+  let skipped = 0;
+  let undelivered = 0;
+  let summaries = 0;
+  const transitions = { Opened: 0, Changed: 0, Reminded: 0, Resolved: 0 };
+  const byType = new Map<string, number>();
+  const failures = new Map<string, number>();
+  for (const p of result.projects) {
+    snapshots += p.snapshotsRead;
+    if (p.skipped) skipped++;
+    else if (!p.complete) incomplete++;
+    undelivered += p.delivery.failed.length;
+    if (!p.delivery.failed.some((f) => f.detailType === 'EVS Snapshot Scan Summary')) summaries++;
+    transitions.Opened += p.transitions.opened;
+    transitions.Changed += p.transitions.changed;
+    transitions.Reminded += p.transitions.reminded;
+    transitions.Resolved += p.transitions.resolved;
+    for (const [type, n] of Object.entries(p.countsByFindingType)) byType.set(type, (byType.get(type) ?? 0) + n);
+    if (p.failure && !p.skipped) failures.set(p.failure.code, (failures.get(p.failure.code) ?? 0) + 1);
+  }
+  metrics.addMetric('SnapshotsRead', MetricUnit.Count, snapshots);
+  metrics.addMetric('ProjectsIncomplete', MetricUnit.Count, incomplete);
+  metrics.addMetric('ProjectsSkipped', MetricUnit.Count, skipped);
+  metrics.addMetric('EventsUndelivered', MetricUnit.Count, undelivered);
+  metrics.addMetric('ScansCompleted', MetricUnit.Count, summaries);
+  metrics.addMetric('ScanDuration', MetricUnit.Milliseconds, durationMs);
+  for (const [name, n] of Object.entries(transitions)) metrics.addMetric(`Findings${name}`, MetricUnit.Count, n);
+  // Dimensioned counts go out as single-metric blobs so the service-level set keeps one dimension.
+  for (const [type, n] of byType) {
+    metrics.singleMetric().addDimensions({ FindingType: type, Severity: SEVERITY[type as FindingType] ?? 'unknown' }).addMetric('Findings', MetricUnit.Count, n);
+  }
+  for (const [code, n] of failures) metrics.singleMetric().addDimension('FailureCode', code).addMetric('UpstreamErrors', MetricUnit.Count, n);
+}
+
+/** One proxy request: its status class and how long the upstream took. */
+export function recordRequest(metrics: Metrics, status: number, upstreamMs: number | undefined): void {
+  metrics.singleMetric().addDimension('StatusClass', `${Math.floor(status / 100)}xx`).addMetric('Requests', MetricUnit.Count, 1);
+  if (upstreamMs !== undefined) metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, upstreamMs);
+}
