@@ -102,4 +102,49 @@ describe('serverless package', () => {
     expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
   });
+
+  it('gives every rule target and the subscriber a retry policy and a dead-letter queue, encrypts the topic and archives the bus', () => {
+    const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    expect(rules.length).toBe(6);
+    for (const [name, r] of rules) {
+      for (const target of r.Properties.Targets) {
+        expect(target.DeadLetterConfig, name).toEqual({ Arn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } });
+        expect(target.RetryPolicy, name).toMatchObject({ MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: 86400 });
+      }
+    }
+    const invokeConfig = byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    expect(invokeConfig).toEqual([expect.objectContaining({ FunctionName: { Ref: 'AlertSubscriberLambdaFunction' }, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } } } })]);
+    expect(resources.EventsDeadLetterQueue?.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resources.AlertTopic?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertTopicKey' });
+    const keyStatements = resources.AlertTopicKey?.Properties.KeyPolicy.Statement;
+    expect(keyStatements).toContainEqual(expect.objectContaining({ Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] } }));
+    expect(resources.SentinelBusArchive?.Properties).toMatchObject({ SourceArn: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] }, RetentionDays: 30 });
+  });
+
+  it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
+    const alarms = Object.fromEntries(byType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
+    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'EventsUndeliveredAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(alarms.ProjectsIncompleteAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'ProjectsIncomplete', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarms.EventsUndeliveredAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'EventsUndelivered', Threshold: 0 });
+    // Twice the 15-minute schedule, and silence counts as breaching.
+    expect(alarms.ScannerHeartbeatAlarm).toMatchObject({ MetricName: 'ScansCompleted', ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
+    expect(Number(alarms.ScannerHeartbeatAlarm?.Period)).toBe(1800);
+    expect(alarms.ProxyServerErrorsAlarm?.Metrics.map((m: any) => m.MetricStat?.Metric.Dimensions.find((d: any) => d.Name === 'StatusClass')?.Value).filter(Boolean)).toEqual(['2xx', '4xx', '5xx']);
+    expect(alarms.ScannerErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ScanSnapshotsLambdaFunction' } }] });
+  });
+
+  it('deploys the scan-health dashboard kept in resources/dashboard.json, on the metrics the functions publish, and traces every function', () => {
+    const body = resources.ScanHealthDashboard?.Properties.DashboardBody['Fn::Sub'] as string;
+    const dashboard = JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1'));
+    expect(dashboard).toEqual(JSON.parse(readFileSync('resources/dashboard.json', 'utf8').replaceAll('${AWS::Region}', 'eu-west-1')));
+    const names = new Set(dashboard.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => m[1])));
+    for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency']) expect(names).toContain(metric);
+    for (const [, fn] of byType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    for (const role of ['ScannerRole', 'FindingsApiRole']) {
+      const actions = resources[role]?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
+      expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    }
+  });
 });
+
