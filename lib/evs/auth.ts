@@ -16,12 +16,15 @@ export interface AuthStrategy {
   headers(request: AuthRequest, now: Date): Promise<Record<string, string>>;
   /** Forget cached credentials after a 401; true when a fresh try makes sense. */
   invalidate?(projectId: string): boolean;
+  /** Every credential value this strategy holds, so an upstream that echoes one can be scrubbed. */
+  secrets?(): string[];
 }
 
 /** Huawei AK/SK signing, with `X-Project-Id` signed too. */
 export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
   return {
     mode: 'aksk',
+    secrets: () => [credentials.sk, credentials.securityToken ?? ''],
     async headers(request, now) {
       const signed = signRequest(
         { method: request.method, url: request.url, headers: { 'X-Project-Id': request.projectId } },
@@ -49,6 +52,7 @@ export function noauthAuth(user = 'admin'): AuthStrategy {
 export function staticTokenAuth(token: string): AuthStrategy {
   return {
     mode: 'token',
+    secrets: () => [token],
     async headers() {
       return { 'X-Auth-Token': token };
     },
@@ -118,6 +122,7 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
 
   return {
     mode: 'token',
+    secrets: () => [options.password, ...[...cache.values()].map((c) => c.token)],
     async headers(request, now) {
       const cached = cache.get(request.projectId);
       if (cached && cached.expiresAt - margin > now.getTime()) return { 'X-Auth-Token': cached.token };

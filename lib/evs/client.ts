@@ -133,7 +133,7 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
       throw new UpstreamBadResponseError(`redirect (HTTP ${response.status})`, safeId, response.status);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now());
+      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now()).scrub(options.auth.secrets?.() ?? []);
     }
     return { text: response.body, requestId: safeId };
   }

@@ -16,14 +16,24 @@ export class UpstreamHttpError extends EvsError {
     /** Fault name or error code: `itemNotFound`, `EVS.0001`, `APIGW.0301`, ... */
     readonly upstreamCode: string,
     /** The upstream's message; only ever shown to callers for 4xx, and then cleaned. */
-    readonly upstreamMessage: string,
+    upstreamMessage: string,
     readonly requestId: string | undefined,
     /** The fault key of a Cinder-style body (`badRequest`, `itemNotFound`, ...), if any. */
     readonly faultName: string | undefined,
     readonly retryAfterMs: number | undefined,
   ) {
     super(`upstream answered ${status} ${upstreamCode}`, { retryable: status === 429 || status >= 500 });
+    this.upstreamMessage = upstreamMessage;
     this.code = this.isAuthFailure ? 'UPSTREAM_AUTH_FAILED' : status < 500 && status !== 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_ERROR';
+  }
+
+  /** The upstream's message, with every credential this client holds blanked out. */
+  upstreamMessage: string;
+
+  /** Blanks out credential values an upstream echoed back, before anything can show them. */
+  scrub(secrets: readonly string[]): this {
+    for (const secret of secrets) if (secret.length >= 4) this.upstreamMessage = this.upstreamMessage.split(secret).join('[redacted]');
+    return this;
   }
 
   /** Signature and credential failures: retrying them only locks the key. */
@@ -167,11 +177,14 @@ const URL_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S*/gi;
 const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g;
 const IPV6 = /\[?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\]?(?::\d+)?/gi;
 const HOST = /\b(?:[a-z0-9-]+\.)+(?:internal|local|lan|corp|intra|com|net|org|cloud|io)\b(?::\d+)?/gi;
+// A credential the upstream echoed back with its label: header names, signature parts, key=value.
+const LABELLED_CREDENTIAL = /\b(?:authorization|x-auth-token|x-subject-token|x-security-token|signature|access|credential|password|secret|token|sk|ak)\b\s*[:=]?\s*(?:SDK-HMAC-SHA256\s+)?[^\s,;]+/gi;
 export const MAX_UPSTREAM_MESSAGE = 200;
 
-/** An upstream 4xx message fit to pass on: URLs, addresses and host names removed, length capped. */
+/** An upstream 4xx message fit to pass on: echoed credentials, URLs, addresses and host names removed, length capped. */
 export function cleanUpstreamMessage(message: string): string {
   const cleaned = message
+    .replace(LABELLED_CREDENTIAL, '[redacted]')
     .replace(URL_TEXT, '[url]')
     .replace(IPV4, '[address]')
     .replace(IPV6, '[address]')

@@ -1,0 +1,102 @@
+/**
+ * With LOG_LEVEL=debug and known fake secrets, nothing the proxy or the scanner logs, answers or
+ * publishes contains a secret key, password, token, signature or Authorization header, on the
+ * success path and on every failure path.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
+import { createLogger } from '../../lib/log';
+import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
+import { httpApiEvent, lambdaContext, loadEvent } from '../helpers/events';
+import { SAMPLE_PROJECT } from '../helpers/fleet';
+import { importProxyHandler } from '../helpers/handler';
+import { type ScriptedReply, startScriptedServer } from '../helpers/scripted-server';
+
+const SECRETS = {
+  HUAWEICLOUD_SDK_AK: 'AKFAKEEXAMPLE0000001',
+  HUAWEICLOUD_SDK_SK: 'sk-FAKE-do-not-leak-7f3a9c',
+  HUAWEICLOUD_SDK_SECURITY_TOKEN: 'sectok-FAKE-do-not-leak-51b2',
+  EVS_TOKEN: 'token-FAKE-do-not-leak-c0ffee',
+  EVS_IAM_PASSWORD: 'password-FAKE-do-not-leak-9d8e',
+};
+const ISSUED_TOKEN = 'issued-FAKE-do-not-leak-4242';
+const FORBIDDEN = [SECRETS.HUAWEICLOUD_SDK_SK, SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN, SECRETS.EVS_TOKEN, SECRETS.EVS_IAM_PASSWORD, ISSUED_TOKEN, 'Signature=', 'authorization', 'x-auth-token', 'x-security-token'];
+
+let reply: (req: IncomingMessage, n: number) => ScriptedReply;
+let upstream: Awaited<ReturnType<typeof startScriptedServer>>;
+let iam: Awaited<ReturnType<typeof startScriptedServer>>;
+let bus: LocalEventBridge;
+const seen: string[] = [];
+const debugLogger = () => createLogger({}, (line) => seen.push(line), 'debug');
+
+const page = JSON.stringify({ snapshots: [{ id: '00000000-0000-4000-8000-000000000001', status: 'error', name: 'n', description: null, created_at: '2026-01-01T00:00:00', updated_at: null, metadata: {}, volume_id: 'v', size: 1 }] });
+const failures: Array<[string, ScriptedReply]> = [
+  ['success', { status: 200, body: page }],
+  ['a signature failure that echoes the request', { status: 401, body: JSON.stringify({ error_code: 'APIGW.0301', error_msg: `verify aksk signature fail: Authorization: SDK-HMAC-SHA256 Access=${SECRETS.HUAWEICLOUD_SDK_AK}, Signature=abc; X-Auth-Token ${SECRETS.EVS_TOKEN}` }) }],
+  ['a 5xx that echoes headers', { status: 500, body: `x-auth-token: ${SECRETS.EVS_TOKEN} x-security-token: ${SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN}` }],
+  ['a 400 that echoes headers', { status: 400, body: JSON.stringify({ badRequest: { code: 400, message: `bad X-Auth-Token ${SECRETS.EVS_TOKEN} Signature=${SECRETS.HUAWEICLOUD_SDK_SK}` } }) }],
+  ['a redirect', { status: 302, body: `go to http://x/?token=${SECRETS.EVS_TOKEN}`, headers: { Location: `http://x/?sk=${SECRETS.HUAWEICLOUD_SDK_SK}` } }],
+  ['a body that is not a list', { status: 200, body: `<html>${SECRETS.EVS_TOKEN}</html>` }],
+  ['a timeout', { status: 200, body: page, delayMs: 1_500 }],
+];
+
+beforeAll(async () => {
+  upstream = await startScriptedServer((req, n) => reply(req, n));
+  iam = await startScriptedServer(() => ({ status: 201, body: JSON.stringify({ token: { expires_at: '2099-01-01T00:00:00Z' } }), headers: { 'X-Subject-Token': ISSUED_TOKEN } }));
+  bus = await startLocalEventBridge();
+  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+});
+afterAll(async () => {
+  await upstream.close();
+  await iam.close();
+  await bus.close();
+});
+
+const modes = (): Array<[string, Record<string, string>]> => [
+  ['aksk', { EVS_AUTH: 'aksk', HUAWEICLOUD_SDK_AK: SECRETS.HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK: SECRETS.HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN: SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN }],
+  ['static token', { EVS_AUTH: 'token', EVS_TOKEN: SECRETS.EVS_TOKEN }],
+  ['IAM password', { EVS_AUTH: 'token', EVS_IAM_ENDPOINT: iam.url, EVS_IAM_USER: 'u', EVS_IAM_PASSWORD: SECRETS.EVS_IAM_PASSWORD, EVS_IAM_DOMAIN: 'd' }],
+];
+
+function expectNoSecret(text: string, where: string) {
+  for (const secret of FORBIDDEN) expect(text.toLowerCase().includes(secret.toLowerCase()), `${where} contains ${secret}`).toBe(false);
+}
+
+describe('no secret in logs, answers or events (LOG_LEVEL=debug)', () => {
+  it.each(failures)('the proxy, for every auth mode, on %s', async (_label, answer) => {
+    reply = () => answer;
+    for (const [mode, env] of modes()) {
+      seen.length = 0;
+      const handler = await importProxyHandler({ EVS_ENDPOINT: upstream.url, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', LOG_LEVEL: 'debug', ...env }, debugLogger());
+      const result = await handler(httpApiEvent(), lambdaContext(3_000));
+      expectNoSecret(JSON.stringify(result), `${mode} answer`);
+      expectNoSecret(seen.join('\n'), `${mode} log`);
+    }
+  });
+
+  it.each(failures)('the scanner, for every auth mode, on %s', async (_label, answer) => {
+    reply = () => answer;
+    for (const [mode, env] of modes()) {
+      seen.length = 0;
+      const before = bus.received.length;
+      const deps = scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: upstream.url, SCAN_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', SCAN_RESERVE_MS: '200', LOG_LEVEL: 'debug', ...env }, debugLogger());
+      const handler = createScanSnapshotsHandler(deps) as unknown as (e: unknown, c: Context) => Promise<unknown>;
+      const result = await handler(loadEvent('scheduled-scan.json'), lambdaContext(5_000));
+      expectNoSecret(JSON.stringify(result), `${mode} result`);
+      expectNoSecret(seen.join('\n'), `${mode} log`);
+      expectNoSecret(JSON.stringify(bus.received.slice(before)), `${mode} events`);
+      expect(bus.received.length).toBeGreaterThan(before);
+    }
+  });
+
+  it('refuses a bad configuration without echoing the secrets it was given', async () => {
+    seen.length = 0;
+    const handler = await importProxyHandler({ EVS_ENDPOINT: 'ftp://nope', EVS_AUTH: 'aksk', HUAWEICLOUD_SDK_AK: SECRETS.HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK: SECRETS.HUAWEICLOUD_SDK_SK, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT }, debugLogger());
+    const result = await handler(httpApiEvent(), lambdaContext());
+    expect(result.statusCode).toBe(500);
+    expectNoSecret(JSON.stringify(result), 'answer');
+    expectNoSecret(seen.join('\n'), 'log');
+  });
+});
