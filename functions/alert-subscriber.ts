@@ -1,8 +1,9 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { formatAlert } from '../lib/alerts/format';
 import { buildOnce } from '../lib/lambda/handler';
-import { createLogger, type Logger } from '../lib/log';
+import { createFunctionLogger, type Logger } from '../lib/log';
 import type { Env } from '../lib/settings/env';
 import { loadSubscriberSettings, type SubscriberSettings } from '../lib/settings/subscriber';
 
@@ -41,11 +42,13 @@ export function createAlertSubscriberHandler(deps: AlertSubscriberDeps) {
     return { delivered: true };
   }
 
-  return middy<EventBridgeEvent<string, unknown>>().handler(alert);
+  const middleware = middy<EventBridgeEvent<string, unknown>>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.handler(alert);
 }
 
 /** The production dependencies, from an environment. */
-export function alertSubscriberDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'alert-subscriber' })): AlertSubscriberDeps {
+export function alertSubscriberDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('alert-subscriber')): AlertSubscriberDeps {
   return { logger, settings: buildOnce(() => loadSubscriberSettings(env), logger) };
 }
 

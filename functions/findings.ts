@@ -1,9 +1,10 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { type FindingsDeps, liftSuppression, listFindings, MAX_BODY_BYTES, suppressFinding } from '../lib/findings/api';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createLogger, describeError, type Logger } from '../lib/log';
+import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { parseApiEvent } from '../lib/proxy/api-event';
 import { ProxyError } from '../lib/proxy/errors';
 import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
@@ -79,11 +80,13 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
     },
   };
 
-  return middy<Event, HttpResponse>().use(bodyLimit).use(jsonBodyForPost).use(mapErrors).handler(findings);
+  const middleware = middy<Event, HttpResponse>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.use(bodyLimit).use(jsonBodyForPost).use(mapErrors).handler(findings);
 }
 
 /** The production dependencies, from an environment. */
-export function findingsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'findings' })): FindingsHandlerDeps {
+export function findingsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('findings')): FindingsHandlerDeps {
   const api = buildOnce(() => {
     const settings = loadFindingsApiSettings(env);
     return { store: createFindingsStore({ tableName: settings.table }), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };

@@ -1,9 +1,10 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createLogger, describeError, type Logger } from '../lib/log';
+import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { createMetrics, recordRequest } from '../lib/observability/metrics';
 import { createUpstreamClient } from '../lib/evs/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
@@ -46,11 +47,27 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
           },
         };
   const publicBaseUrl = proxy instanceof Error ? undefined : proxy.publicBaseUrl;
+  let current: ReturnType<typeof parseApiEvent> | undefined;
+  /** One access line and one metric per request: who listed which project with which filters, and how it went. */
+  const account = (status: number, code?: string) => {
+    recordRequest(metrics, status, upstreamMs);
+    logger.info('access', {
+      apiRequestId: current?.requestId,
+      caller: current?.caller,
+      projectId: current?.projectId,
+      route: current?.route,
+      params: current ? Object.fromEntries(current.params.map(([k, v]) => [k.slice(0, 64), v.slice(0, 256)])) : undefined,
+      status,
+      ...(code ? { code } : {}),
+      ...(upstreamMs === undefined ? {} : { upstreamMs: Math.round(upstreamMs * 10) / 10 }),
+    });
+  };
   const countRequest = {
-    before: async () => {
+    before: async (request: { event: ApiEvent }) => {
       upstreamMs = undefined;
+      current = parseApiEvent(request.event, publicBaseUrl);
     },
-    after: async (request: { response: HttpResponse | undefined }) => recordRequest(metrics, request.response?.statusCode ?? 500, upstreamMs),
+    after: async (request: { response: HttpResponse | undefined }) => account(request.response?.statusCode ?? 500),
   };
 
   async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
@@ -64,20 +81,20 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
   const mapErrors = {
     onError: async (request: { error: unknown; response: unknown }) => {
       const mapped = toProxyError(request.error);
-      const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) };
-      if (mapped.status >= 500) logger.error('request failed', fields);
-      else logger.info('request refused', fields);
+      if (mapped.status >= 500) logger.error('request failed', { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) });
       request.response = errorResponse(mapped);
-      recordRequest(metrics, mapped.status, upstreamMs);
+      account(mapped.status, mapped.code);
     },
   };
 
   // logMetrics publishes once per request, after the error mapping has set the answer.
-  return middy<ApiEvent, HttpResponse>().use(logMetrics(metrics)).use(countRequest).use(mapErrors).handler(listSnapshots);
+  const middleware = middy<ApiEvent, HttpResponse>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.use(logMetrics(metrics)).use(countRequest).use(mapErrors).handler(listSnapshots);
 }
 
 /** The production dependencies, from an environment. */
-export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'list-snapshots' })): ListSnapshotsDeps {
+export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('list-snapshots')): ListSnapshotsDeps {
   const proxy = buildOnce(() => {
     const settings = loadProxySettings(env);
     return { lister: createUpstreamClient(settings.upstream), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };

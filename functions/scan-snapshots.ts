@@ -1,9 +1,10 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createLogger, describeError, type Logger } from '../lib/log';
+import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { createMetrics, recordScan } from '../lib/observability/metrics';
 import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/scan/build';
 import type { Env } from '../lib/settings/env';
@@ -30,7 +31,7 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
     recordScan(metrics, result, Date.now() - started);
     const summary = summariseResult(result);
     for (const p of result.projects) {
-      for (const f of p.delivery.failed) logger.error('event not delivered', { projectId: p.projectId, ...f });
+      for (const f of p.delivery.failed) logger.error('event not delivered', { scanId: result.scanId, projectId: p.projectId, ...f });
     }
     // A project that could not be scanned is published (Scan Failed), logged, and counted in
     // ProjectsIncomplete, which an alarm watches. The invocation does not fail for it: Lambda
@@ -43,11 +44,13 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
     return summary;
   }
 
-  return middy<unknown, ReturnType<typeof summariseResult>>().use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanSnapshots);
+  const middleware = middy<unknown, ReturnType<typeof summariseResult>>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanSnapshots);
 }
 
 /** The production dependencies, from an environment. */
-export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createLogger({ function: 'scan-snapshots' }), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
+export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-snapshots'), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
   const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
   const scan = buildOnce(() => {
     const settings = loadScanSettings(env);

@@ -1,3 +1,4 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { type LogLevel, loadLogLevel } from './settings/logging';
 
 /** One JSON object per line, the shape CloudWatch Logs Insights queries well. */
@@ -6,6 +7,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** The Powertools logger behind it, for its middy middleware (Lambda request id, cold start). */
+  readonly powertools?: PowertoolsLogger;
 }
 
 // Field names that may carry credentials are never written, whatever a caller passes.
@@ -27,7 +30,26 @@ function safeLevel(): LogLevel {
   }
 }
 
-/** A JSON-lines logger writing to a stream (stdout by default). */
+/**
+ * The functions' logger: Powertools Logger (JSON lines with the Lambda context its middleware
+ * adds), with every field whose name may carry a credential redacted, whatever a caller passes.
+ */
+export function createFunctionLogger(serviceName: string, minimum: LogLevel = safeLevel()): Logger {
+  const powertools = new PowertoolsLogger({
+    serviceName,
+    logLevel: minimum === 'silent' ? 'SILENT' : (minimum.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'),
+    jsonReplacerFn: (key: string, value: unknown) => (key && SECRET_FIELD.test(key) ? '[redacted]' : value),
+  });
+  return {
+    powertools,
+    debug: (m, f) => powertools.debug(m, redact(f ?? {})),
+    info: (m, f) => powertools.info(m, redact(f ?? {})),
+    warn: (m, f) => powertools.warn(m, redact(f ?? {})),
+    error: (m, f) => powertools.error(m, redact(f ?? {})),
+  };
+}
+
+/** A JSON-lines logger writing to a stream (tests and scripts pass their own). */
 export function createLogger(
   base: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),

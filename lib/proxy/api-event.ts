@@ -16,6 +16,8 @@ export interface ParsedApiEvent {
   detail: boolean;
   /** API Gateway's request id, for logs. */
   requestId: string | undefined;
+  /** The caller's IAM identity (SigV4 on the route), for the access log. */
+  caller: string | undefined;
 }
 
 function isV2(event: ApiEvent): event is APIGatewayProxyEventV2 {
@@ -61,6 +63,7 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
       selfUrl: publicBaseUrl ? `${publicBaseUrl}${routePath}` : `${base}${path}`,
       detail: /\/detail\/?$/.test(routePath),
       requestId: event.requestContext?.requestId,
+      caller: (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn,
     };
   }
   const params: Array<[string, string]> = [];
@@ -83,5 +86,6 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
     selfUrl: publicBaseUrl ? `${publicBaseUrl}${event.path}` : `${origin}${fullPath}`,
     detail: /\/detail\/?$/.test(event.path),
     requestId: event.requestContext?.requestId,
+    caller: event.requestContext?.identity?.userArn ?? undefined,
   };
 }
