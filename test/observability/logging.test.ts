@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListSnapshotsHandler, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createFunctionLogger } from '../../lib/log';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { httpApiEvent, lambdaContext } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';
+import { jsonLinesWhile } from '../helpers/stdout';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -12,25 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-async function stdoutWhile(run: () => Promise<unknown>): Promise<Array<Record<string, any>>> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-}
 
 describe('function logs (Powertools Logger)', () => {
   it('writes one access line per request: who listed which project with which filters, the status and the upstream time, with the Lambda context', async () => {
     const logger = createFunctionLogger('list-snapshots', 'info');
     const handler = createListSnapshotsHandler(listSnapshotsDepsFromEnv({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT }, logger));
-    const lines = await stdoutWhile(async () => {
+    const lines = await jsonLinesWhile(async () => {
       await handler(httpApiEvent({ query: 'status=available&limit=5' }), lambdaContext());
       await handler(httpApiEvent({ query: 'all_tenants=1' }), lambdaContext());
     });
@@ -54,7 +42,7 @@ describe('function logs (Powertools Logger)', () => {
 
   it('redacts fields whose names may carry credentials, whatever a caller passes', async () => {
     const logger = createFunctionLogger('test', 'debug');
-    const lines = await stdoutWhile(async () => logger.debug('fields', { token: 't-123', sk: 's-456', authorization: 'a-789', projectId: 'p' }));
+    const lines = await jsonLinesWhile(async () => logger.debug('fields', { token: 't-123', sk: 's-456', authorization: 'a-789', projectId: 'p' }));
     expect(lines[0]).toMatchObject({ message: 'fields', token: '[redacted]', sk: '[redacted]', authorization: '[redacted]', projectId: 'p' });
   });
 });

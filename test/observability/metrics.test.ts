@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListSnapshotsHandler, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
 import { createLogger } from '../../lib/log';
@@ -9,6 +9,7 @@ import { type RunningEmulator, startEmulator } from '../../tools/emulator/server
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { httpApiEvent, lambdaContext, loadEvent } from '../helpers/events';
 import { OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
+import { jsonLinesWhile } from '../helpers/stdout';
 
 let emulator: RunningEmulator;
 let bus: LocalEventBridge;
@@ -31,19 +32,8 @@ function liveMetrics(service: string) {
   return createMetrics(service);
 }
 
-async function emfWhile(run: () => Promise<unknown>): Promise<Array<Record<string, any>>> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
-}
+
+const emfLines = async (run: () => Promise<unknown>) => (await jsonLinesWhile(run)).filter((b) => '_aws' in b);
 
 const valueOf = (blobs: Array<Record<string, any>>, name: string, dims: Record<string, string> = {}) =>
   blobs.filter((b) => name in b && Object.entries(dims).every(([k, v]) => b[k] === v)).map((b) => b[name]);
@@ -51,7 +41,7 @@ const valueOf = (blobs: Array<Record<string, any>>, name: string, dims: Record<s
 describe('metrics operators alarm on (Powertools EMF)', () => {
   it('counts proxy requests by status class and records the upstream time', async () => {
     const handler = createListSnapshotsHandler({ ...listSnapshotsDepsFromEnv({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT }, silent), metrics: liveMetrics('list-snapshots') });
-    const blobs = await emfWhile(async () => {
+    const blobs = await emfLines(async () => {
       await handler(httpApiEvent({ query: 'limit=5' }), lambdaContext());
       await handler(httpApiEvent({ query: 'all_tenants=1' }), lambdaContext());
     });
@@ -66,7 +56,7 @@ describe('metrics operators alarm on (Powertools EMF)', () => {
   it('publishes what a scan read, found and could not do: incomplete projects, undelivered events, errors by code', async () => {
     const deps = scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', EVS_RETRY_BASE_MS: '1', SCAN_PROJECT_IDS: `${SAMPLE_PROJECT},${OTHER_PROJECT}` }, silent);
     const handler = createScanSnapshotsHandler({ ...deps, metrics: liveMetrics('scan-snapshots') }) as unknown as (e: unknown, c: Context) => Promise<unknown>;
-    const blobs = await emfWhile(() => handler(loadEvent('scheduled-scan.json'), lambdaContext(60_000)));
+    const blobs = await emfLines(() => handler(loadEvent('scheduled-scan.json'), lambdaContext(60_000)));
     const found = fleet.projects.find((p) => p.projectId === SAMPLE_PROJECT)?.snapshots.filter((s) => fleet.expected.has(s.id)) ?? [];
     expect(valueOf(blobs, 'SnapshotsRead')).toEqual([600]);
     expect(valueOf(blobs, 'ProjectsIncomplete')).toEqual([1]);
