@@ -13,6 +13,8 @@ beforeAll(async () => {
   // The real framework (osls) with serverless-esbuild, offline and without AWS credentials.
   const env = { ...process.env };
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'SCAN_RATE']) delete env[key];
+  // Credentials exported the way the README's deploy shows, to see where they end up.
+  Object.assign(env, { HUAWEICLOUD_SDK_AK: 'AKFAKEPACKAGE', HUAWEICLOUD_SDK_SK: 'sk-FAKE-package', EVS_IAM_PASSWORD: 'pw-FAKE-package', ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE' });
   await run('node_modules/.bin/serverless', ['package', '--stage', 'ci', '--package', out], { env, timeout: 120_000 });
   resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
 }, 150_000);
@@ -146,5 +148,13 @@ describe('serverless package', () => {
       expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     }
   });
-});
 
+  it('gives the subscriber and the findings API none of the EVS settings or credentials', () => {
+    for (const fn of ['AlertSubscriberLambdaFunction', 'FindingsLambdaFunction']) {
+      const variables = resources[fn]?.Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(variables).filter((k) => /^(EVS_|HUAWEICLOUD_)/.test(k)), fn).toEqual([]);
+      expect(JSON.stringify(variables), fn).not.toMatch(/sk-FAKE-package|pw-FAKE-package|AKFAKEPACKAGE/);
+    }
+    expect(Object.keys(resources.AlertSubscriberLambdaFunction?.Properties.Environment.Variables).sort()).toEqual(['ALERT_WEBHOOK_URL', 'LOG_LEVEL']);
+  });
+});
