@@ -51,8 +51,12 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   for (const [code, n] of failures) metrics.singleMetric().addDimension('FailureCode', code).addMetric('UpstreamErrors', MetricUnit.Count, n);
 }
 
-/** One proxy request: its status class and how long the upstream took. */
+/**
+ * One proxy request: counted by status class, with how long the upstream took, in one EMF blob
+ * (one write per request; both metrics carry the StatusClass dimension).
+ */
 export function recordRequest(metrics: Metrics, status: number, upstreamMs: number | undefined): void {
-  metrics.singleMetric().addDimension('StatusClass', `${Math.floor(status / 100)}xx`).addMetric('Requests', MetricUnit.Count, 1);
+  metrics.addDimension('StatusClass', `${Math.floor(status / 100)}xx`);
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
   if (upstreamMs !== undefined) metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, upstreamMs);
 }
