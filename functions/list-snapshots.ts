@@ -71,7 +71,8 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
   };
 
   async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
-    const request = parseApiEvent(event, publicBaseUrl);
+    // Parsed once per request, by countRequest, which the access line needs even on errors.
+    const request = current ?? parseApiEvent(event, publicBaseUrl);
     if (request.route === 'versions') return jsonResponse(versionsDocument(request.base), 300);
     if (request.route === 'openapi') return jsonResponse(openApiDocument(request.base));
     if (proxy instanceof Error) throw proxy;

@@ -2,7 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FINDING_TYPES } from '../domain/finding';
 import { ProxyError, invalidParameter } from '../proxy/errors';
-import { validateProjectId } from '../proxy/validate';
+import { allowedProject, onlyKnownParams } from '../proxy/validate';
 import type { FindingsStore, ListFilters } from '../state/dynamo-store';
 import { FINDING_STATES, type FindingItem } from '../state/records';
 import schema from './suppression.schema.json';
@@ -51,11 +51,7 @@ export function presentFinding(item: FindingItem) {
   };
 }
 
-function checkProject(deps: FindingsDeps, projectId: string | undefined): string {
-  const id = validateProjectId(projectId);
-  if (deps.allowedProjects !== '*' && !deps.allowedProjects.includes(id)) throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${id} is not served by this proxy.`);
-  return id;
-}
+const checkProject = (deps: FindingsDeps, projectId: string | undefined) => allowedProject(deps.allowedProjects, projectId);
 
 function checkFindingId(findingId: string | undefined): string {
   if (!findingId || !FINDING_ID.test(findingId)) throw invalidParameter('finding_id', 'must be 32 hexadecimal digits');
@@ -73,12 +69,8 @@ export async function listFindings(deps: FindingsDeps, request: { projectId: str
   const filters: ListFilters = {};
   let limit = 100;
   let marker: string | undefined;
-  const seen = new Set<string>();
   const kept: Array<[string, string]> = [];
-  for (const [name, value] of request.params) {
-    if (!(LIST_KEYS as readonly string[]).includes(name)) throw new ProxyError(400, 'UNKNOWN_PARAMETER', `Unknown parameter "${name.slice(0, 64)}": only ${LIST_KEYS.join(', ')} are accepted.`);
-    if (seen.has(name)) throw new ProxyError(400, 'REPEATED_PARAMETER', `Parameter "${name}" is given more than once.`);
-    seen.add(name);
+  for (const [name, value] of onlyKnownParams(request.params, LIST_KEYS)) {
     if (name === 'state') filters.state = oneOf(name, value, FINDING_STATES) as ListFilters['state'];
     else if (name === 'severity') filters.severity = oneOf(name, value, ['high', 'medium', 'low']);
     else if (name === 'finding_type') filters.finding_type = oneOf(name, value, FINDING_TYPES);

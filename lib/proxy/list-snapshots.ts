@@ -1,9 +1,8 @@
 import type { SnapshotTextLister } from '../evs/client';
 import { UpstreamBadResponseError } from '../evs/errors';
 import { type PageQuery, QUERY_KEYS } from '../evs/types';
-import { ProxyError } from './errors';
 import { decodeProxyPage } from './page-body';
-import { MAX_PAGE_SIZE, validateListQuery, validateProjectId } from './validate';
+import { allowedProject, MAX_PAGE_SIZE, validateListQuery } from './validate';
 
 export interface ProxyDeps {
   lister: SnapshotTextLister;
@@ -45,10 +44,7 @@ export interface ListAnswer {
  * row more than the caller's page, to know whether more exist), rewrite links.
  */
 export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListRequest): Promise<ListAnswer> {
-  const projectId = validateProjectId(request.projectId);
-  if (deps.allowedProjects !== '*' && !deps.allowedProjects.includes(projectId)) {
-    throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${projectId} is not served by this proxy.`);
-  }
+  const projectId = allowedProject(deps.allowedProjects, request.projectId);
   const query = validateListQuery(request.params);
   const pageSize = query.limit ?? MAX_PAGE_SIZE;
   // Never above the seed's maximum: EVS may refuse what Cinder would clamp.

@@ -8,7 +8,6 @@ export const MAX_PAGE_SIZE = 1000;
 
 const RESOURCE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const INTEGER = /^\d+$/;
-const ALLOWED = new Set<string>(QUERY_KEYS);
 const STATUSES = new Set<string>(SNAPSHOT_STATUSES);
 
 /** A checked query; `limit` is the page size, `requestedLimit` what the caller asked for (kept in next links, as Cinder does). */
@@ -16,10 +15,34 @@ export interface ValidatedQuery extends PageQuery {
   requestedLimit?: number;
 }
 
+/**
+ * The parameters of a query, each checked to be one of `allowed` and given at most once: the
+ * same refusals (400 UNKNOWN_PARAMETER, REPEATED_PARAMETER) for every route that takes a query.
+ */
+export function* onlyKnownParams(params: Iterable<readonly [string, string]>, allowed: readonly string[]): Generator<readonly [string, string]> {
+  const seen = new Set<string>();
+  for (const entry of params) {
+    const name = entry[0];
+    if (!allowed.includes(name)) {
+      throw new ProxyError(400, 'UNKNOWN_PARAMETER', `Unknown parameter "${name.slice(0, 64)}": only ${allowed.join(', ')} are accepted.`);
+    }
+    if (seen.has(name)) throw new ProxyError(400, 'REPEATED_PARAMETER', `Parameter "${name}" is given more than once.`);
+    seen.add(name);
+    yield entry;
+  }
+}
+
 /** Validates the project id from the path with the same rule configuration uses. */
 export function validateProjectId(projectId: string | undefined): string {
   if (!isProjectId(projectId)) throw invalidParameter('project_id', PROJECT_ID_RULE);
   return projectId;
+}
+
+/** A valid project id from the path that the allow-list lets callers read, else 400 / 403. */
+export function allowedProject(allowed: readonly string[] | '*', projectId: string | undefined): string {
+  const id = validateProjectId(projectId);
+  if (allowed !== '*' && !allowed.includes(id)) throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${id} is not served by this proxy.`);
+  return id;
 }
 
 function integerParam(name: string, value: string, min: number, max: number): number {
@@ -40,15 +63,7 @@ function integerParam(name: string, value: string, min: number, max: number): nu
  */
 export function validateListQuery(params: Iterable<readonly [string, string]>): ValidatedQuery {
   const query: ValidatedQuery = {};
-  const seen = new Set<string>();
-  for (const [name, value] of params) {
-    if (!ALLOWED.has(name)) {
-      throw new ProxyError(400, 'UNKNOWN_PARAMETER', `Unknown parameter "${name.slice(0, 64)}": only ${QUERY_KEYS.join(', ')} are accepted.`);
-    }
-    if (seen.has(name)) {
-      throw new ProxyError(400, 'REPEATED_PARAMETER', `Parameter "${name}" is given more than once.`);
-    }
-    seen.add(name);
+  for (const [name, value] of onlyKnownParams(params, QUERY_KEYS)) {
     switch (name) {
       case 'limit':
         if (!INTEGER.test(value) || Number(value) < 1) throw invalidParameter(name, `must be an integer of at least 1 (an answer holds at most ${MAX_PAGE_SIZE} rows)`);

@@ -91,7 +91,7 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
   if (!state.dryRun) {
     // Held until this run's own deadline: no run works past it (Lambda ends the invocation), so a
     // crashed run's lease is free for the next scheduled run rather than costing it a cycle.
-    const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline + LEASE_GRACE_MS, listDeadline);
+    const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline, listDeadline);
     if (!leased) return 'skipped';
   }
   let index: FindingIndex;
@@ -103,9 +103,6 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
   }
   return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun });
 }
-
-/** How long past a run's deadline its lease stays valid if the run dies without releasing it. */
-export const LEASE_GRACE_MS = 0;
 
 async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: string, now: () => number): Promise<ProjectResult> {
   const ctx: ScanContext = { source: settings.source, region: settings.region, scanId: settings.scanId, projectId };
