@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { createMetrics, recordRequest } from '../lib/observability/metrics';
-import { createUpstreamClient } from '../lib/evs/factory';
+import { type AuthIo, createUpstreamClient } from '../lib/evs/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
 import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
@@ -95,10 +95,10 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
 }
 
 /** The production dependencies, from an environment. */
-export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('list-snapshots')): ListSnapshotsDeps {
+export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('list-snapshots'), io: AuthIo = {}): ListSnapshotsDeps {
   const proxy = buildOnce(() => {
     const settings = loadProxySettings(env);
-    return { lister: createUpstreamClient(settings.upstream), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };
+    return { lister: createUpstreamClient(settings.upstream, io), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };
   }, logger);
   return { logger, proxy };
 }

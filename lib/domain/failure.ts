@@ -14,6 +14,8 @@ export const FAILURES = {
   DEADLINE_REACHED: { status: 504, message: 'The time budget ran out before the upstream answered.', httpCode: 'UPSTREAM_TIMEOUT' },
   PAGINATION_LOOP: { status: 502, message: 'The upstream repeated a page; paging stopped to avoid a loop.' },
   PAGE_CAP_REACHED: { status: 502, message: 'Paging stopped at the page cap before the listing ended.' },
+  // Our own dependency, not the upstream: the secret holding the upstream credentials could not be read or used.
+  CREDENTIALS_UNAVAILABLE: { status: 503, message: "The service's upstream credentials could not be read." },
   STATE_UNAVAILABLE: { status: 502, message: 'The findings table could not be read or written.' },
   SCAN_IN_PROGRESS: { status: 409, message: 'Another scan of this project was still running; this run left it alone.' },
   INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred.' },

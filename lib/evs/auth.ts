@@ -15,7 +15,7 @@ export interface AuthStrategy {
   /** Headers that authorise this request. */
   headers(request: AuthRequest, now: Date): Promise<Record<string, string>>;
   /** Forget cached credentials after a 401; true when a fresh try makes sense. */
-  invalidate?(projectId: string): boolean;
+  invalidate?(projectId: string): boolean | Promise<boolean>;
   /** Every credential value this strategy holds, so an upstream that echoes one can be scrubbed. */
   secrets?(): string[];
 }

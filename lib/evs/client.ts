@@ -146,7 +146,7 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
       return await run();
     } catch (error) {
       // A cached token may have expired early: refresh it once, never in a loop.
-      if (error instanceof UpstreamHttpError && error.status === 401 && options.auth.invalidate?.(projectId)) return await run();
+      if (error instanceof UpstreamHttpError && error.status === 401 && (await options.auth.invalidate?.(projectId))) return await run();
       throw error;
     }
   }

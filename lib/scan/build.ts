@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createUpstreamClient } from '../evs/factory';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
+import type { SecretFetch } from '../secrets/reader';
 import type { ScanSettingsFromEnv } from '../settings/scanner';
 import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
 import { type EventSink, runScan, type ScanDeps, type ScanResult } from './run-scan';
@@ -13,6 +14,8 @@ export interface ScannerOverrides {
   createSink?: (deadline: number) => EventSink;
   /** Used for IAM token requests (EVS_AUTH=token with password settings). */
   fetch?: typeof fetch;
+  /** Reads EVS_CREDENTIALS_SECRET (tests: a local Secrets Manager). */
+  fetchSecret?: SecretFetch;
   now?: () => number;
   onProgress?: ScanDeps['onProgress'];
   onBug?: ScanDeps['onBug'];
@@ -31,7 +34,7 @@ export type Scanner = (deadline: number, scanId?: string) => Promise<ScanResult>
 
 /** Wires a scanner from settings once; call the result for each run. */
 export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
-  const lister = createUpstreamClient(settings.upstream, overrides.fetch);
+  const lister = createUpstreamClient(settings.upstream, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret });
   let eventBridge = overrides.eventBridge;
   const createSink =
     overrides.createSink ??

@@ -53,20 +53,25 @@ export function projectList(env: Env, name: string, allowStar: boolean): string[
   return [...new Set(ids)];
 }
 
-/** An http(s) URL without its trailing slashes. */
-export function httpUrl(env: Env, name: string, why: string): string {
-  const value = required(env, name, why);
+/** Whether a value is an absolute http(s) URL. */
+export function isHttpUrl(value: string): boolean {
   try {
     const parsed = new URL(value);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:';
   } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+    return false;
   }
+}
+
+/** An http(s) URL without its trailing slashes. A secret URL (a webhook) is not repeated in the error. */
+export function httpUrl(env: Env, name: string, why: string, options: { secret?: boolean } = {}): string {
+  const value = required(env, name, why);
+  if (!isHttpUrl(value)) throw new ConfigError(`${name} must be an http(s) URL${options.secret ? '' : `, got "${value}"`}`);
   return value.replace(/\/+$/, '');
 }
 
-export function optionalHttpUrl(env: Env, name: string, why: string): string | undefined {
-  return text(env, name) === undefined ? undefined : httpUrl(env, name, why);
+export function optionalHttpUrl(env: Env, name: string, why: string, options: { secret?: boolean } = {}): string | undefined {
+  return text(env, name) === undefined ? undefined : httpUrl(env, name, why, options);
 }
 
 /** A DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .), or undefined when unset. */

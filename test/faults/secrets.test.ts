@@ -4,10 +4,13 @@
  * success path and on every failure path.
  */
 import type { IncomingMessage } from 'node:http';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
 import { createLogger } from '../../lib/log';
+import { createSecretFetch, type SecretFetch } from '../../lib/secrets/reader';
+import { type LocalSecrets, startLocalSecrets } from '../../tools/local/secrets';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { httpApiEvent, lambdaContext, loadEvent } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';
@@ -28,6 +31,9 @@ let reply: (req: IncomingMessage, n: number) => ScriptedReply;
 let upstream: Awaited<ReturnType<typeof startScriptedServer>>;
 let iam: Awaited<ReturnType<typeof startScriptedServer>>;
 let bus: LocalEventBridge;
+let store: LocalSecrets;
+let secretArn: string;
+let io: { fetchSecret: SecretFetch };
 const seen: string[] = [];
 const debugLogger = () => createLogger({}, (line) => seen.push(line), 'debug');
 
@@ -46,18 +52,23 @@ beforeAll(async () => {
   upstream = await startScriptedServer((req, n) => reply(req, n));
   iam = await startScriptedServer(() => ({ status: 201, body: JSON.stringify({ token: { expires_at: '2099-01-01T00:00:00Z' } }), headers: { 'X-Subject-Token': ISSUED_TOKEN } }));
   bus = await startLocalEventBridge();
+  store = await startLocalSecrets();
+  secretArn = store.putSecret('evs/debug', JSON.stringify({ ak: SECRETS.HUAWEICLOUD_SDK_AK, sk: SECRETS.HUAWEICLOUD_SDK_SK, securityToken: SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN }));
+  io = { fetchSecret: createSecretFetch({ maxAgeSeconds: 300, secretsManager: new SecretsManagerClient({ endpoint: store.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }) }) };
   Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
 });
 afterAll(async () => {
   await upstream.close();
   await iam.close();
   await bus.close();
+  await store.close();
 });
 
 const modes = (): Array<[string, Record<string, string>]> => [
   ['aksk', { EVS_AUTH: 'aksk', HUAWEICLOUD_SDK_AK: SECRETS.HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK: SECRETS.HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN: SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN }],
   ['static token', { EVS_AUTH: 'token', EVS_TOKEN: SECRETS.EVS_TOKEN }],
   ['IAM password', { EVS_AUTH: 'token', EVS_IAM_ENDPOINT: iam.url, EVS_IAM_USER: 'u', EVS_IAM_PASSWORD: SECRETS.EVS_IAM_PASSWORD, EVS_IAM_DOMAIN: 'd' }],
+  ['aksk from Secrets Manager', { EVS_AUTH: 'aksk', EVS_CREDENTIALS_SECRET: secretArn }],
 ];
 
 function expectNoSecret(text: string, where: string) {
@@ -69,7 +80,7 @@ describe('no secret in logs, answers or events (LOG_LEVEL=debug)', () => {
     reply = () => answer;
     for (const [mode, env] of modes()) {
       seen.length = 0;
-      const handler = await importProxyHandler({ EVS_ENDPOINT: upstream.url, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', LOG_LEVEL: 'debug', ...env }, debugLogger());
+      const handler = await importProxyHandler({ EVS_ENDPOINT: upstream.url, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', LOG_LEVEL: 'debug', ...env }, debugLogger(), io);
       const result = await handler(httpApiEvent(), lambdaContext(3_000));
       expectNoSecret(JSON.stringify(result), `${mode} answer`);
       expectNoSecret(seen.join('\n'), `${mode} log`);
@@ -81,7 +92,7 @@ describe('no secret in logs, answers or events (LOG_LEVEL=debug)', () => {
     for (const [mode, env] of modes()) {
       seen.length = 0;
       const before = bus.received.length;
-      const deps = scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: upstream.url, SCAN_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', SCAN_RESERVE_MS: '200', LOG_LEVEL: 'debug', ...env }, debugLogger());
+      const deps = scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: upstream.url, SCAN_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '2', EVS_RETRY_BASE_MS: '1', SCAN_RESERVE_MS: '200', LOG_LEVEL: 'debug', ...env }, debugLogger(), io);
       const handler = createScanSnapshotsHandler(deps) as unknown as (e: unknown, c: Context) => Promise<unknown>;
       const result = await handler(loadEvent('scheduled-scan.json'), lambdaContext(5_000));
       expectNoSecret(JSON.stringify(result), `${mode} result`);

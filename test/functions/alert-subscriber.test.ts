@@ -78,3 +78,40 @@ describe('alert subscriber (middy-wrapped, events/samples fixtures)', () => {
     await expect(handler(event, {} as Context)).resolves.toEqual({ delivered: false });
   });
 });
+
+describe('alert subscriber with the webhook URL in a secret', () => {
+  it('posts to the URL held in Secrets Manager, reads it once, and reads it again when the webhook says the URL is gone', async () => {
+    const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    const { createAlertSubscriberHandler } = await import('../../functions/alert-subscriber');
+    const { createSecretFetch } = await import('../../lib/secrets/reader');
+    const { createLogger } = await import('../../lib/log');
+    const { startLocalSecrets } = await import('../../tools/local/secrets');
+    const store = await startLocalSecrets();
+    const hook = await startScriptedServer((req) => ({ status: req.url === '/hooks/live' ? 204 : 404 }));
+    try {
+      const arn = store.putSecret('alerts/webhook', `${hook.url}/hooks/old`);
+      const secretsManager = new SecretsManagerClient({ endpoint: store.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const logs: string[] = [];
+      const handler = createAlertSubscriberHandler({
+        settings: { webhook: { secret: { store: 'secretsmanager', id: arn }, maxAgeSeconds: 300 }, webhookTimeoutMs: 2_000 },
+        logger: createLogger({}, (l) => logs.push(l), 'debug'),
+        fetchSecret: createSecretFetch({ maxAgeSeconds: 300, secretsManager }),
+        write: () => undefined,
+      }) as unknown as Handler;
+      const event = loadEvent<EventBridgeEvent<string, unknown>>('samples/scan-failed.json');
+      // The URL in the secret was revoked and not rotated: the delivery fails, for Lambda to retry.
+      await expect(handler(event, {} as Context)).rejects.toThrow('alert webhook answered HTTP 404');
+      expect(store.countCalls(arn)).toBe(2);
+      // Rotated: the next delivery finds the new URL after one refusal.
+      store.putSecret('alerts/webhook', `${hook.url}/hooks/live`);
+      await expect(handler(event, {} as Context)).resolves.toEqual({ delivered: true });
+      expect(hook.requests.map((r) => r.url)).toEqual(['/hooks/old', '/hooks/old', '/hooks/live']);
+      await expect(handler(event, {} as Context)).resolves.toEqual({ delivered: true });
+      expect(hook.requests.at(-1)?.url).toBe('/hooks/live');
+      expect(store.countCalls(arn)).toBe(3);
+      expect(logs.join('\n')).not.toContain('/hooks/');
+    } finally {
+      await Promise.all([store.close(), hook.close()]);
+    }
+  });
+});

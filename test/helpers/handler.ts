@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createListSnapshotsHandler, type ListSnapshotsDeps, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createFindingsHandler, type FindingsHandlerDeps } from '../../functions/findings';
+import type { AuthIo } from '../../lib/evs/factory';
 import { createLogger, type Logger } from '../../lib/log';
 import { openApiErrors } from './openapi';
 
@@ -34,6 +35,6 @@ export function checkedFindingsHandler(deps: FindingsHandlerDeps): ProxyHandler 
 }
 
 /** The checked handler, configured by exactly this environment. */
-export async function importProxyHandler(env: Record<string, string | undefined>, logger: Logger = createLogger({}, () => undefined, 'silent')): Promise<ProxyHandler> {
-  return checkedProxyHandler(listSnapshotsDepsFromEnv(env, logger));
+export async function importProxyHandler(env: Record<string, string | undefined>, logger: Logger = createLogger({}, () => undefined, 'silent'), io: AuthIo = {}): Promise<ProxyHandler> {
+  return checkedProxyHandler(listSnapshotsDepsFromEnv(env, logger, io));
 }

@@ -1,34 +1,119 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFleet } from '../../tools/emulator/fleet';
+import { startEmulator } from '../../tools/emulator/server';
+import { startLocalSecrets } from '../../tools/local/secrets';
+import { httpApiEvent } from '../helpers/events';
+import { SAMPLE_PROJECT } from '../helpers/fleet';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
 let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+let templateText: string;
+let conditions: Record<string, unknown>;
+const CREDENTIALS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:evs/prod-AbCdEf';
+const WEBHOOK_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/alerts/webhook';
+const FAKE_VALUES = /AKFAKEPACKAGE|sk-FAKE-package|pw-FAKE-package|sectok-FAKE-package|token-FAKE-package|hooks\.example\/FAKE/;
+
+/** Evaluates the template's own conditions and Fn::If, the way CloudFormation would for this stage. */
+function evaluate(node: any): any {
+  if (Array.isArray(node)) return node.map(evaluate).filter((x) => x !== NO_VALUE);
+  if (!node || typeof node !== 'object') return node;
+  if ('Fn::If' in node) {
+    const [name, yes, no] = node['Fn::If'];
+    return evaluate(condition(conditions[name]) ? yes : no);
+  }
+  if (node.Ref === 'AWS::NoValue') return NO_VALUE;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, evaluate(v)]));
+}
+const NO_VALUE = Symbol('NoValue');
+function condition(node: any): any {
+  if (typeof node === 'string') return node;
+  if ('Fn::Not' in node) return !condition(node['Fn::Not'][0]);
+  if ('Fn::Equals' in node) return condition(node['Fn::Equals'][0]) === condition(node['Fn::Equals'][1]);
+  if ('Fn::Select' in node) return condition(node['Fn::Select'][1])[node['Fn::Select'][0]];
+  if ('Fn::Split' in node) return String(condition(node['Fn::Split'][1])).split(node['Fn::Split'][0]);
+  throw new Error(`condition function not handled: ${JSON.stringify(node)}`);
+}
 
 beforeAll(async () => {
   // The real framework (osls) with serverless-esbuild, offline and without AWS credentials.
   const env = { ...process.env };
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'SCAN_RATE']) delete env[key];
-  // Credentials exported the way the README's deploy shows, to see where they end up.
-  Object.assign(env, { HUAWEICLOUD_SDK_AK: 'AKFAKEPACKAGE', HUAWEICLOUD_SDK_SK: 'sk-FAKE-package', EVS_IAM_PASSWORD: 'pw-FAKE-package', ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE' });
-  await run('node_modules/.bin/serverless', ['package', '--stage', 'ci', '--package', out], { env, timeout: 120_000 });
-  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  // A production stage packaged from a shell that also has every plain credential exported, to
+  // see that none of them ends up in the template: the functions get references to secrets.
+  Object.assign(env, {
+    HUAWEICLOUD_SDK_AK: 'AKFAKEPACKAGE',
+    HUAWEICLOUD_SDK_SK: 'sk-FAKE-package',
+    HUAWEICLOUD_SDK_SECURITY_TOKEN: 'sectok-FAKE-package',
+    EVS_TOKEN: 'token-FAKE-package',
+    EVS_IAM_PASSWORD: 'pw-FAKE-package',
+    ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE',
+  });
+  await run('node_modules/.bin/serverless', ['package', '--stage', 'prod', '--param', `credentialsSecret=${CREDENTIALS_ARN}`, '--param', `webhookSecret=${WEBHOOK_ARN}`, '--package', out], { env, timeout: 120_000 });
+  templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+  const template = JSON.parse(templateText);
+  resources = template.Resources;
+  conditions = template.Conditions;
 }, 150_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Unzips a function's package once; its handler module and that module's size. */
+function unpack(fn: string): { bundle: string; handlerBytes: number } {
+  const dir = join(out, `unzipped-${fn}`);
+  if (!existsSync(dir)) execFileSync('unzip', ['-q', join(out, `${fn}.zip`), '-d', dir]);
+  const handler = readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs') as string;
+  const bundle = join(dir, 'functions', handler);
+  return { bundle, handlerBytes: statSync(bundle).size };
+}
+
+/** One invocation of a packaged handler in a fresh node, with exactly this environment. */
+async function invokeBundle(bundle: string, env: Record<string, string | undefined>, event: unknown): Promise<{ statusCode: number; body: string }> {
+  const script = `const { handler } = await import(${JSON.stringify(`file://${bundle}`)});
+const context = { awsRequestId: 'packaged', functionName: 'packaged', getRemainingTimeInMillis: () => 10000 };
+process.stdout.write(JSON.stringify(await handler(JSON.parse(process.env.EVENT), context)));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...env, EVENT: JSON.stringify(event) }, timeout: 30_000 });
+  return JSON.parse(stdout);
+}
 
 const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 describe('serverless package', () => {
-  it('bundles each function on its own, minified and small', () => {
-    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
-    expect(sizes.listSnapshots).toBeLessThan(150 * 1024);
+  it('bundles each function on its own, minified and small, with the secrets reader as a module of its own that only functions reading secrets carry', () => {
+    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber', 'findings'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
+    expect(sizes.listSnapshots).toBeLessThan(200 * 1024);
     expect(sizes.scanSnapshots).toBeLessThan(500 * 1024);
-    expect(sizes.alertSubscriber).toBeLessThan(150 * 1024);
-    expect(statSync(join(out, 'findings.zip')).size).toBeLessThan(300 * 1024);
+    expect(sizes.alertSubscriber).toBeLessThan(200 * 1024);
+    expect(sizes.findings).toBeLessThan(300 * 1024);
+    const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
+    for (const fn of ['listSnapshots', 'scanSnapshots', 'alertSubscriber']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
+    expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
+    // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
+    expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
+  });
+
+  it('runs the packaged proxy as Lambda would: credentials from Secrets Manager (through AWS_ENDPOINT_URL_SECRETS_MANAGER), plain ones refused', async () => {
+    const { bundle } = unpack('listSnapshots');
+    const credentials = { ak: 'AKPACKAGEDFAKE000001', sk: 'sk-packaged-FAKE' };
+    const secrets = await startLocalSecrets();
+    const emulator = await startEmulator({ projects: generateFleet({ seed: 'packaged', size: 12, projects: [SAMPLE_PROJECT] }).projects, auth: { mode: 'aksk', credentials: [credentials] } });
+    try {
+      const arn = secrets.putSecret('evs/packaged', JSON.stringify(credentials));
+      const lambdaEnv = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'evs-snapshot-sentinel-prod-listSnapshots', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_LEVEL: 'silent', POWERTOOLS_METRICS_DISABLED: 'true', EVS_ENDPOINT: emulator.url, EVS_AUTH: 'aksk', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT };
+      const good = await invokeBundle(bundle, { ...lambdaEnv, EVS_CREDENTIALS_SECRET: arn, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url }, httpApiEvent({ query: 'limit=3' }));
+      expect(good.statusCode).toBe(200);
+      expect(JSON.parse(good.body).snapshots).toHaveLength(3);
+      expect(secrets.countCalls(arn)).toBe(1);
+      const plain = await invokeBundle(bundle, { ...lambdaEnv, HUAWEICLOUD_SDK_AK: credentials.ak, HUAWEICLOUD_SDK_SK: credentials.sk }, httpApiEvent({ query: 'limit=3' }));
+      expect(plain.statusCode).toBe(500);
+      expect(JSON.parse(plain.body).computeFault.code).toBe('PROXY_MISCONFIGURED');
+    } finally {
+      await Promise.all([secrets.close(), emulator.close()]);
+    }
   });
 
   it('serves the list and its detail form under /v2 and /v3, the version document and the OpenAPI document on the HTTP API, all with IAM authorization', () => {
@@ -59,7 +144,7 @@ describe('serverless package', () => {
     const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
     expect(scanner?.Environment.Variables.NODE_OPTIONS).toBe('--max-semi-space-size=2');
     expect(scanner?.Role).toEqual({ 'Fn::GetAtt': ['ScannerRole', 'Arn'] });
-    const statements = resources.ScannerRole?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const statements = evaluate(resources.ScannerRole?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement);
     const put = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('events:')));
     expect(put).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } }]);
     expect(byType('AWS::Events::EventBus')).toHaveLength(1);
@@ -92,14 +177,14 @@ describe('serverless package', () => {
       ],
     });
     const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
-    expect(table?.Properties.TableName).toBe('evs-snapshot-sentinel-ci-findings');
-    expect(scanner?.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-ci-findings');
-    expect(resources.FindingsLambdaFunction?.Properties.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-ci-findings');
+    expect(table?.Properties.TableName).toBe('evs-snapshot-sentinel-prod-findings');
+    expect(scanner?.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-prod-findings');
+    expect(resources.FindingsLambdaFunction?.Properties.Environment.Variables.FINDINGS_TABLE).toBe('evs-snapshot-sentinel-prod-findings');
   });
 
   it('gives the scanner and the findings API only the table actions they use, on that table alone', () => {
     const tableStatements = (role: string) =>
-      resources[role]?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+      evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
@@ -144,7 +229,7 @@ describe('serverless package', () => {
     for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency']) expect(names).toContain(metric);
     for (const [, fn] of byType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     for (const role of ['ScannerRole', 'FindingsApiRole']) {
-      const actions = resources[role]?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
+      const actions = evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
       expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     }
   });
@@ -153,8 +238,42 @@ describe('serverless package', () => {
     for (const fn of ['AlertSubscriberLambdaFunction', 'FindingsLambdaFunction']) {
       const variables = resources[fn]?.Properties.Environment.Variables as Record<string, unknown>;
       expect(Object.keys(variables).filter((k) => /^(EVS_|HUAWEICLOUD_)/.test(k)), fn).toEqual([]);
-      expect(JSON.stringify(variables), fn).not.toMatch(/sk-FAKE-package|pw-FAKE-package|AKFAKEPACKAGE/);
     }
-    expect(Object.keys(resources.AlertSubscriberLambdaFunction?.Properties.Environment.Variables).sort()).toEqual(['ALERT_WEBHOOK_URL', 'LOG_LEVEL']);
+    expect(resources.AlertSubscriberLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), ALERT_WEBHOOK_SECRET: WEBHOOK_ARN, ALERT_WEBHOOK_URL: '', ALLOW_PLAIN_SECRETS: 'false' });
+  });
+
+  it('puts no credential value anywhere in a production template, only the references to the secrets', () => {
+    expect(templateText).not.toMatch(FAKE_VALUES);
+    for (const fn of ['ListSnapshotsLambdaFunction', 'ScanSnapshotsLambdaFunction']) {
+      const variables = resources[fn]?.Properties.Environment.Variables as Record<string, string>;
+      expect(variables.EVS_CREDENTIALS_SECRET, fn).toBe(CREDENTIALS_ARN);
+      for (const name of ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'EVS_TOKEN', 'EVS_IAM_PASSWORD']) expect(variables[name] ?? '', `${fn} ${name}`).toBe('');
+      expect(variables.ALLOW_PLAIN_SECRETS).toBe('false');
+    }
+  });
+
+  it('gives each function a role of its own with the minimum: its log group, X-Ray, and only the secret (and queue, and table) it uses', () => {
+    const statements = (role: string) => evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement);
+    const logs = (fn: string) => ({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/evs-snapshot-sentinel-prod-${fn}:*` } });
+    const xray = { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
+    const readCredentials = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: CREDENTIALS_ARN };
+    expect(statements('ProxyRole')).toEqual([logs('listSnapshots'), xray, readCredentials]);
+    expect(statements('ScannerRole')).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      logs('scanSnapshots'),
+      xray,
+      readCredentials,
+    ]);
+    expect(statements('SubscriberRole')).toEqual([logs('alertSubscriber'), xray, { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN }]);
+    expect(statements('FindingsApiRole')).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      logs('findings'),
+      xray,
+    ]);
+    const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
+    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole' });
+    // No shared framework role that every function could use.
+    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['FindingsApiRole', 'ProxyRole', 'ScannerRole', 'SubscriberRole']);
   });
 });
