@@ -31,9 +31,10 @@ describe('configuration', () => {
   });
 
   it('scans ALLOWED_PROJECT_IDS when SCAN_PROJECT_IDS is unset, but never "*"', () => {
-    expect(loadScanConfig({ ...base, ALLOWED_PROJECT_IDS: 'p1,p2' }).projects).toEqual(['p1', 'p2']);
+    const projectsOf = (c: ReturnType<typeof loadScanConfig>) => (c.targets.kind === 'static' ? c.targets.targets.map((t) => [t.name, t.projects]) : []);
+    expect(projectsOf(loadScanConfig({ ...base, ALLOWED_PROJECT_IDS: 'p1,p2' }))).toEqual([['default', ['p1', 'p2']]]);
     expect(() => loadScanConfig({ ...base, ALLOWED_PROJECT_IDS: '*' })).toThrow('SCAN_PROJECT_IDS is not set');
-    expect(loadScanConfig({ ...base, ALLOWED_PROJECT_IDS: '*', SCAN_PROJECT_IDS: 'p3' }).projects).toEqual(['p3']);
+    expect(projectsOf(loadScanConfig({ ...base, ALLOWED_PROJECT_IDS: '*', SCAN_PROJECT_IDS: 'p3', SCAN_TARGET_NAME: 'eu-de' }))).toEqual([['eu-de', ['p3']]]);
   });
 
   it('overrides stuck thresholds per status and validates them', () => {

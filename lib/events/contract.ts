@@ -10,13 +10,16 @@
  * snapshot and finding fields, rules already select on `detail-type` and filter on
  * `detail.transition` as easily as on `detail.severity`, and a subscriber reads one schema.
  * `transitionId` is the same whenever the same transition is sent again: de-duplicate on it.
+ *
+ * 2.1 (additive): every detail names its `target` (the endpoint's name in the targets file,
+ * `default` for the single-endpoint configuration) next to `region` and `projectId`.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '2.0';
+export const SCHEMA_VERSION = '2.1';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -75,6 +78,7 @@ export interface FindingDetail extends TransitionInfo {
   reason: string;
   projectId: string;
   region: string;
+  target: string;
   scanId: string;
   observedAt: string;
   thresholdMinutes: number | null;
@@ -104,6 +108,7 @@ export interface SummaryDetail extends TransitionCounts {
   scanId: string;
   projectId: string;
   region: string;
+  target: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -130,6 +135,7 @@ export interface ScanFailedDetail {
   scanId: string;
   projectId: string;
   region: string;
+  target: string;
   observedAt: string;
   failureCode: ScanFailureCode;
   message: string;
@@ -194,6 +200,8 @@ function snapshotFields(s: Snapshot): SnapshotFields {
 export interface ScanContext {
   source: string;
   region: string;
+  /** The target's name (targets file), `default` for the single-endpoint configuration. */
+  target: string;
   scanId: string;
   projectId: string;
 }
@@ -214,6 +222,7 @@ export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classifica
     reason: c.reason,
     projectId: ctx.projectId,
     region: ctx.region,
+    target: ctx.target,
     scanId: ctx.scanId,
     observedAt: observedAt.toISOString(),
     thresholdMinutes: c.thresholdMinutes,
@@ -230,13 +239,13 @@ export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classifica
   };
 }
 
-export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region'>): OutboundEvent {
-  const full: SummaryDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, ...detail };
+export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>): OutboundEvent {
+  const full: SummaryDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, ...detail };
   return { source: ctx.source, detailType: DETAIL_TYPES.summary, detail: full, resources: [], time: new Date(detail.finishedAt) };
 }
 
-export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region'>): OutboundEvent {
-  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, ...detail };
+export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>): OutboundEvent {
+  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, ...detail };
   return { source: ctx.source, detailType: DETAIL_TYPES.failed, detail: full, resources: [], time: new Date(detail.observedAt) };
 }
 

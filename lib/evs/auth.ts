@@ -20,14 +20,14 @@ export interface AuthStrategy {
   secrets?(): string[];
 }
 
-/** Huawei AK/SK signing, with `X-Project-Id` signed too. */
+/** Huawei AK/SK signing, with `X-Project-Id` signed too (none for account-wide calls such as project discovery). */
 export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
   return {
     mode: 'aksk',
     secrets: () => [credentials.sk, credentials.securityToken ?? ''],
     async headers(request, now) {
       const signed = signRequest(
-        { method: request.method, url: request.url, headers: { 'X-Project-Id': request.projectId } },
+        { method: request.method, url: request.url, headers: request.projectId ? { 'X-Project-Id': request.projectId } : {} },
         credentials,
         now,
       );
@@ -76,7 +76,7 @@ interface CachedToken {
   expiresAt: number;
 }
 
-/** Keystone v3 password auth scoped to the project; tokens cached per project until shortly before expiry. */
+/** Keystone v3 password auth scoped to the project (to the domain for account-wide calls); tokens cached per scope until shortly before expiry. */
 export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
   const doFetch = options.fetch ?? fetch;
   const margin = options.refreshMarginMs ?? 5 * 60_000;
@@ -93,7 +93,8 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
             user: { name: options.userName, password: options.password, domain: { name: options.domainName } },
           },
         },
-        scope: { project: { id: projectId } },
+        // No project: an account-wide call (discovery), with a token scoped to the domain.
+        scope: projectId ? { project: { id: projectId } } : { domain: { name: options.domainName } },
       },
     };
     let response: Response;

@@ -1,3 +1,4 @@
+import { isProjectId } from '../domain/project';
 import type { Snapshot } from '../domain/snapshot';
 import type { AuthStrategy } from './auth';
 import {
@@ -35,6 +36,31 @@ export interface ListOptions {
 /** The narrow shape the pager and scanner depend on: one decoded page. */
 export interface SnapshotLister {
   listSnapshotsPage(projectId: string, query: PageQuery, options?: ListOptions): Promise<SnapshotPage>;
+}
+
+/** A project as Keystone's `GET /v3/auth/projects` (and Huawei IAM's) lists it. */
+export interface DiscoveredProject {
+  id: string;
+  name: string;
+  enabled: boolean;
+}
+
+/** The narrow shape the dispatcher depends on: the projects the credential can see. */
+export interface ProjectDiscoverer {
+  listProjects(identityEndpoint: string, options?: ListOptions): Promise<DiscoveredProject[]>;
+}
+
+/** Reads one `/v3/auth/projects` page; anything else is an error, never an empty list. */
+export function parseProjectsBody(text: string, requestId: string | undefined): { projects: DiscoveredProject[]; next: string | undefined } {
+  const body = parseUpstreamJson(text, requestId) as { projects?: unknown; links?: { next?: unknown } } | null;
+  if (!body || typeof body !== 'object' || !Array.isArray(body.projects)) throw new UpstreamBadResponseError('no "projects" array in the project list', requestId);
+  const projects = body.projects.map((p: unknown) => {
+    const item = p as { id?: unknown; name?: unknown; enabled?: unknown };
+    if (!item || typeof item.id !== 'string' || !isProjectId(item.id)) throw new UpstreamBadResponseError('a listed project has no usable id', requestId);
+    return { id: item.id, name: typeof item.name === 'string' ? item.name : '', enabled: item.enabled !== false };
+  });
+  const next = typeof body.links?.next === 'string' && body.links.next ? body.links.next : undefined;
+  return { projects, next };
 }
 
 /** The narrow shape the proxy depends on: one page as the upstream wrote it. */
@@ -104,7 +130,7 @@ export function parseListBody(text: string, requestId: string | undefined, limit
 }
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
-export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister {
+export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer {
   const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -139,7 +165,10 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
   }
 
   async function fetchText(projectId: string, query: PageQuery, listOptions: ListOptions = {}): Promise<PageText> {
-    const url = buildListUrl(options.endpoint, projectId, query, listOptions.detail);
+    return fetchUrl(buildListUrl(options.endpoint, projectId, query, listOptions.detail), projectId, listOptions);
+  }
+
+  async function fetchUrl(url: string, projectId: string, listOptions: ListOptions): Promise<PageText> {
     const deadline = listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
     const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget), retry, deadline, clock);
     try {
@@ -153,6 +182,20 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
 
   return {
     fetchSnapshotsText: fetchText,
+    async listProjects(identityEndpoint, listOptions = {}) {
+      const root = identityEndpoint.replace(/\/+$/, '');
+      const origin = new URL(root).origin;
+      const found: DiscoveredProject[] = [];
+      let url: string | undefined = `${root}/v3/auth/projects`;
+      // Keystone answers in one page; follow `links.next` on the same origin for those that page, within a cap.
+      for (let page = 0; url && page < 100; page++) {
+        const { text, requestId } = await fetchUrl(url, '', listOptions);
+        const parsed = parseProjectsBody(text, requestId);
+        found.push(...parsed.projects);
+        url = parsed.next && new URL(parsed.next, root).origin === origin ? new URL(parsed.next, root).href : undefined;
+      }
+      return found;
+    },
     async listSnapshotsPage(projectId, query, listOptions) {
       const { text, requestId } = await fetchText(projectId, query, listOptions);
       return parseListBody(text, requestId, query.limit);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createUpstreamClient } from '../evs/factory';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
 import type { SecretFetch } from '../secrets/reader';
 import type { ScanSettingsFromEnv } from '../settings/scanner';
 import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
-import { type EventSink, runScan, type ScanDeps, type ScanResult } from './run-scan';
+import { scanFailedEvent } from '../events/contract';
+import { createTargetCatalog, type DiscoveryFailure, type ScanRequest, type TargetCatalog, type WorkItem } from './plan';
+import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanUnit, unscanned } from './run-scan';
 
 export interface ScannerOverrides {
   /** Defaults to a real EventBridgeClient (endpoint from AWS_ENDPOINT_URL_EVENTBRIDGE when set). */
@@ -23,6 +24,8 @@ export interface ScannerOverrides {
   store?: FindingsStore;
   /** Read the findings table but write nothing (npm run scan -- --dry-run). */
   dryRun?: boolean;
+  /** The targets and their clients, when the caller already has them. */
+  catalog?: TargetCatalog;
 }
 
 /** The production EventBridge client: no SDK retries (the publisher owns them) and bounded sockets. */
@@ -30,11 +33,11 @@ export function createEventBridgeClient(callTimeoutMs: number): EventBridgeClien
   return new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: callTimeoutMs, connectionTimeout: Math.min(callTimeoutMs, 3_000) } });
 }
 
-export type Scanner = (deadline: number, scanId?: string) => Promise<ScanResult>;
+export type Scanner = (deadline: number, request?: ScanRequest) => Promise<ScanResult>;
 
-/** Wires a scanner from settings once; call the result for each run. */
-export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
-  const lister = createUpstreamClient(settings.upstream, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret });
+/** What a scanner is built from, shared by the one-invocation scanner and the fan-out worker. */
+export function buildScanParts(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}) {
+  const catalog = overrides.catalog ?? createTargetCatalog(settings.targets, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret, fetchParameter: overrides.fetchSecret });
   let eventBridge = overrides.eventBridge;
   const createSink =
     overrides.createSink ??
@@ -52,20 +55,51 @@ export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOv
     });
   const store = overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
   const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false } : undefined;
-  const deps: ScanDeps = { lister, createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
-  return (deadline, scanId = randomUUID()) =>
-    runScan(deps, {
-      scanId,
-      projects: settings.projects,
-      policy: settings.policy,
-      region: settings.upstream.region,
-      source: settings.eventSource,
-      concurrency: settings.concurrency,
-      pageSize: settings.pageSize,
-      maxPages: settings.maxPages,
-      deadline,
-      reserveMs: settings.reserveMs,
-    });
+  const deps: ScanDeps = { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
+  const scanSettings = (scanId: string, deadline: number) => ({
+    scanId,
+    policy: settings.policy,
+    source: settings.eventSource,
+    concurrency: settings.concurrency,
+    pageSize: settings.pageSize,
+    maxPages: settings.maxPages,
+    deadline,
+    reserveMs: settings.reserveMs,
+  });
+
+  /** Scans these work items in this process, each through its target's client. */
+  async function scanItems(items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number): Promise<ScanResult> {
+    const units: ScanUnit[] = [];
+    for (const item of items) units.push({ ...item, lister: (await catalog.clientFor(item.target)).client });
+    return runScan(deps, { ...scanSettings(scanId, deadline), units, targetCaps: caps });
+  }
+
+  /** Publishes a Scan Failed for each target whose projects could not be discovered. */
+  async function reportDiscoveryFailures(failures: readonly DiscoveryFailure[], scanId: string, deadline: number): Promise<ProjectResult[]> {
+    if (failures.length === 0) return [];
+    const sink = createSink(deadline);
+    const observedAt = new Date((overrides.now ?? Date.now)()).toISOString();
+    for (const f of failures) {
+      const ctx = { source: settings.eventSource, region: f.region, target: f.target, scanId, projectId: f.projectId };
+      await sink.add(scanFailedEvent(ctx, { observedAt, failureCode: f.failure.code, message: `Projects could not be discovered: ${f.failure.message}`, ...(f.failure.upstreamStatus !== undefined ? { upstreamStatus: f.failure.upstreamStatus } : {}), snapshotsRead: 0, pagesRead: 0 }));
+    }
+    await sink.flush();
+    return failures.map((f) => ({ ...unscanned(f, f.failure), delivery: sink.stats }));
+  }
+
+  return { catalog, deps, scanItems, reportDiscoveryFailures };
+}
+
+/** Wires a scanner from settings once; call the result for each run. */
+export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
+  const parts = buildScanParts(settings, overrides);
+  return async (deadline, request = {}) => {
+    const scanId = request.scanId ?? randomUUID();
+    const plan = await parts.catalog.plan(request, deadline);
+    const result = await parts.scanItems(plan.items, plan.caps, scanId, deadline);
+    const failed = await parts.reportDiscoveryFailures(plan.failures, scanId, deadline);
+    return failed.length === 0 ? result : { ...result, projects: [...result.projects, ...failed], ok: false };
+  };
 }
 
 /** The run's outcome as one log line or return value: counts, not events. */
@@ -74,6 +108,8 @@ export function summariseResult(result: ScanResult) {
     scanId: result.scanId,
     ok: result.ok,
     projects: result.projects.map((p) => ({
+      target: p.target,
+      region: p.region,
       projectId: p.projectId,
       complete: p.complete,
       snapshotsRead: p.snapshotsRead,

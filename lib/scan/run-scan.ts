@@ -19,8 +19,18 @@ export interface EventSink {
   readonly stats: PublishStats;
 }
 
-export interface ScanDeps {
+/** One unit of work: a project of a target, with the client that reads that target. */
+export interface ScanUnit {
+  target: string;
+  region: string;
+  projectId: string;
   lister: SnapshotLister;
+}
+
+/** How many projects of each target may be scanned at once (targets not named: no cap of their own). */
+export type TargetCaps = Readonly<Record<string, number>>;
+
+export interface ScanDeps {
   /** One sink per project, so each project's delivery is accounted for separately. */
   createSink: (deadline: number) => EventSink;
   now?: () => number;
@@ -33,12 +43,13 @@ export interface ScanDeps {
 
 export interface ScanSettings {
   scanId: string;
-  projects: readonly string[];
+  units: readonly ScanUnit[];
   policy: ScanPolicy;
-  region: string;
   source: string;
-  /** Projects scanned at the same time. */
+  /** Projects scanned at the same time, over all targets. */
   concurrency: number;
+  /** And per target, so one region's API is not flooded. */
+  targetCaps?: TargetCaps;
   pageSize: number;
   maxPages: number;
   /** Epoch ms by which everything, publishing included, must be done. */
@@ -48,6 +59,8 @@ export interface ScanSettings {
 }
 
 export interface ProjectResult {
+  target: string;
+  region: string;
   projectId: string;
   complete: boolean;
   /** Another scan held the project's lease. */
@@ -104,8 +117,9 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
   return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun });
 }
 
-async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: string, now: () => number): Promise<ProjectResult> {
-  const ctx: ScanContext = { source: settings.source, region: settings.region, scanId: settings.scanId, projectId };
+async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUnit, now: () => number): Promise<ProjectResult> {
+  const { projectId } = unit;
+  const ctx: ScanContext = { source: settings.source, region: unit.region, target: unit.target, scanId: settings.scanId, projectId };
   const sink = deps.createSink(settings.deadline);
   const listDeadline = settings.deadline - settings.reserveMs;
   // `now` is the scan's clock for what it observes (injected in tests); deadlines are wall-clock time.
@@ -143,7 +157,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
 
   if (tracker) {
     try {
-      const pages = paginateSnapshots(deps.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
+      const pages = paginateSnapshots(unit.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
       for await (const page of pages) {
         pagesRead++;
         const observedAt = now();
@@ -225,26 +239,62 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, projectId: st
     await deps.state.store.releaseLease(projectId, settings.scanId, settings.deadline).catch(() => undefined);
   }
   const f = failure as Failure | undefined;
-  return { projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, transitions: counts, failure: f, delivery: sink.stats };
+  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, transitions: counts, failure: f, delivery: sink.stats };
+}
+
+/** The result of a project that could not be scanned at all. */
+export function unscanned(unit: Pick<ScanUnit, 'target' | 'region' | 'projectId'>, failure: Failure): ProjectResult {
+  const none = { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
+  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
 }
 
 /**
- * Scans every configured project a few at a time through the streaming pager, classifies
- * each snapshot, and sends findings, a summary per project and a failure event for each
- * project it could not finish. It never runs past `deadline`; memory holds one page per project.
+ * Scans every unit a few at a time (at most `concurrency` overall and each target's cap) through
+ * the streaming pager, classifies each snapshot, and sends findings, a summary per project and a
+ * failure event for each project it could not finish. It never runs past `deadline`; memory
+ * holds one page per project in flight.
  */
 export async function runScan(deps: ScanDeps, settings: ScanSettings): Promise<ScanResult> {
   const now = deps.now ?? Date.now;
   const startedAt = new Date(now()).toISOString();
-  const results: ProjectResult[] = new Array(settings.projects.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < settings.projects.length) {
-      const index = next++;
-      results[index] = await scanProject(deps, settings, settings.projects[index] as string, now);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, settings.projects.length)) }, worker));
+  const units = settings.units;
+  const results: ProjectResult[] = new Array(units.length);
+  const caps = settings.targetCaps ?? {};
+  const running = new Map<string, number>();
+  const waiting: number[] = units.map((_, i) => i);
+  let slots = Math.max(1, settings.concurrency);
+  await new Promise<void>((resolve) => {
+    let active = 0;
+    const pump = () => {
+      // Start whatever the overall and per-target caps allow, in order, skipping capped targets.
+      for (let i = 0; i < waiting.length && slots > 0; ) {
+        const index = waiting[i] as number;
+        const unit = units[index] as ScanUnit;
+        if ((running.get(unit.target) ?? 0) >= (caps[unit.target] ?? Number.POSITIVE_INFINITY)) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        slots--;
+        active++;
+        running.set(unit.target, (running.get(unit.target) ?? 0) + 1);
+        const settle = (result: ProjectResult) => {
+          results[index] = result;
+          slots++;
+          active--;
+          running.set(unit.target, (running.get(unit.target) ?? 1) - 1);
+          pump();
+        };
+        scanProject(deps, settings, unit, now).then(settle, (error: unknown) => {
+          // Only the sink itself failing gets here; the project is reported as not scanned.
+          deps.onBug?.(error, unit.projectId);
+          settle(unscanned(unit, describeFailure(error)));
+        });
+      }
+      if (active === 0 && waiting.length === 0) resolve();
+    };
+    pump();
+  });
   return {
     scanId: settings.scanId,
     startedAt,

@@ -1,13 +1,17 @@
-import type { UpstreamOptions } from '../evs/factory';
+import { readFileSync } from 'node:fs';
 import { DEFAULT_SOURCE } from '../events/contract';
+import { parseSecretRef, type SecretRef } from '../secrets/reader';
+import { parseTargets, type ScanTarget, type TargetDefaults } from '../targets/load';
 import type { RetryOptions } from '../retry';
 import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../domain/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
 import { loadUpstreamSettings } from './upstream';
 
+/** Where the scan targets come from: read at start-up, or an SSM parameter read on first use. */
+export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 'parameter'; ref: SecretRef; defaults: TargetDefaults };
+
 export interface ScanSettingsFromEnv {
-  upstream: UpstreamOptions;
-  projects: string[];
+  targets: TargetsSource;
   policy: ScanPolicy;
   eventSource: string;
   eventBusName: string;
@@ -46,21 +50,63 @@ function stuckThresholds(env: Env): Record<string, number> {
   return thresholds;
 }
 
-/** Settings of the scanner, validated at start-up. */
-export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
+/** What every target shares, from the environment. */
+function targetDefaults(env: Env): TargetDefaults {
+  return {
+    timeoutMs: integer(env, 'EVS_TIMEOUT_MS', 10_000, 100, 120_000),
+    maxBodyBytes: integer(env, 'EVS_MAX_BODY_BYTES', 10 * 1024 * 1024, 65_536, 64 * 1024 * 1024),
+    retry: {
+      maxAttempts: integer(env, 'EVS_MAX_ATTEMPTS', 3, 1, 10),
+      baseDelayMs: integer(env, 'EVS_RETRY_BASE_MS', 100, 1, 60_000),
+      maxDelayMs: integer(env, 'EVS_RETRY_MAX_MS', 2_000, 1, 60_000),
+    },
+    credentialsMaxAgeSeconds: integer(env, 'EVS_CREDENTIALS_MAX_AGE_SECONDS', 300, 0, 86_400),
+    concurrency: integer(env, 'SCAN_TARGET_CONCURRENCY', 3, 1, 50),
+  };
+}
+
+/**
+ * The scan targets: a targets file (SCAN_TARGETS_FILE, bundled), an SSM parameter holding one
+ * (SCAN_TARGETS_PARAMETER), or the single-endpoint variables as a target of one named
+ * SCAN_TARGET_NAME (`default`).
+ */
+export function loadTargetsSource(env: Env): TargetsSource {
+  const file = text(env, 'SCAN_TARGETS_FILE');
+  const parameter = text(env, 'SCAN_TARGETS_PARAMETER');
+  const defaults = targetDefaults(env);
+  if (file !== undefined || parameter !== undefined) {
+    for (const name of ['SCAN_PROJECT_IDS', 'EVS_ENDPOINT']) {
+      if (text(env, name) !== undefined) throw new ConfigError(`${name} and ${file !== undefined ? 'SCAN_TARGETS_FILE' : 'SCAN_TARGETS_PARAMETER'} are both set: with a targets file, each target names its endpoint and projects`);
+    }
+    if (file !== undefined && parameter !== undefined) throw new ConfigError('SCAN_TARGETS_FILE and SCAN_TARGETS_PARAMETER are both set: keep one');
+    if (parameter !== undefined) return { kind: 'parameter', ref: parseSecretRef(parameter, 'SCAN_TARGETS_PARAMETER'), defaults };
+    let content: string;
+    try {
+      content = readFileSync(file as string, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`SCAN_TARGETS_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return { kind: 'static', targets: parseTargets(content, file as string, defaults) };
+  }
   let projects = projectList(env, 'SCAN_PROJECT_IDS', false) as string[];
   if (projects.length === 0) {
     const allowed = text(env, 'ALLOWED_PROJECT_IDS') === undefined ? [] : projectList(env, 'ALLOWED_PROJECT_IDS', true);
     if (allowed === '*' || allowed.length === 0) {
-      throw new ConfigError('SCAN_PROJECT_IDS is not set: list the project ids to scan (ALLOWED_PROJECT_IDS is used when it names projects rather than *)');
+      throw new ConfigError('SCAN_PROJECT_IDS is not set: list the project ids to scan (ALLOWED_PROJECT_IDS is used when it names projects rather than *), or give SCAN_TARGETS_FILE');
     }
     projects = allowed;
   }
+  const name = text(env, 'SCAN_TARGET_NAME') ?? 'default';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new ConfigError(`SCAN_TARGET_NAME must be lower-case letters, digits and dashes, got "${name}"`);
+  return { kind: 'static', targets: [{ name, upstream: loadUpstreamSettings(env), projects, discover: undefined, concurrency: defaults.concurrency }] };
+}
+
+/** Settings of the scanner, validated at start-up. */
+export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
   const eventSource = text(env, 'EVENT_SOURCE') ?? DEFAULT_SOURCE;
   if (eventSource.startsWith('aws.')) throw new ConfigError(`EVENT_SOURCE must not start with "aws.", got "${eventSource}"`);
   return {
-    upstream: loadUpstreamSettings(env),
-    projects,
+    targets: loadTargetsSource(env),
     policy: {
       stuckAfterMinutes: stuckThresholds(env),
       staleAfterDays: integer(env, 'STALE_AFTER_DAYS', DEFAULT_POLICY.staleAfterDays, 1, 36_500),

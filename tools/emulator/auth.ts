@@ -57,7 +57,7 @@ export function authorise(req: IncomingMessage, res: ServerResponse, projectId: 
         { ...credentials, securityToken },
         new Date(sdkDate),
       );
-      if (expected.Authorization !== authorization || header(req, 'x-project-id') !== projectId) {
+      if (expected.Authorization !== authorization || (header(req, 'x-project-id') ?? '') !== projectId) {
         apigwError(res, 401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail');
         return false;
       }

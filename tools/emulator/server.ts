@@ -38,6 +38,10 @@ export interface EmulatorOptions {
   fault?: (request: ListRequestInfo) => FaultResponse | undefined;
   /** Added latency per list request, to exercise deadlines. */
   latencyMs?: (request: ListRequestInfo) => number;
+  /** Names Keystone's `GET /v3/auth/projects` gives the projects (default: `{region}_{id prefix}`). */
+  projectNames?: Readonly<Record<string, string>>;
+  /** Region used in default project names. */
+  region?: string;
 }
 
 export interface RunningEmulator {
@@ -46,6 +50,10 @@ export interface RunningEmulator {
   store: SnapshotStore;
   /** List requests served so far. */
   readonly listRequests: number;
+  /** Most list requests that were being served at the same time. */
+  readonly maxInFlight: number;
+  /** List requests per project. */
+  readonly requestsByProject: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -70,18 +78,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const maxLimit = options.maxLimit ?? 1000;
   const auth = options.auth ?? { mode: 'none' };
   let listRequests = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const requestsByProject = new Map<string, number>();
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${header(req, 'host') ?? '127.0.0.1'}`);
     if (handleSnapshotChange(req, res, url.pathname, store, (projectId) => authorise(req, res, projectId, auth))) return;
     if (req.method !== 'GET') return fault(res, 405, 'The method is not allowed for this resource.');
     if (url.pathname === '/' || url.pathname === '') return send(res, 300, versionsDocument(url.origin));
+    if (url.pathname === '/v3/auth/projects') {
+      // Keystone's (and Huawei IAM's) list of the projects a credential can see.
+      if (!authorise(req, res, '', auth)) return;
+      const projects = store.projectIds().map((id) => ({ id, name: options.projectNames?.[id] ?? `${options.region ?? 'local'}_${id.slice(0, 8)}`, enabled: true, domain_id: 'default', links: { self: `${url.origin}/v3/projects/${id}` } }));
+      return send(res, 200, { projects, links: { self: `${url.origin}/v3/auth/projects`, previous: null, next: null } });
+    }
     const match = LIST_PATH.exec(url.pathname);
     if (!match) return fault(res, 404, 'The resource could not be found.');
     const projectId = decodeURIComponent(match[1] as string);
     const detail = match[2] !== undefined;
     if (!authorise(req, res, projectId, auth)) return;
     const count = ++listRequests;
+    requestsByProject.set(projectId, (requestsByProject.get(projectId) ?? 0) + 1);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
     const injected = options.fault?.({ projectId, query: url.searchParams, count, headers: req.headers });
     if (injected) {
       const answer = () => send(res, injected.status, injected.body, injected.headers);
@@ -115,6 +136,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     get listRequests() {
       return listRequests;
     },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    requestsByProject,
     close: bound.close,
   };
 }
