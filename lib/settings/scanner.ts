@@ -5,7 +5,7 @@ import { parseTargets, type ScanTarget, type TargetDefaults } from '../targets/l
 import type { RetryOptions } from '../retry';
 import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../domain/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
-import { loadUpstreamSettings } from './upstream';
+import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
 /** Where the scan targets come from: read at start-up, or an SSM parameter read on first use. */
 export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 'parameter'; ref: SecretRef; defaults: TargetDefaults };
@@ -53,13 +53,7 @@ function stuckThresholds(env: Env): Record<string, number> {
 /** What every target shares, from the environment. */
 function targetDefaults(env: Env): TargetDefaults {
   return {
-    timeoutMs: integer(env, 'EVS_TIMEOUT_MS', 10_000, 100, 120_000),
-    maxBodyBytes: integer(env, 'EVS_MAX_BODY_BYTES', 10 * 1024 * 1024, 65_536, 64 * 1024 * 1024),
-    retry: {
-      maxAttempts: integer(env, 'EVS_MAX_ATTEMPTS', 3, 1, 10),
-      baseDelayMs: integer(env, 'EVS_RETRY_BASE_MS', 100, 1, 60_000),
-      maxDelayMs: integer(env, 'EVS_RETRY_MAX_MS', 2_000, 1, 60_000),
-    },
+    ...loadUpstreamLimits(env),
     credentialsMaxAgeSeconds: integer(env, 'EVS_CREDENTIALS_MAX_AGE_SECONDS', 300, 0, 86_400),
     concurrency: integer(env, 'SCAN_TARGET_CONCURRENCY', 3, 1, 50),
   };

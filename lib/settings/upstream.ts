@@ -87,6 +87,13 @@ export function loadUpstreamSettings(env: Env = process.env): UpstreamOptions {
     endpoint,
     region: text(env, 'EVS_REGION') ?? regionOf(endpoint),
     auth: readAuth(env),
+    ...loadUpstreamLimits(env),
+  };
+}
+
+/** Timeouts, body cap and retries of upstream calls; every target shares them. */
+export function loadUpstreamLimits(env: Env): Pick<UpstreamOptions, 'timeoutMs' | 'maxBodyBytes' | 'retry'> {
+  return {
     timeoutMs: integer(env, 'EVS_TIMEOUT_MS', 10_000, 100, 120_000),
     maxBodyBytes: integer(env, 'EVS_MAX_BODY_BYTES', 10 * 1024 * 1024, 65_536, 64 * 1024 * 1024),
     retry: {
