@@ -7,27 +7,44 @@ import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { createMetrics, recordScan } from '../lib/observability/metrics';
 import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/scan/build';
+import { createPrintingSink } from '../lib/scan/dry-run';
+import { createTargetCatalog } from '../lib/scan/plan';
+import { readScanRequest, ScanRequestError } from '../lib/scan/request';
 import type { Env } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 
 export interface ScanSnapshotsDeps {
   scan: Scanner | Error;
+  /** The same scanner, reading the table but writing and publishing nothing (`"dryRun": true`). */
+  dryRunScan?: Scanner;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
 }
 
-/** The scheduled scan: one run to the Lambda's deadline, its outcome logged and returned. */
+/**
+ * The one-invocation scan: scheduled (every target and project) or invoked on demand with
+ * `{"targets": [...], "projects": [...], "dryRun": true}` (lib/scan/request.schema.json); one
+ * run to the Lambda's deadline, its outcome logged and returned.
+ */
 export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
   const { logger, scan } = deps;
   const now = deps.now ?? Date.now;
 
   const metrics = deps.metrics ?? createMetrics('scan-snapshots');
 
-  async function scanSnapshots(_event: unknown, context: Context) {
+  async function scanSnapshots(event: unknown, context: Context) {
     if (scan instanceof Error) throw scan;
+    const request = readScanRequest(event);
+    const run = request.dryRun ? deps.dryRunScan : scan;
+    if (!run) throw new ScanRequestError('scan request: dryRun is not available in this deployment');
     const started = Date.now();
-    const result = await scan(deadlineOf(context, now()));
+    const result = await run(deadlineOf(context, now()), request);
+    if (request.dryRun) {
+      const summary = { ...summariseResult(result), dryRun: true };
+      logger.info('dry run finished', summary);
+      return summary;
+    }
     recordScan(metrics, result, Date.now() - started);
     const summary = summariseResult(result);
     for (const p of result.projects) {
@@ -52,12 +69,17 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
 /** The production dependencies, from an environment. */
 export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-snapshots'), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
   const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
-  const scan = buildOnce(() => {
+  const built = buildOnce(() => {
     const settings = loadScanSettings(env);
     if (!settings.findingsTable) logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
-    return buildScanner(settings, { onBug, ...overrides });
+    const catalog = overrides.catalog ?? createTargetCatalog(settings.targets, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret, fetchParameter: overrides.fetchSecret });
+    return {
+      scan: buildScanner(settings, { onBug, ...overrides, catalog }),
+      // Published events go nowhere; the summary says what the run found.
+      dryRunScan: buildScanner(settings, { onBug, ...overrides, catalog, dryRun: true, createSink: () => createPrintingSink(() => undefined) }),
+    };
   }, logger);
-  return { logger, scan };
+  return built instanceof Error ? { logger, scan: built } : { logger, ...built };
 }
 
 export const handler = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv());

@@ -17,6 +17,8 @@ export const FAILURES = {
   // Our own dependency, not the upstream: the secret holding the upstream credentials could not be read or used.
   CREDENTIALS_UNAVAILABLE: { status: 503, message: "The service's upstream credentials could not be read." },
   STATE_UNAVAILABLE: { status: 502, message: 'The findings table could not be read or written.' },
+  // Reported by the dispatcher, whether or not the project's worker ever ran.
+  NOT_SCANNED: { status: 504, message: 'The project has not been scanned completely in the last two cycles.' },
   SCAN_IN_PROGRESS: { status: 409, message: 'Another scan of this project was still running; this run left it alone.' },
   INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string; httpCode?: string }>;

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -21,6 +22,21 @@ export interface DocumentSender {
 /** Finding ids are 32 hex digits; the lease item's sort key (`#lease`) sorts outside that range. */
 const FINDING_RANGE = { lo: '0', hi: 'g' };
 const LEASE_KEY = '#lease';
+/** The project's scan record: what the fan-out knows of it across cycles. */
+const SCAN_KEY = '#scan';
+
+/** When a project was first dispatched, last scanned completely, and last reported overdue. */
+export interface ScanRecord {
+  projectId: string;
+  target?: string;
+  region?: string;
+  firstDispatchedAt?: number;
+  /** The last cycle whose work item ran to its end (its events sent), complete or not. */
+  lastScannedCycle?: string;
+  lastCompletedCycle?: string;
+  lastCompleteAt?: number;
+  overdueNotifiedAt?: number;
+}
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
 const MAX_BATCH = 25;
 
@@ -274,6 +290,62 @@ export function createFindingsStore(options: StoreOptions) {
         }),
         deadline,
       );
+    },
+
+    /** The scan records of these projects (100 keys a call; unprocessed keys asked again). */
+    async getScanRecords(projectIds: readonly string[], deadline: number): Promise<Map<string, ScanRecord>> {
+      const found = new Map<string, ScanRecord>();
+      const unique = [...new Set(projectIds)];
+      for (let i = 0; i < unique.length; i += 100) {
+        let keys: Record<string, unknown>[] = unique.slice(i, i + 100).map((projectId) => ({ projectId, findingId: SCAN_KEY }));
+        for (let round = 0; keys.length > 0; round++) {
+          if (round > 0) await clock.sleep(backoffDelay(Math.min(round, 10), retry, clock.random));
+          const out = await send<{ Responses?: Record<string, ScanRecord[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> }>(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }), deadline, 'read');
+          for (const item of out.Responses?.[TableName] ?? []) found.set(item.projectId, item);
+          keys = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
+          if (keys.length > 0 && clock.now() >= deadline) throw new StateUnavailableError('findings table: scan records left unread at the deadline');
+        }
+      }
+      return found;
+    },
+
+    /** Notes that a project was dispatched, once: the first cycle it was part of. */
+    async noteDispatched(projectId: string, at: number, where: { target: string; region: string }, deadline: number): Promise<void> {
+      await send(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: 'SET firstDispatchedAt = if_not_exists(firstDispatchedAt, :at), #t = :t, #r = :r',
+          ExpressionAttributeNames: { '#t': 'target', '#r': 'region' },
+          ExpressionAttributeValues: { ':at': at, ':t': where.target, ':r': where.region },
+        }),
+        deadline,
+        'write',
+      );
+    },
+
+    /**
+     * Records that the project's work item of this cycle ran to its end, its events sent; when
+     * the scan was complete, also that (an overdue notice then no longer applies).
+     */
+    async recordScanned(projectId: string, cycleId: string, complete: boolean, at: number, deadline: number): Promise<void> {
+      await send(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: complete
+            ? 'SET lastScannedCycle = :c, lastCompletedCycle = :c, lastCompleteAt = :at, firstDispatchedAt = if_not_exists(firstDispatchedAt, :at) REMOVE overdueNotifiedAt'
+            : 'SET lastScannedCycle = :c, firstDispatchedAt = if_not_exists(firstDispatchedAt, :at)',
+          ExpressionAttributeValues: { ':c': cycleId, ':at': at },
+        }),
+        deadline,
+        'write',
+      );
+    },
+
+    /** Records that the project's overdue Scan Failed went out. */
+    async noteOverdueNotified(projectId: string, at: number, deadline: number): Promise<void> {
+      await send(new UpdateCommand({ TableName, Key: { projectId, findingId: SCAN_KEY }, UpdateExpression: 'SET overdueNotifiedAt = :at', ExpressionAttributeValues: { ':at': at } }), deadline, 'write');
     },
   };
 }

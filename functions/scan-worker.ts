@@ -1,0 +1,75 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parseWorkMessage } from '../lib/fanout/messages';
+import { runWork, type WorkDeps } from '../lib/fanout/work';
+import { buildOnce, deadlineOf } from '../lib/lambda/handler';
+import { createFunctionLogger, describeError, type Logger } from '../lib/log';
+import { createMetrics, recordScan } from '../lib/observability/metrics';
+import { buildScanParts, type ScannerOverrides, summariseResult } from '../lib/scan/build';
+import type { Env } from '../lib/settings/env';
+import { loadScanSettings } from '../lib/settings/scanner';
+
+export interface ScanWorkerDeps {
+  work: WorkDeps | Error;
+  logger: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/**
+ * The queue's worker: scans the project of each message. A scan that could not finish is
+ * reported (Scan Failed, ProjectsIncomplete) and the message is done: the next cycle tries
+ * again. Only what is not a known failure (a bug, a broken message) is handed back to SQS as a
+ * batch item failure, to be retried and then kept in the dead-letter queue.
+ */
+export function createScanWorkerHandler(deps: ScanWorkerDeps) {
+  const { logger } = deps;
+  const now = deps.now ?? Date.now;
+  // The scan's metrics under the scanner's name: the alarms and the dashboard read them there.
+  const metrics = deps.metrics ?? createMetrics('scan-snapshots');
+
+  async function scanWorker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    if (deps.work instanceof Error) throw deps.work;
+    const work = deps.work;
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records ?? []) {
+      try {
+        const message = parseWorkMessage(record.body);
+        const started = Date.now();
+        const outcome = await runWork(work, message, deadlineOf(context, now()));
+        if (outcome.kind === 'already-done') {
+          logger.info('work item already done in this cycle; skipped', { cycleId: message.cycleId, target: message.target, projectId: message.projectId });
+          continue;
+        }
+        recordScan(metrics, outcome.result, Date.now() - started);
+        for (const f of outcome.project.delivery.failed) logger.error('event not delivered', { scanId: message.cycleId, target: message.target, projectId: message.projectId, ...f });
+        const summary = summariseResult(outcome.result);
+        if (summary.ok) logger.info('scan finished', summary);
+        else logger.error('scan finished with problems', summary);
+      } catch (error) {
+        logger.error('work item failed; SQS will deliver it again', { messageId: record.messageId, ...describeError(error, { stack: true }) });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  }
+
+  const middleware = middy<SQSEvent, SQSBatchResponse>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanWorker);
+}
+
+/** The production dependencies, from an environment. */
+export function scanWorkerDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-worker'), overrides: ScannerOverrides = {}): ScanWorkerDeps {
+  const work = buildOnce((): WorkDeps => {
+    const settings = loadScanSettings(env);
+    const parts = buildScanParts(settings, { onBug: (error, projectId) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }), ...overrides });
+    return { scanItems: parts.scanItems, store: parts.deps.state?.store, now: overrides.now };
+  }, logger);
+  return { logger, work };
+}
+
+export const handler = createScanWorkerHandler(scanWorkerDepsFromEnv());

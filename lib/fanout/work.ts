@@ -1,0 +1,31 @@
+import type { ProjectResult, ScanResult } from '../scan/run-scan';
+import type { WorkItem } from '../scan/plan';
+import type { FindingsStore } from '../state/dynamo-store';
+import type { WorkMessage } from './messages';
+
+export interface WorkDeps {
+  scanItems: (items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number) => Promise<ScanResult>;
+  store: FindingsStore | undefined;
+  now?: () => number;
+}
+
+export type WorkOutcome = { kind: 'scanned'; result: ScanResult; project: ProjectResult } | { kind: 'already-done'; cycleId: string };
+
+/**
+ * Scans the one project of a work message. A message delivered again after its item ran to its
+ * end in that cycle (SQS delivers at least once), complete or not, is skipped: no listing, no
+ * events, so a copy never doubles what subscribers see. A copy arriving while the first still runs finds the project's lease taken and is
+ * skipped too. A complete scan is recorded, which the dispatcher's overdue check reads.
+ */
+export async function runWork(deps: WorkDeps, message: WorkMessage, deadline: number): Promise<WorkOutcome> {
+  if (deps.store) {
+    const record = (await deps.store.getScanRecords([message.projectId], deadline)).get(message.projectId);
+    if (record?.lastScannedCycle === message.cycleId) return { kind: 'already-done', cycleId: message.cycleId };
+  }
+  const item: WorkItem = { target: message.target, region: message.region, projectId: message.projectId };
+  const result = await deps.scanItems([item], { [item.target]: 1 }, message.cycleId, deadline);
+  const project = result.projects[0] as ProjectResult;
+  // A project another run held (lease) was not scanned by this item: a later copy may still do it.
+  if (deps.store && !project.skipped) await deps.store.recordScanned(message.projectId, message.cycleId, project.complete, (deps.now ?? Date.now)(), deadline);
+  return { kind: 'scanned', result, project };
+}
