@@ -9,7 +9,9 @@ import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
 import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
+import { invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
+import { startLocalFifoQueue } from '../tools/local/sqs';
 
 const env = process.env;
 const PROXY_PORT = env.PROXY_PORT ?? '3000';
@@ -55,6 +57,15 @@ const bus = await startLocalEventBridge({
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 
+// The scan work queue: the dispatcher sends to it through the real SQS client, and it invokes
+// the worker through serverless-offline's Lambda port, as the SQS event source does.
+const workQueue = await startLocalFifoQueue({
+  port: Number(env.SQS_PORT ?? 4011),
+  deliver: invokeOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-scanWorker/invocations`),
+  visibilityMs: 10_000,
+});
+log(`local SQS FIFO work queue at ${workQueue.queueUrl}`);
+
 const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', stage], {
   stdio: ['ignore', 'inherit', 'inherit'],
   env: {
@@ -62,6 +73,8 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     ...upstream,
     SCAN_PROJECT_IDS: env.SCAN_PROJECT_IDS ?? upstream.ALLOWED_PROJECT_IDS ?? '',
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+    AWS_ENDPOINT_URL_SQS: workQueue.endpoint,
+    SCAN_QUEUE_URL: workQueue.queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     FINDINGS_TABLE,
     AWS_REGION: env.AWS_REGION ?? 'eu-west-1',
@@ -90,14 +103,14 @@ if (emulator) {
   log(`  curl -X DELETE -H 'X-Auth-Token: admin:${p}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>'`);
   log(`  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`);
 }
-log('the scanner runs every minute; its alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
+log('every minute the dispatcher queues one work item per project and the workers scan them; alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   child.kill('SIGTERM');
-  await Promise.all([bus.close(), emulator?.close(), dynamo?.close()]);
+  await Promise.all([bus.close(), workQueue.close(), emulator?.close(), dynamo?.close()]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

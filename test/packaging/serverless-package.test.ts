@@ -90,7 +90,7 @@ describe('serverless package', () => {
     expect(sizes.alertSubscriber).toBeLessThan(200 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
     const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
-    for (const fn of ['listSnapshots', 'scanSnapshots', 'alertSubscriber']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'alertSubscriber']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
@@ -134,14 +134,23 @@ describe('serverless package', () => {
     expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
   });
 
-  it('schedules the scanner every 15 minutes by default', () => {
+  it('schedules the dispatcher every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
     const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)']);
-    expect(schedules[0]?.[1].Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('ScanSnapshotsLambdaFunction');
+    expect(schedules[0]?.[1].Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('DispatchScansLambdaFunction');
+    expect(byType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties)).toEqual([
+      { BatchSize: 1, EventSourceArn: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] }, FunctionName: { 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, Enabled: true, FunctionResponseTypes: ['ReportBatchItemFailures'] },
+    ]);
+    const queue = resources.ScanWorkQueue?.Properties;
+    expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, SqsManagedSseEnabled: true, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ScanWorkDeadLetterQueue', 'Arn'] }, maxReceiveCount: 3 } });
+    // Above the worker's timeout, so a message is not delivered again while its scan still runs.
+    expect(queue?.VisibilityTimeout).toBeGreaterThan(resources.ScanWorkerLambdaFunction?.Properties.Timeout);
+    expect(resources.ScanWorkDeadLetterQueue?.Properties.FifoQueue).toBe(true);
+    expect(resources.DispatchScansLambdaFunction?.Properties.Environment.Variables).toMatchObject({ SCAN_QUEUE_URL: { Ref: 'ScanWorkQueue' }, SCAN_CYCLE_MINUTES: '15' });
   });
 
   it('gives the scanner a role that may only PutEvents on its own bus', () => {
-    const scanner = resources.ScanSnapshotsLambdaFunction?.Properties;
+    const scanner = resources.ScanWorkerLambdaFunction?.Properties;
     expect(scanner?.Environment.Variables.NODE_OPTIONS).toBe('--max-semi-space-size=2');
     expect(scanner?.Role).toEqual({ 'Fn::GetAtt': ['ScannerRole', 'Arn'] });
     const statements = evaluate(resources.ScannerRole?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement);
@@ -185,7 +194,8 @@ describe('serverless package', () => {
   it('gives the scanner and the findings API only the table actions they use, on that table alone', () => {
     const tableStatements = (role: string) =>
       evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('DispatcherRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
   });
@@ -210,7 +220,7 @@ describe('serverless package', () => {
 
   it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
     const alarms = Object.fromEntries(byType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'EventsUndeliveredAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     expect(alarms.ProjectsIncompleteAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'ProjectsIncomplete', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarms.EventsUndeliveredAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'EventsUndelivered', Threshold: 0 });
@@ -218,7 +228,9 @@ describe('serverless package', () => {
     expect(alarms.ScannerHeartbeatAlarm).toMatchObject({ MetricName: 'ScansCompleted', ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
     expect(Number(alarms.ScannerHeartbeatAlarm?.Period)).toBe(1800);
     expect(alarms.ProxyServerErrorsAlarm?.Metrics.map((m: any) => m.MetricStat?.Metric.Dimensions.find((d: any) => d.Name === 'StatusClass')?.Value).filter(Boolean)).toEqual(['2xx', '4xx', '5xx']);
-    expect(alarms.ScannerErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ScanSnapshotsLambdaFunction' } }] });
+    expect(alarms.ScannerErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ScanWorkerLambdaFunction' } }] });
+    expect(alarms.DispatcherErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'DispatchScansLambdaFunction' } }] });
+    expect(alarms.ScanWorkDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ScanWorkDeadLetterQueue', 'QueueName'] } }] });
   });
 
   it('deploys the scan-health dashboard kept in resources/dashboard.json, on the metrics the functions publish, and traces every function', () => {
@@ -228,7 +240,7 @@ describe('serverless package', () => {
     const names = new Set(dashboard.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => m[1])));
     for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency']) expect(names).toContain(metric);
     for (const [, fn] of byType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-    for (const role of ['ScannerRole', 'FindingsApiRole']) {
+    for (const role of ['ScannerRole', 'DispatcherRole', 'FindingsApiRole']) {
       const actions = evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
       expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     }
@@ -244,7 +256,7 @@ describe('serverless package', () => {
 
   it('puts no credential value anywhere in a production template, only the references to the secrets', () => {
     expect(templateText).not.toMatch(FAKE_VALUES);
-    for (const fn of ['ListSnapshotsLambdaFunction', 'ScanSnapshotsLambdaFunction']) {
+    for (const fn of ['ListSnapshotsLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction', 'DispatchScansLambdaFunction']) {
       const variables = resources[fn]?.Properties.Environment.Variables as Record<string, string>;
       expect(variables.EVS_CREDENTIALS_SECRET, fn).toBe(CREDENTIALS_ARN);
       for (const name of ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'EVS_TOKEN', 'EVS_IAM_PASSWORD']) expect(variables[name] ?? '', `${fn} ${name}`).toBe('');
@@ -258,10 +270,20 @@ describe('serverless package', () => {
     const xray = { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
     const readCredentials = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: CREDENTIALS_ARN };
     expect(statements('ProxyRole')).toEqual([logs('listSnapshots'), xray, readCredentials]);
+    const bus = { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } };
     expect(statements('ScannerRole')).toEqual([
-      { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
-      logs('scanSnapshots'),
+      bus,
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
+      { ...logs('scanSnapshots'), Resource: [logs('scanSnapshots').Resource, logs('scanWorker').Resource] },
+      xray,
+      readCredentials,
+    ]);
+    expect(statements('DispatcherRole')).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
+      bus,
+      { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      logs('dispatchScans'),
       xray,
       readCredentials,
     ]);
@@ -272,8 +294,8 @@ describe('serverless package', () => {
       xray,
     ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
-    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole' });
+    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole' });
     // No shared framework role that every function could use.
-    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['FindingsApiRole', 'ProxyRole', 'ScannerRole', 'SubscriberRole']);
+    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'ProxyRole', 'ScannerRole', 'SubscriberRole']);
   });
 });
