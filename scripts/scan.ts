@@ -1,8 +1,9 @@
 /**
  * One scan with the current environment: `npm run scan` publishes to EventBridge (or to
  * AWS_ENDPOINT_URL_EVENTBRIDGE); `npm run scan -- --dry-run` prints the events as JSON lines on
- * stdout instead. Progress and the summary table go to stderr. Exits 1 when a project failed
- * or an event could not be delivered, 2 on bad configuration.
+ * stdout instead. `--target T` and `--project P` (each repeatable) scan only those, as the
+ * on-demand invocation does. Progress and the summary table go to stderr. Exits 1 when a
+ * project failed or an event could not be delivered, 2 on bad configuration or selection.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/settings/env';
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     'timeout-seconds': { type: 'string', default: '840' },
     quiet: { type: 'boolean', default: false },
+    target: { type: 'string', multiple: true, default: [] },
+    project: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -43,7 +46,14 @@ const scan = buildScanner(config, {
       },
 });
 
-const result = await scan(Date.now() + Number(values['timeout-seconds']) * 1000);
+let result;
+try {
+  result = await scan(Date.now() + Number(values['timeout-seconds']) * 1000, { targets: values.target, projects: values.project });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`configuration error: ${error.message}\n`);
+  process.exit(2);
+}
 process.stderr.write(`${formatScanTable(result)}\n`);
 for (const p of result.projects) {
   for (const f of p.delivery.failed) process.stderr.write(`undelivered ${f.detailType} ${f.key}: ${f.errorCode}\n`);

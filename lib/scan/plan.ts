@@ -58,7 +58,7 @@ export type TargetClient = SnapshotLister & ProjectDiscoverer;
 export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch } = {}) {
   const clients = new Map<string, TargetClient>();
   let loaded: Promise<ScanTarget[]> | undefined;
-  const readParameter = source.kind === 'parameter' ? (io.fetchParameter ?? createSecretFetch({ maxAgeSeconds: 300 })) : undefined;
+  const readParameter = source.kind === 'parameter' ? (io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 })) : undefined;
 
   async function targets(): Promise<ScanTarget[]> {
     if (source.kind === 'static') return source.targets;
