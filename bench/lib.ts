@@ -7,6 +7,8 @@ export interface Servers {
   dynamo: string;
   stats: string;
   projects: string[];
+  /** One emulator per region (`--regions`); the first is `emulator`. */
+  regions: Array<{ url: string; projects: string[] }>;
   snapshots: number;
   expectedFindings: number;
   loadMs: number;
@@ -15,8 +17,9 @@ export interface Servers {
 }
 
 /** Starts bench/servers.ts in its own process and waits for its URLs. */
-export async function startServers(size: number, projects = 1, problemScale = 1): Promise<Servers> {
-  const child = spawn('node_modules/.bin/tsx', ['bench/servers.ts', '--size', String(size), '--projects', String(projects), '--problem-scale', String(problemScale)], {
+export async function startServers(size: number, projects = 1, problemScale = 1, regions = 1, latencyMs = 0): Promise<Servers> {
+  const args = ['--size', String(size), '--projects', String(projects), '--problem-scale', String(problemScale), '--regions', String(regions), '--latency-ms', String(latencyMs)];
+  const child = spawn('node_modules/.bin/tsx', ['bench/servers.ts', ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },
   });
@@ -30,6 +33,8 @@ export async function startServers(size: number, projects = 1, problemScale = 1)
 
 export interface ServerStats {
   listRequests: number;
+  /** Most list requests in flight at once, per emulator (region), since it started. */
+  maxInFlight: number[];
   putEventsCalls: number;
   eventsReceived: number;
   /** Finding events received since the last stats call. */

@@ -8,6 +8,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchColdStart } from './cold-start';
+import { benchFanout } from './fanout';
 import { benchLifecycle, measureLifecycleMemory } from './lifecycle';
 import { fmt, startServers } from './lib';
 import { benchProxy } from './proxy';
@@ -23,12 +24,12 @@ const mb = (kbytes: number) => `${(kbytes / 1024).toFixed(1)} MB`;
 const started = new Date();
 const bundle = await bundleScanChild();
 
-log('1/6 proxy overhead (100k-snapshot emulator)');
+log('1/7 proxy overhead (100k-snapshot emulator)');
 const proxyServers = await startServers(100_000);
 const proxyRows = await benchProxy(proxyServers, quick ? 2 : 7);
 proxyServers.stop();
 
-log('2/6 + 4/6 scan throughput and call efficiency (100k snapshots: default fleet, then a healthier one)');
+log('2/7 + 4/7 scan throughput and call efficiency (100k snapshots: default fleet, then a healthier one)');
 const throughput = [];
 for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1], ['healthier fleet (~1.5% flagged)', 0.05]] as const) {
   const servers = await startServers(100_000, 1, scale);
@@ -36,7 +37,7 @@ for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1
   servers.stop();
 }
 
-log('3/6 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
+log('3/7 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
 const memory = [];
 for (const size of [100_000, 1_000_000]) {
   const servers = await startServers(size);
@@ -45,7 +46,7 @@ for (const size of [100_000, 1_000_000]) {
   servers.stop();
 }
 
-log('6/6 finding lifecycle: first scan into an empty table, steady state against bare paging, memory with 300k open findings');
+log('6/7 finding lifecycle: first scan into an empty table, steady state against bare paging, memory with 300k open findings');
 const lifecycle = [];
 for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1], ['healthier fleet (~1.5% flagged)', 0.05]] as const) {
   const servers = await startServers(100_000, 1, scale);
@@ -56,8 +57,17 @@ const lifecycleServers = await startServers(1_000_000);
 const lifecycleMemory = await measureLifecycleMemory(bundle, lifecycleServers);
 lifecycleServers.stop();
 
-log('5/6 cold start: serverless package, bundle sizes, module initialisation');
+log('5/7 cold start: serverless package, bundle sizes, module initialisation');
 const cold = benchColdStart(quick ? 5 : 21);
+
+log('7/7 one cycle over 60 projects × 20k snapshots in 3 regions: fan-out against the single invocation, without and with upstream latency');
+const workerBundle = await bundleScanChild('bench/worker-child.ts');
+const fanout = [];
+for (const latencyMs of [0, 50]) {
+  const servers = await startServers(1_200_000, 60, 0.05, 3, latencyMs);
+  fanout.push({ latencyMs, ...(await benchFanout(bundle, workerBundle, servers, quick ? 1 : 3)) });
+  servers.stop();
+}
 
 const [m100k, m1m] = memory as [(typeof memory)[number], (typeof memory)[number]];
 const rssRatio = m1m.maxRssKb / m100k.maxRssKb;
@@ -127,6 +137,14 @@ for (const l of lifecycle) {
   md.push(`| ${l.label} | ${l.newFindings} | ${fmt(l.firstScanMs, 0)} ms | ${l.firstBatchWriteCalls} | ${Math.ceil(l.newFindings / 25)} | ${fmt(l.writeRatio, 3)} ${verdict(l.writeRatio <= 1.05)} | ${l.firstReadCalls} / ${l.steadyReadCalls} | ${fmt(l.steadyMedianMs, 0)} ms | ${fmt(l.bareMedianMs, 0)} ms | ${fmt(l.steadyRatio)}× | ${target} | ${l.steadyFindingEvents}, ${l.steadyItemsWritten} (over ${l.rounds} scans) |`);
 }
 md.push('', `Memory: a steady-state scan of 1,000,000 snapshots with ${lifecycleMemory.openInTable.toLocaleString('en')} open findings in the table peaked at ${mb(lifecycleMemory.maxRssKb)} RSS (target ≤ 192 MB: ${verdict(lifecycleMemory.maxRssKb <= 192 * 1024)}), in ${fmt(lifecycleMemory.ms / 1000, 1)} s, with ${lifecycleMemory.store?.readCalls ?? 0} table reads and ${lifecycleMemory.store?.itemsWritten ?? 0} items written.`, '');
+md.push('## 7. Fan-out: one cycle over many regions', '');
+md.push('One cycle over 60 projects × 20,000 snapshots (healthier fleet, ~1.5% flagged) in three regions, each region its own emulator and target with a cap of 3 projects at a time, scanned two ways on the same emulators, alternating, cold each time: the **single invocation** (the scanner in one fresh process over every target, with as many projects in flight as the fan-out allows — *matched*, 9 — and with `SCAN_CONCURRENCY`\'s default of 3) and the **fan-out** (the real dispatcher sends 60 messages through the real SQS client to the local FIFO queue, whose event source invokes worker sandboxes — fresh node processes running the bundled scan-worker handler behind a Lambda Invoke endpoint, started when none is free and reused while warm). Wall time runs from spawn (or dispatch) to the last project done; CPU is the sum over every process of the arm. Run without latency (CPU-bound) and with 50 ms added to every upstream answer, as a remote API\'s round trip would.', '');
+md.push('| upstream latency | findings | single, default (3 in flight) | single, matched (9) | fan-out (9 groups) | matched ÷ fan-out | default ÷ fan-out | CPU single / fan-out | sandboxes, invocations | invocation median / p95 | list calls single / fan-out | max in flight per region (cap 3) |');
+md.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const f of fanout) {
+  md.push(`| ${f.latencyMs} ms | ${f.findings} | ${fmt(f.singleWallMedianMs.default / 1000, 1)} s | ${fmt(f.singleWallMedianMs.matched / 1000, 1)} s | ${fmt(f.fanoutWallMedianMs / 1000, 1)} s | ${fmt(f.speedup.matched)}× | ${fmt(f.speedup.default)}× | ${fmt(f.singleCpuMedianMs / 1000, 1)} s / ${fmt(f.fanoutCpuMedianMs / 1000, 1)} s | ${f.sandboxes}, ${f.invocations} | ${fmt(f.invocationMedianMs, 0)} / ${fmt(f.invocationP95Ms, 0)} ms | ${f.listCalls.single} / ${f.listCalls.fanout} | ${f.maxInFlight.join(', ')} |`);
+}
+md.push('', `A ratio above 1 means the fan-out finished the cycle sooner. This machine has ${cpus().length} CPUs shared by every process of both arms, so the fan-out's sandboxes compete for the same cores the single invocation has to itself; on Lambda each sandbox has its own. What the table shows regardless of cores: the same list calls either way (no project scanned twice), the cap held in every region, and what a sandbox costs (its own start-up and module initialisation, in the CPU column).`, '');
 // What profiling found is prose kept in bench/findings.md; it is appended as written.
 const text = `${md.join('\n')}\n${readFileSync('bench/findings.md', 'utf8')}`;
 writeFileSync(values.out, text);

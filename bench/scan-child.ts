@@ -3,7 +3,8 @@
  * Lambda would): `--mode scan` runs the real scanner (classify + publish to the local PutEvents
  * endpoint); `--mode classify` the same without PutEvents; `--mode stateful --table T` the real
  * scanner with its findings table (AWS_ENDPOINT_URL_DYNAMODB); `--mode bare` only pages through
- * the same listing. Prints one JSON line.
+ * the same listing; `--targets-file F` scans the targets of a targets file instead of the one
+ * emulator (the fan-out benchmark's single invocation). Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { loadScanSettings } from '../lib/settings/scanner';
@@ -23,9 +24,10 @@ function createCountingSink(): EventSink {
   };
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' }, 'targets-file': { type: 'string' }, concurrency: { type: 'string' } } });
 const emulator = values.emulator as string;
-const projects = (values.projects as string).split(',');
+const projects = (values.projects ?? '').split(',');
+const targetsFile = values['targets-file'];
 
 async function bare(): Promise<{ snapshots: number; pages: number }> {
   const transport = nodeHttpTransport();
@@ -47,7 +49,8 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 }
 
 async function scan(publish: boolean, table?: string) {
-  const config = loadScanSettings({ EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(','), EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table });
+  const where = targetsFile ? { SCAN_TARGETS_FILE: targetsFile } : { EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(',') };
+  const config = loadScanSettings({ ...where, SCAN_CONCURRENCY: values.concurrency, EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
   // Publishing through the client buildScanner makes itself, as the deployed scanner does.
   const overrides = publish ? {} : { createSink: () => createCountingSink() };

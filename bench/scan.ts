@@ -11,6 +11,7 @@ const run = promisify(execFile);
 export interface ChildResult {
   mode: string;
   ms: number;
+  cpuMs: number;
   maxRssKb: number;
   snapshots: number;
   pages?: number;
@@ -21,11 +22,11 @@ export interface ChildResult {
   transitions?: { opened: number; changed: number; reminded: number; resolved: number; open: number; suppressed: number };
 }
 
-/** Bundles bench/scan-child.ts the way serverless-esbuild bundles the scanner. */
-export async function bundleScanChild(): Promise<string> {
-  const out = join(mkdtempSync(join(tmpdir(), 'bench-scan-')), 'scan-child.mjs');
+/** Bundles bench/scan-child.ts (or another entry) the way serverless-esbuild bundles the scanner. */
+export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<string> {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-scan-')), 'child.mjs');
   await build({
-    entryPoints: ['bench/scan-child.ts'],
+    entryPoints: [entry],
     outfile: out,
     bundle: true,
     minify: true,
@@ -40,11 +41,11 @@ export async function bundleScanChild(): Promise<string> {
 }
 
 /** The scanner's NODE_OPTIONS as deployed, so the benchmark runs it the way Lambda will. */
-const SCANNER_NODE_OPTIONS = /^\s+NODE_OPTIONS: (.+)$/m.exec(readFileSync('serverless.yml', 'utf8'))?.[1]?.trim() ?? '';
+export const SCANNER_NODE_OPTIONS = /^\s+NODE_OPTIONS: (.+)$/m.exec(readFileSync('serverless.yml', 'utf8'))?.[1]?.trim() ?? '';
 
-export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare' | 'stateful', table?: string): Promise<ChildResult> {
+export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare' | 'stateful', table?: string, extraArgs: string[] = []): Promise<ChildResult> {
   const env = { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, AWS_ENDPOINT_URL_DYNAMODB: servers.dynamo, LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '' };
-  const args = [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(','), ...(table ? ['--table', table] : [])];
+  const args = [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(','), ...(table ? ['--table', table] : []), ...extraArgs];
   const { stdout } = await run(process.execPath, args, { env, maxBuffer: 1 << 20, timeout: 1_800_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as ChildResult;
 }

@@ -4,7 +4,7 @@
  * a target of one, the targets file from SSM, and on-demand scans (function and CLI).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -89,6 +89,16 @@ describe('the targets file', () => {
     ['broken YAML', 'targets: [ {name: a', 'targets.yml:1:20: not valid YAML or JSON'],
   ])('refuses %s, naming file, line, column and field', (_label, text, message) => {
     expect(() => parseTargets(text, 'targets.yml', defaults)).toThrow(message);
+  });
+
+  it('accepts the shipped example file as written', () => {
+    const targets = parseTargets(readFileSync('lib/targets/targets.example.yml', 'utf8'), 'targets.example.yml', defaults);
+    expect(targets.map((t) => [t.name, t.upstream.region, t.concurrency, t.projects?.length ?? 'discover'])).toEqual([
+      ['hwc-eu-west-101', 'eu-west-101', 4, 'discover'],
+      ['hwc-ap-southeast-3', 'ap-southeast-3', 3, 'discover'],
+      ['otc-eu-de', 'eu-de', 2, 2],
+      ['lab', 'lab-1', 3, 1],
+    ]);
   });
 
   it('reads JSON and YAML alike, takes the region from the endpoint and the default cap', () => {

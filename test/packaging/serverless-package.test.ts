@@ -238,7 +238,10 @@ describe('serverless package', () => {
     const dashboard = JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1'));
     expect(dashboard).toEqual(JSON.parse(readFileSync('resources/dashboard.json', 'utf8').replaceAll('${AWS::Region}', 'eu-west-1')));
     const names = new Set(dashboard.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => m[1])));
-    for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency']) expect(names).toContain(metric);
+    for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency', 'WorkDispatched', 'ProjectsOverdue', 'ApproximateAgeOfOldestMessage']) expect(names).toContain(metric);
+    // The queue widgets name the stack's own queues, resolved by Fn::Sub.
+    expect(body).toContain('${ScanWorkQueue.QueueName}');
+    expect(body).toContain('${ScanWorkDeadLetterQueue.QueueName}');
     for (const [, fn] of byType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     for (const role of ['ScannerRole', 'DispatcherRole', 'FindingsApiRole']) {
       const actions = evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
