@@ -2,8 +2,10 @@
  * One scan with the current environment: `npm run scan` publishes to EventBridge (or to
  * AWS_ENDPOINT_URL_EVENTBRIDGE); `npm run scan -- --dry-run` prints the events as JSON lines on
  * stdout instead. `--target T` and `--project P` (each repeatable) scan only those, as the
- * on-demand invocation does. Progress and the summary table go to stderr. Exits 1 when a
- * project failed or an event could not be delivered, 2 on bad configuration or selection.
+ * on-demand invocation does. `--policy FILE` scans with that policy file instead of
+ * SCAN_POLICY_FILE (with `--dry-run`: what a policy would flag, before it is deployed). Progress
+ * and the summary table go to stderr. Exits 1 when a project failed or an event could not be
+ * delivered, 2 on bad configuration or selection.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/settings/env';
@@ -19,12 +21,13 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     target: { type: 'string', multiple: true, default: [] },
     project: { type: 'string', multiple: true, default: [] },
+    policy: { type: 'string' },
   },
 });
 
 let config;
 try {
-  config = loadScanSettings();
+  config = loadScanSettings(values.policy === undefined ? process.env : { ...process.env, SCAN_POLICY_FILE: values.policy });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`configuration error: ${error.message}\n`);

@@ -4,6 +4,7 @@ import { loadProxySettings as loadProxyConfig } from '../lib/settings/proxy';
 import { loadScanSettings as loadScanConfig } from '../lib/settings/scanner';
 import { loadSubscriberSettings } from '../lib/settings/subscriber';
 import { loadUpstreamSettings as loadUpstreamConfig } from '../lib/settings/upstream';
+import { stuckLimits } from '../lib/policy/policy';
 
 const base = { EVS_ENDPOINT: 'https://evs.cn-north-4.myhuaweicloud.com', HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' };
 
@@ -39,7 +40,7 @@ describe('configuration', () => {
 
   it('overrides stuck thresholds per status and validates them', () => {
     const c = loadScanConfig({ ...base, SCAN_PROJECT_IDS: 'p', STUCK_AFTER_MINUTES: 'creating=30, backing-up=720' });
-    expect(c.policy.stuckAfterMinutes).toMatchObject({ creating: 30, 'backing-up': 720, deleting: 60 });
+    expect(stuckLimits(c.policy.document)).toMatchObject({ creating: 30, 'backing-up': 720, deleting: 60 });
     expect(() => loadScanConfig({ ...base, SCAN_PROJECT_IDS: 'p', STUCK_AFTER_MINUTES: 'creating=0' })).toThrow('minutes from 1 to 525600');
     expect(() => loadScanConfig({ ...base, SCAN_PROJECT_IDS: 'p', STALE_EXCLUDE_AUTOMATIC: 'maybe' })).toThrow('STALE_EXCLUDE_AUTOMATIC must be true or false');
     expect(() => loadScanConfig({ ...base, SCAN_PROJECT_IDS: 'p', EVENT_SOURCE: 'aws.evs' })).toThrow('must not start with "aws."');

@@ -16,6 +16,8 @@ export const FAILURES = {
   PAGE_CAP_REACHED: { status: 502, message: 'Paging stopped at the page cap before the listing ended.' },
   // Our own dependency, not the upstream: the secret holding the upstream credentials could not be read or used.
   CREDENTIALS_UNAVAILABLE: { status: 503, message: "The service's upstream credentials could not be read." },
+  // The snapshots were read, the volumes were not: orphans could not be told, so nothing is resolved.
+  VOLUMES_UNAVAILABLE: { status: 502, message: "The project's volumes could not be listed, so orphaned snapshots could not be checked." },
   STATE_UNAVAILABLE: { status: 502, message: 'The findings table could not be read or written.' },
   // Reported by the dispatcher, whether or not the project's worker ever ran.
   NOT_SCANNED: { status: 504, message: 'The project has not been scanned completely in the last two cycles.' },

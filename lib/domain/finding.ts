@@ -1,20 +1,16 @@
-/** What the scanner reports, each with a fixed severity. */
-export const FINDING_TYPES = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS'] as const;
+/** What the scanner reports. A policy's rules say which snapshots are which, and how severe. */
+export const FINDING_TYPES = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
-export type Severity = 'high' | 'medium' | 'low';
-
-export const SEVERITY: Readonly<Record<FindingType, Severity>> = {
-  ERROR_STATUS: 'high',
-  STUCK: 'medium',
-  STALE: 'low',
-  UNKNOWN_STATUS: 'medium',
-};
+export const SEVERITIES = ['high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** The classifier's verdict on one snapshot. */
 export interface Classification {
   type: FindingType;
   severity: Severity;
+  /** The policy rule that matched (the first, in the policy's order). */
+  rule: string;
   /** A sentence for people reading the alert. */
   reason: string;
   /** The threshold that was crossed, in minutes; null when the finding has none. */

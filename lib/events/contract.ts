@@ -13,13 +13,18 @@
  *
  * 2.1 (additive): every detail names its `target` (the endpoint's name in the targets file,
  * `default` for the single-endpoint configuration) next to `region` and `projectId`.
+ *
+ * 2.2 (additive): findings name the policy `rule` that matched, and may be of the new type
+ * `ORPHANED` (the snapshot's volume no longer exists); summaries carry size totals
+ * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
+ * on findingType should have a default branch: policies may add types in later minor versions.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '2.1';
+export const SCHEMA_VERSION = '2.2';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -75,6 +80,8 @@ export interface FindingDetail extends TransitionInfo {
   findingId: string;
   findingType: FindingType;
   severity: Severity;
+  /** The policy rule that matched (2.2); empty on RESOLVED findings recorded before policies. */
+  rule: string;
   reason: string;
   projectId: string;
   region: string;
@@ -118,8 +125,15 @@ export interface SummaryDetail extends TransitionCounts {
   pagesRead: number;
   countsByStatus: CountMap;
   countsByFindingType: CountMap;
+  /** GB of the snapshots by status, and of the findings by type (2.2). */
+  gbByStatus: CountMap;
+  gbByFindingType: CountMap;
   /** Snapshots whose timestamps could not be read, so no age rule applied to them. */
   unreadableTimestamps: number;
+  /** Volumes listed for the orphan check; null when the policy has no rule needing them (2.2). */
+  volumesRead: number | null;
+  /** Snapshots no finding could be decided for, because the volumes could not be listed (2.2). */
+  undetermined: number;
   /** Whether this run kept findings in a table (transitions) or only observed them. */
   stateful: boolean;
   /** 1 when another scan of this project held its lease, so this run left it alone. */
@@ -219,6 +233,7 @@ export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classifica
     ...(t.previous ? { previous: t.previous } : {}),
     findingType: c.type,
     severity: c.severity,
+    rule: c.rule,
     reason: c.reason,
     projectId: ctx.projectId,
     region: ctx.region,

@@ -11,7 +11,7 @@ import {
 } from './errors';
 import { DEFAULT_RETRY, type RetryClock, type RetryOptions, retryIdempotent, systemClock } from './retry';
 import { BodyTooLargeError, type HttpTransport, nodeHttpTransport, TransportTimeoutError, type TransportResponse } from './transport';
-import type { PageQuery, PageText, SnapshotLink, SnapshotPage } from './types';
+import type { PageQuery, PageText, SnapshotLink, SnapshotPage, VolumePage, VolumeRef } from './types';
 import { QUERY_KEYS } from './types';
 
 export interface EvsClientOptions {
@@ -36,6 +36,11 @@ export interface ListOptions {
 /** The narrow shape the pager and scanner depend on: one decoded page. */
 export interface SnapshotLister {
   listSnapshotsPage(projectId: string, query: PageQuery, options?: ListOptions): Promise<SnapshotPage>;
+}
+
+/** The narrow shape the orphan check depends on: one page of a project's volumes. */
+export interface VolumeLister {
+  listVolumesPage(projectId: string, query: Pick<PageQuery, 'marker' | 'limit'>, options?: ListOptions): Promise<VolumePage>;
 }
 
 /** A project as Keystone's `GET /v3/auth/projects` (and Huawei IAM's) lists it. */
@@ -69,7 +74,7 @@ export interface SnapshotTextLister {
 }
 
 /** Builds the upstream list URL with query keys in a fixed order. */
-export function buildListUrl(endpoint: string, projectId: string, query: PageQuery, detail = false): string {
+export function buildListUrl(endpoint: string, projectId: string, query: PageQuery, detail = false, resource: 'snapshots' | 'volumes' = 'snapshots'): string {
   const root = endpoint.replace(/\/+$/, '');
   const params = new URLSearchParams();
   for (const key of QUERY_KEYS) {
@@ -77,7 +82,7 @@ export function buildListUrl(endpoint: string, projectId: string, query: PageQue
     if (value !== undefined) params.append(key, String(value));
   }
   const qs = params.toString();
-  return `${root}/v2/${encodeURIComponent(projectId)}/snapshots${detail ? '/detail' : ''}${qs ? `?${qs}` : ''}`;
+  return `${root}/v2/${encodeURIComponent(projectId)}/${resource}${detail ? '/detail' : ''}${qs ? `?${qs}` : ''}`;
 }
 
 /** The next link of a `snapshots_links` value, if it has one. */
@@ -129,8 +134,26 @@ export function parseListBody(text: string, requestId: string | undefined, limit
   return { snapshots, nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined, requestId };
 }
 
+/**
+ * Parses a 2xx volume list body (`{"volumes": [...], "volumes_links": [...]}`, EVS's and Cinder's
+ * summary list). Anything else is an error, never an empty list: an empty list would make every
+ * snapshot of the project look orphaned.
+ */
+export function parseVolumeListBody(text: string, requestId: string | undefined, limit?: number): VolumePage {
+  const body = parseUpstreamJson(text, requestId);
+  const volumes = body && typeof body === 'object' && !Array.isArray(body) ? (body as { volumes?: unknown }).volumes : undefined;
+  if (!Array.isArray(volumes)) throw new UpstreamBadResponseError('no "volumes" array', requestId);
+  for (const item of volumes) {
+    if (!item || typeof item !== 'object' || typeof (item as VolumeRef).id !== 'string' || (item as VolumeRef).id === '') throw new UpstreamBadResponseError('a volume without a string id', requestId);
+  }
+  if (limit !== undefined && volumes.length > limit) throw new UpstreamBadResponseError(`${volumes.length} volumes on a page of at most ${limit}`, requestId);
+  const next = findNextLink((body as { volumes_links?: unknown }).volumes_links);
+  const last = volumes[volumes.length - 1] as VolumeRef | undefined;
+  return { items: volumes as VolumeRef[], nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined, requestId };
+}
+
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
-export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer {
+export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister {
   const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -199,6 +222,10 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     async listSnapshotsPage(projectId, query, listOptions) {
       const { text, requestId } = await fetchText(projectId, query, listOptions);
       return parseListBody(text, requestId, query.limit);
+    },
+    async listVolumesPage(projectId, query, listOptions = {}) {
+      const { text, requestId } = await fetchUrl(buildListUrl(options.endpoint, projectId, { marker: query.marker, limit: query.limit }, false, 'volumes'), projectId, listOptions);
+      return parseVolumeListBody(text, requestId, query.limit);
     },
   };
 }

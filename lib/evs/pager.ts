@@ -1,6 +1,8 @@
-import type { ListOptions, SnapshotLister } from './client';
+import type { ListOptions, SnapshotLister, VolumeLister } from './client';
 import { PaginationError } from './errors';
-import type { PageQuery, SnapshotPage } from './types';
+import type { ListPage, PageQuery, SnapshotPage, VolumePage } from './types';
+
+export type { ListPage } from './types';
 
 export interface PaginateOptions extends ListOptions {
   /** Page size sent as `limit`; the upstream may clamp it. */
@@ -16,40 +18,40 @@ export interface PaginateOptions extends ListOptions {
 }
 
 /**
- * Lazily lists every page of a project's snapshots, holding one page at a time (two with
- * `prefetch`). Follows the upstream's next marker, drops `offset` after page one (Cinder copies
- * it into every next link), and ends on an empty page or a missing next link. A repeated marker,
- * a page seen before (same first and last id and size: an upstream cycling through pages while
- * minting new markers), a page that brings no snapshot the previous page did not already have,
- * or the page cap ends it with a PaginationError, so a caller can tell "done" from "gave up".
- * Snapshots the previous page already held are dropped, so an upstream overlapping its pages
- * does not list them twice. Memory stays flat: one id set of a page, one short key per page.
+ * Lazily lists every page of a Cinder-style listing (`limit` and `marker`), holding one page at
+ * a time (two with `prefetch`). Follows the upstream's next marker, drops `offset` after page
+ * one (Cinder copies it into every next link), and ends on an empty page or a missing next
+ * link. A repeated marker, a page seen before (same first and last id and size: an upstream
+ * cycling through pages while minting new markers), a page that brings no row the previous page
+ * did not already have, or the page cap ends it with a PaginationError, so a caller can tell
+ * "done" from "gave up". Rows the previous page already held are dropped, so an upstream
+ * overlapping its pages does not list them twice. Memory stays flat: one id set of a page, one
+ * short key per page.
  */
-export async function* paginateSnapshots(
-  client: SnapshotLister,
-  projectId: string,
+export async function* paginateList<T extends { id: string }>(
+  fetchPage: (query: PageQuery) => Promise<ListPage<T>>,
   query: PageQuery = {},
-  options: PaginateOptions = {},
-): AsyncGenerator<SnapshotPage, void, undefined> {
-  const { pageSize = 1000, maxPages = 10_000, prefetch = false, ...listOptions } = options;
+  options: Pick<PaginateOptions, 'pageSize' | 'maxPages' | 'prefetch'> = {},
+): AsyncGenerator<ListPage<T>, void, undefined> {
+  const { pageSize = 1000, maxPages = 10_000, prefetch = false } = options;
   const seen = new Set<string>();
   const pageKeys = new Set<string>();
   let previousIds: Set<string> | undefined;
   let request: PageQuery = { ...query, limit: query.limit ?? pageSize };
-  let pending: Promise<SnapshotPage> | undefined = client.listSnapshotsPage(projectId, request, listOptions);
+  let pending: Promise<ListPage<T>> | undefined = fetchPage(request);
   for (let pageNumber = 1; pending; pageNumber++) {
-    const page: SnapshotPage = await pending;
+    const page: ListPage<T> = await pending;
     pending = undefined;
-    if (page.snapshots.length === 0) return;
-    const key = `${page.snapshots[0]?.id}|${page.snapshots[page.snapshots.length - 1]?.id}|${page.snapshots.length}`;
+    if (page.items.length === 0) return;
+    const key = `${page.items[0]?.id}|${page.items[page.items.length - 1]?.id}|${page.items.length}`;
     if (pageKeys.has(key)) throw new PaginationError(`page ${pageNumber} repeats an earlier page`, 'repeated-page');
     pageKeys.add(key);
     const before = previousIds;
-    previousIds = new Set(page.snapshots.map((s) => s.id));
+    previousIds = new Set(page.items.map((s) => s.id));
     if (before) {
-      const fresh = page.snapshots.filter((s) => !before.has(s.id));
-      if (fresh.length === 0) throw new PaginationError(`page ${pageNumber} brought no snapshot the page before did not have`, 'repeated-page');
-      if (fresh.length < page.snapshots.length) page.snapshots = fresh;
+      const fresh = page.items.filter((s) => !before.has(s.id));
+      if (fresh.length === 0) throw new PaginationError(`page ${pageNumber} brought nothing the page before did not have`, 'repeated-page');
+      if (fresh.length < page.items.length) page.items = fresh;
     }
     const marker = page.nextMarker;
     let stop: PaginationError | undefined;
@@ -66,12 +68,32 @@ export async function* paginateSnapshots(
     }
     const more = marker !== undefined && stop === undefined;
     if (more && prefetch) {
-      pending = client.listSnapshotsPage(projectId, request, listOptions);
+      pending = fetchPage(request);
       // If the caller stops early, the prefetched page is dropped without an unhandled rejection.
       pending.catch(() => undefined);
     }
     yield page;
     if (stop) throw stop;
-    if (more && !prefetch) pending = client.listSnapshotsPage(projectId, request, listOptions);
+    if (more && !prefetch) pending = fetchPage(request);
   }
+}
+
+/** Every page of a project's snapshots (paginateList over `GET /v2/{project_id}/snapshots`). */
+export async function* paginateSnapshots(
+  client: SnapshotLister,
+  projectId: string,
+  query: PageQuery = {},
+  options: PaginateOptions = {},
+): AsyncGenerator<SnapshotPage, void, undefined> {
+  const { pageSize, maxPages, prefetch, ...listOptions } = options;
+  const fetchPage = (q: PageQuery) => client.listSnapshotsPage(projectId, q, listOptions).then((p) => ({ items: p.snapshots, nextMarker: p.nextMarker, requestId: p.requestId }));
+  for await (const page of paginateList(fetchPage, query, { pageSize, maxPages, prefetch })) {
+    yield { snapshots: page.items, nextMarker: page.nextMarker, requestId: page.requestId };
+  }
+}
+
+/** Every page of a project's volumes (`GET /v2/{project_id}/volumes`), with the same guards. */
+export function paginateVolumes(client: VolumeLister, projectId: string, options: PaginateOptions = {}): AsyncGenerator<VolumePage, void, undefined> {
+  const { pageSize, maxPages, prefetch, ...listOptions } = options;
+  return paginateList((q) => client.listVolumesPage(projectId, q, listOptions), {}, { pageSize, maxPages, prefetch });
 }

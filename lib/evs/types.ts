@@ -32,6 +32,21 @@ export interface SnapshotPage {
   requestId: string | undefined;
 }
 
+/** One page of any Cinder list (snapshots, volumes): its rows and the marker of the next page. */
+export interface ListPage<T> {
+  items: T[];
+  nextMarker: string | undefined;
+  requestId: string | undefined;
+}
+
+/** A volume as `GET /v2/{project_id}/volumes` lists it: only the id is relied on. */
+export interface VolumeRef {
+  id: string;
+  [extra: string]: unknown;
+}
+
+export type VolumePage = ListPage<VolumeRef>;
+
 /** A 2xx list answer as the upstream wrote it, for callers that decode it themselves (the proxy). */
 export interface PageText {
   text: string;

@@ -1,5 +1,4 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type FindingType, SEVERITY } from '../domain/finding';
 import type { ScanResult } from '../scan/run-scan';
 
 /** The CloudWatch namespace every metric of the stack is published under (alarms and the dashboard read it). */
@@ -22,6 +21,7 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   let undelivered = 0;
   let summaries = 0;
   const transitions = { Opened: 0, Changed: 0, Reminded: 0, Resolved: 0 };
+  // Keyed `TYPE/severity`: a policy rule sets the severity, so one type may come in several.
   const byType = new Map<string, number>();
   const failures = new Map<string, number>();
   for (const p of result.projects) {
@@ -34,7 +34,7 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
     transitions.Changed += p.transitions.changed;
     transitions.Reminded += p.transitions.reminded;
     transitions.Resolved += p.transitions.resolved;
-    for (const [type, n] of Object.entries(p.countsByFindingType)) byType.set(type, (byType.get(type) ?? 0) + n);
+    for (const [key, n] of Object.entries(p.countsBySeverity)) byType.set(key, (byType.get(key) ?? 0) + n);
     if (p.failure && !p.skipped) failures.set(p.failure.code, (failures.get(p.failure.code) ?? 0) + 1);
   }
   metrics.addMetric('SnapshotsRead', MetricUnit.Count, snapshots);
@@ -45,8 +45,9 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   metrics.addMetric('ScanDuration', MetricUnit.Milliseconds, durationMs);
   for (const [name, n] of Object.entries(transitions)) metrics.addMetric(`Findings${name}`, MetricUnit.Count, n);
   // Dimensioned counts go out as single-metric blobs so the service-level set keeps one dimension.
-  for (const [type, n] of byType) {
-    metrics.singleMetric().addDimensions({ FindingType: type, Severity: SEVERITY[type as FindingType] ?? 'unknown' }).addMetric('Findings', MetricUnit.Count, n);
+  for (const [key, n] of byType) {
+    const [type = 'unknown', severity = 'unknown'] = key.split('/');
+    metrics.singleMetric().addDimensions({ FindingType: type, Severity: severity }).addMetric('Findings', MetricUnit.Count, n);
   }
   for (const [code, n] of failures) metrics.singleMetric().addDimension('FailureCode', code).addMetric('UpstreamErrors', MetricUnit.Count, n);
 }

@@ -1,5 +1,5 @@
 import { describeFailure, type Failure } from '../domain/failure';
-import type { ProjectDiscoverer, SnapshotLister } from '../evs/client';
+import type { ProjectDiscoverer, SnapshotLister, VolumeLister } from '../evs/client';
 import { type AuthIo, createUpstreamClient } from '../evs/factory';
 import type { SecretFetch } from '../secrets/reader';
 import { createSecretFetch } from '../secrets/reader';
@@ -49,7 +49,7 @@ export class UnknownSelectionError extends ConfigError {
   override name = 'UnknownSelectionError';
 }
 
-export type TargetClient = SnapshotLister & ProjectDiscoverer;
+export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer;
 
 /**
  * The targets of a configuration with one client each, built on first use and kept for the

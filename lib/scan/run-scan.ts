@@ -1,16 +1,18 @@
 import type { Failure } from '../domain/failure';
-import type { SnapshotLister } from '../evs/client';
+import type { SnapshotLister, VolumeLister } from '../evs/client';
 import { DeadlineExceededError, describeFailure } from '../evs/errors';
-import { paginateSnapshots } from '../evs/pager';
+import { paginateSnapshots, paginateVolumes } from '../evs/pager';
 import { FAILURES } from '../domain/failure';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
-import { classifyWithTimes, readTimes } from './classify';
+import { type Policy, UNDETERMINED } from '../policy/policy';
+import { type CountGb, createStatsAccumulator, gbOf, type ProjectStats } from '../report/stats';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
 import type { FindingIndex } from '../state/records';
-import type { ScanPolicy } from '../domain/policy';
+import { readTimes } from './times';
 import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
+import { VolumeSet } from './volume-set';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */
 export interface EventSink {
@@ -24,7 +26,7 @@ export interface ScanUnit {
   target: string;
   region: string;
   projectId: string;
-  lister: SnapshotLister;
+  lister: SnapshotLister & VolumeLister;
 }
 
 /** How many projects of each target may be scanned at once (targets not named: no cap of their own). */
@@ -44,7 +46,7 @@ export interface ScanDeps {
 export interface ScanSettings {
   scanId: string;
   units: readonly ScanUnit[];
-  policy: ScanPolicy;
+  policy: Policy;
   source: string;
   /** Projects scanned at the same time, over all targets. */
   concurrency: number;
@@ -70,6 +72,12 @@ export interface ProjectResult {
   pagesRead: number;
   countsByStatus: CountMap;
   countsByFindingType: CountMap;
+  /** Findings by `TYPE/severity` (a rule sets the severity). */
+  countsBySeverity: CountMap;
+  /** What the listing added up to: sizes, ages, the oldest and largest (the fleet report's row). */
+  stats: ProjectStats;
+  /** When the listing ended (ISO), for the report. */
+  scannedAt: string;
   failure?: Failure;
   delivery: PublishStats;
 }
@@ -88,6 +96,27 @@ const countMap = (): CountMap => Object.create(null) as CountMap;
 const increment = (map: CountMap, key: string) => {
   map[key] = (map[key] ?? 0) + 1;
 };
+const countsOf = (map: Record<string, CountGb>): CountMap => {
+  const out = countMap();
+  for (const [key, value] of Object.entries(map)) out[key] = value.count;
+  return out;
+};
+
+/**
+ * The project's volumes, for rules that ask whether a snapshot's volume still exists. Listed in
+ * full before any snapshot is judged; a listing that fails gives undefined (the rules needing it
+ * then decide nothing), never an empty set that would make every snapshot an orphan.
+ */
+async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number): Promise<{ volumes: VolumeSet; pages: number }> {
+  const volumes = new VolumeSet();
+  let pages = 0;
+  for await (const page of paginateVolumes(unit.lister, unit.projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline })) {
+    pages++;
+    for (const v of page.items) volumes.add(v.id);
+    if (Date.now() >= deadline) throw new DeadlineExceededError();
+  }
+  return { volumes, pages };
+}
 
 /** What a stateful scan needs: the table, and how the lifecycle behaves. */
 export interface StateDeps {
@@ -125,11 +154,15 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   // `now` is the scan's clock for what it observes (injected in tests); deadlines are wall-clock time.
   const startedAt = now();
   const wallStart = Date.now();
-  const countsByStatus = countMap();
-  const countsByFindingType = countMap();
+  const countsBySeverity = countMap();
+  const stats = createStatsAccumulator(startedAt);
+  const projectPolicy = settings.policy.forProject(unit.target, projectId);
   let snapshotsRead = 0;
   let pagesRead = 0;
   let unreadableTimestamps = 0;
+  let undetermined = 0;
+  let volumesRead: number | null = null;
+  let volumeFailure: Failure | undefined;
   let failure: Failure | undefined;
   let tracker: FindingTracker | undefined;
   let skipped = false;
@@ -155,20 +188,41 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     }
   }
 
+  let volumes: VolumeSet | undefined;
+  if (tracker && projectPolicy.needsVolumes) {
+    try {
+      const listed = await listVolumes(unit, settings, listDeadline);
+      volumes = listed.volumes;
+      volumesRead = listed.volumes.size;
+    } catch (error) {
+      // The other rules still run; the ones asking about volumes decide nothing (UNDETERMINED).
+      volumeFailure = describeFailure(error);
+      if (volumeFailure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
+    }
+  }
+
   if (tracker) {
     try {
       const pages = paginateSnapshots(unit.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
       for await (const page of pages) {
         pagesRead++;
         const observedAt = now();
+        const ctx = { now: observedAt, volumes };
         for (const snapshot of page.snapshots) {
           snapshotsRead++;
-          increment(countsByStatus, snapshot.status);
           const times = readTimes(snapshot);
           if (Number.isNaN(times.created)) unreadableTimestamps++;
-          const finding = classifyWithTimes(snapshot, times, settings.policy, observedAt);
-          if (!finding) continue;
-          increment(countsByFindingType, finding.type);
+          const verdict = projectPolicy.judge(snapshot, times, ctx);
+          if (verdict === UNDETERMINED) {
+            // Said nothing of rather than something wrong; the scan is reported incomplete below.
+            undetermined++;
+            stats.add(snapshot, times, undefined);
+            continue;
+          }
+          stats.add(snapshot, times, verdict);
+          if (!verdict) continue;
+          increment(countsBySeverity, `${verdict.type}/${verdict.severity}`);
+          const finding = verdict;
           const announcement = tracker.seen(snapshot, finding, observedAt);
           if (announcement) await sink.add(announcement.event, announcement.onDelivered);
         }
@@ -180,6 +234,11 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       if (Date.now() >= listDeadline && failure?.code !== 'UPSTREAM_AUTH_FAILED' && failure?.code !== 'STATE_UNAVAILABLE') {
         failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was finished.' };
       }
+    }
+    // Every snapshot was read but the volumes were not: incomplete, so nothing is resolved.
+    if (failure === undefined && volumeFailure !== undefined) {
+      const v: Failure = volumeFailure;
+      failure = { ...v, code: 'VOLUMES_UNAVAILABLE', message: `${FAILURES.VOLUMES_UNAVAILABLE.message.replace(/\.$/, '')} (${v.code}: ${v.message})` };
     }
     // Only a complete scan may say a finding went away; an incomplete one resolves nothing.
     if (failure === undefined) {
@@ -202,6 +261,9 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   }
   const finishedAt = now();
   const counts = tracker?.counts ?? { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
+  const projectStats = stats.result();
+  const countsByStatus = countsOf(projectStats.byStatus);
+  const countsByFindingType = countsOf(projectStats.byFindingType);
   await sink.add(
     summaryEvent(ctx, {
       startedAt: new Date(startedAt).toISOString(),
@@ -212,7 +274,11 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       pagesRead,
       countsByStatus,
       countsByFindingType,
+      gbByStatus: gbOf(projectStats.byStatus),
+      gbByFindingType: gbOf(projectStats.byFindingType),
       unreadableTimestamps,
+      volumesRead,
+      undetermined,
       stateful: deps.state !== undefined,
       ...counts,
       skipped: skipped ? 1 : 0,
@@ -239,13 +305,13 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     await deps.state.store.releaseLease(projectId, settings.scanId, settings.deadline).catch(() => undefined);
   }
   const f = failure as Failure | undefined;
-  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, transitions: counts, failure: f, delivery: sink.stats };
+  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
 }
 
 /** The result of a project that could not be scanned at all. */
 export function unscanned(unit: Pick<ScanUnit, 'target' | 'region' | 'projectId'>, failure: Failure): ProjectResult {
   const none = { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
-  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
+  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: countMap(), stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
 }
 
 /**

@@ -149,6 +149,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
             state: 'OPEN',
             snapshot: storedSnapshot(snapshot),
             reason: c.reason,
+            rule: c.rule,
             firstSeenAt: at,
             lastSeenAt: at,
             lastNotifiedAt: at,
@@ -162,6 +163,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
             findingId,
             findingType: c.type,
             severity: c.severity,
+            rule: c.rule,
             reason: c.reason,
             snapshot: storedSnapshot(snapshot),
             at,
@@ -191,7 +193,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
         }
         const firstSeen = Date.parse(item.firstSeenAt);
         const snapshot: Snapshot = { ...item.snapshot, description: null, metadata: {} };
-        const c: Classification = { type: item.findingType, severity: item.severity, reason: `No longer seen by a complete scan; it was: ${item.reason}`, thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' };
+        const c: Classification = { type: item.findingType, severity: item.severity, rule: item.rule ?? '', reason: `No longer seen by a complete scan; it was: ${item.reason}`, thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' };
         const event = findingEvent(ctx, snapshot, c, new Date(now), {
           transition: 'RESOLVED',
           transitionId: transitionIdOf(item.findingId, 'RESOLVED', item.firstSeenAt),

@@ -3,7 +3,8 @@ import { DEFAULT_SOURCE } from '../events/contract';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
 import { parseTargets, type ScanTarget, type TargetDefaults } from '../targets/load';
 import type { RetryOptions } from '../retry';
-import { DEFAULT_POLICY, DEFAULT_STUCK_MINUTES, type ScanPolicy } from '../domain/policy';
+import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../policy/load';
+import { createPolicy, type Policy, stuckLimits } from '../policy/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
@@ -12,7 +13,8 @@ export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 
 
 export interface ScanSettingsFromEnv {
   targets: TargetsSource;
-  policy: ScanPolicy;
+  /** The snapshot policy: SCAN_POLICY_FILE, or the built-in one (tuned by the older threshold variables). */
+  policy: Policy;
   eventSource: string;
   eventBusName: string;
   maxBatchBytes: number;
@@ -33,14 +35,16 @@ export interface ScanSettingsFromEnv {
   resolvedRetentionMs: number;
 }
 
-function stuckThresholds(env: Env): Record<string, number> {
-  const thresholds: Record<string, number> = { ...DEFAULT_STUCK_MINUTES };
+/** STUCK_AFTER_MINUTES (`creating=30,backing-up=720`): limits of the built-in policy's STUCK rules. */
+function stuckThresholds(env: Env, builtIn: PolicyDocument): Record<string, number> | undefined {
   const raw = text(env, 'STUCK_AFTER_MINUTES');
-  if (raw === undefined) return thresholds;
+  if (raw === undefined) return undefined;
+  const known = stuckLimits(builtIn);
+  const thresholds: Record<string, number> = {};
   for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [status, minutes] = pair.split('=').map((s) => s.trim());
-    if (!status || !Object.hasOwn(DEFAULT_STUCK_MINUTES, status)) {
-      throw new ConfigError(`STUCK_AFTER_MINUTES names "${status}", which is not one of ${Object.keys(DEFAULT_STUCK_MINUTES).join(', ')}`);
+    if (!status || !Object.hasOwn(known, status)) {
+      throw new ConfigError(`STUCK_AFTER_MINUTES names "${status}", which is not one of ${Object.keys(known).join(', ')}`);
     }
     if (!minutes || !/^\d+$/.test(minutes) || Number(minutes) < 1 || Number(minutes) > 525_600) {
       throw new ConfigError(`STUCK_AFTER_MINUTES gives ${status} "${minutes ?? ''}"; use status=minutes with minutes from 1 to 525600`);
@@ -48,6 +52,37 @@ function stuckThresholds(env: Env): Record<string, number> {
     thresholds[status] = Number(minutes);
   }
   return thresholds;
+}
+
+const TUNING_VARIABLES = ['STALE_AFTER_DAYS', 'STUCK_AFTER_MINUTES', 'STALE_EXCLUDE_AUTOMATIC'] as const;
+
+/**
+ * The snapshot policy: the file SCAN_POLICY_FILE names (YAML or JSON, lib/policy/policy.schema.json),
+ * or the built-in lib/policy/default-policy.json with STALE_AFTER_DAYS, STUCK_AFTER_MINUTES and
+ * STALE_EXCLUDE_AUTOMATIC applied. A policy file says its thresholds itself: those variables
+ * beside it are refused rather than silently ignored.
+ */
+export function loadPolicy(env: Env): Policy {
+  const file = text(env, 'SCAN_POLICY_FILE');
+  if (file !== undefined) {
+    const tuned = TUNING_VARIABLES.find((name) => text(env, name) !== undefined);
+    if (tuned) throw new ConfigError(`${tuned} and SCAN_POLICY_FILE are both set: with a policy file, its rules hold the thresholds`);
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`SCAN_POLICY_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return createPolicy(parsePolicy(content, file));
+  }
+  const builtIn = defaultPolicy();
+  const tuning: DefaultPolicyTuning = {
+    ...(text(env, 'STALE_AFTER_DAYS') !== undefined ? { staleAfterDays: integer(env, 'STALE_AFTER_DAYS', 90, 1, 36_500) } : {}),
+    ...(text(env, 'STALE_EXCLUDE_AUTOMATIC') !== undefined ? { staleExcludesAutomatic: flag(env, 'STALE_EXCLUDE_AUTOMATIC', true) } : {}),
+  };
+  const stuck = stuckThresholds(env, builtIn);
+  if (stuck) tuning.stuckAfterMinutes = stuck;
+  return createPolicy(tuneDefaultPolicy(builtIn, tuning));
 }
 
 /** What every target shares, from the environment. */
@@ -101,11 +136,7 @@ export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
   if (eventSource.startsWith('aws.')) throw new ConfigError(`EVENT_SOURCE must not start with "aws.", got "${eventSource}"`);
   return {
     targets: loadTargetsSource(env),
-    policy: {
-      stuckAfterMinutes: stuckThresholds(env),
-      staleAfterDays: integer(env, 'STALE_AFTER_DAYS', DEFAULT_POLICY.staleAfterDays, 1, 36_500),
-      staleExcludesAutomatic: flag(env, 'STALE_EXCLUDE_AUTOMATIC', DEFAULT_POLICY.staleExcludesAutomatic),
-    },
+    policy: loadPolicy(env),
     eventSource,
     eventBusName: text(env, 'EVENT_BUS_NAME') ?? 'default',
     maxBatchBytes: integer(env, 'EVENT_MAX_BATCH_BYTES', 256 * 1024, 1_024, 1_048_576),

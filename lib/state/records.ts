@@ -1,10 +1,9 @@
 import type { FindingType, Severity } from '../domain/finding';
-import { FINDING_TYPES } from '../domain/finding';
+import { FINDING_TYPES, SEVERITIES } from '../domain/finding';
 import type { SnapshotCore } from '../events/contract';
 
 export const FINDING_STATES = ['OPEN', 'SUPPRESSED', 'RESOLVED'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];
-const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
 
 /** The snapshot fields a finding item keeps: what a RESOLVED event and the findings API show. */
 export type StoredSnapshot = SnapshotCore;
@@ -19,6 +18,8 @@ export interface FindingItem {
   state: FindingState;
   snapshot: StoredSnapshot;
   reason: string;
+  /** The policy rule that matched when the item was last written (absent on items older than policies). */
+  rule?: string;
   firstSeenAt: string;
   /** As of the item's last write: a steady state writes nothing, so these move with transitions. */
   lastSeenAt: string;

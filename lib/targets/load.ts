@@ -1,8 +1,7 @@
-import Ajv, { type ErrorObject } from 'ajv';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { ErrorObject } from 'ajv';
 import type { UpstreamAuthOptions, UpstreamOptions } from '../evs/factory';
 import { parseSecretRef } from '../secrets/reader';
-import { ConfigError } from '../settings/env';
+import { lazyValidator, readConfigDocument } from '../settings/config-file';
 import schema from './targets.schema.json';
 
 /** Projects found through Keystone instead of listed; patterns are checked at load time. */
@@ -44,24 +43,13 @@ export interface TargetDefaults {
   concurrency: number;
 }
 
-let validator: import('ajv').ValidateFunction | undefined;
-function validate(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: false, discriminator: true }).compile(schema);
-  return validator(value) ? [] : (validator.errors ?? []);
-}
+const validate = lazyValidator(schema);
 
-/** `targets[1].auth.mode`, from a JSON pointer. */
-function fieldName(pointer: readonly (string | number)[]): string {
-  return pointer.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${key}` : key), '') || '(top level)';
-}
-
-function describeSchemaError(error: ErrorObject): string {
-  const p = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperties') return `has the field "${String(p.additionalProperty)}", which is not allowed here`;
-  if (error.keyword === 'required') return `is missing "${String(p.missingProperty)}"`;
-  if (error.keyword === 'discriminator') return `"${String(p.tag)}" must be aksk, token or noauth`;
-  if (error.keyword === 'pattern' || error.keyword === 'const' || error.keyword === 'enum') return `${error.message ?? 'is not allowed'}`;
-  return error.message ?? 'is not valid';
+/** The auth mode is a discriminator: say which modes there are. */
+function describeAuthMode(error: ErrorObject): string | undefined {
+  if (error.keyword === 'discriminator') return `"${String((error.params as { tag?: unknown }).tag)}" must be aksk, token or noauth`;
+  if (error.keyword === 'pattern' || error.keyword === 'const') return error.message;
+  return undefined;
 }
 
 const REGION_OF_ENDPOINT = /^evs\.([a-z0-9-]+)\./;
@@ -72,43 +60,8 @@ const REGION_OF_ENDPOINT = /^evs\.([a-z0-9-]+)\./;
  * patterns that compile). Every error names the file, line and column, and the field.
  */
 export function parseTargets(text: string, source: string, defaults: TargetDefaults): ScanTarget[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => {
-    if (offset === undefined) return source;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${source}:${line}:${col}`;
-  };
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0] as { pos: [number, number]; message: string };
-    throw new ConfigError(`${at(first.pos[0])}: not valid YAML or JSON: ${first.message.split('\n')[0]}`);
-  }
-  /** The position of the deepest node along a path that exists. */
-  const where = (path: readonly (string | number)[]) => {
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return at(node.range[0]);
-    }
-    return source;
-  };
-  const fail = (path: readonly (string | number)[], why: string): never => {
-    throw new ConfigError(`${where(path)}: ${fieldName(path)} ${why}`);
-  };
-
-  const value = doc.toJS() as unknown;
-  const [error] = validate(value);
-  if (error) {
-    const path = error.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replaceAll('~1', '/').replaceAll('~0', '~')));
-    const container = doc.getIn(path, true);
-    // A field that is not allowed is reported where it is, not where its object starts.
-    if (error.keyword === 'additionalProperties' && isMap(container)) {
-      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-      fail([...path, extra], 'is not a field of this object');
-    }
-    fail(path, describeSchemaError(error));
-  }
-
-  const entries = (value as { targets: TargetEntry[] }).targets;
+  const { value, fail } = readConfigDocument<{ targets: TargetEntry[] }>(text, source, validate, describeAuthMode);
+  const entries = value.targets;
   const names = new Set<string>();
   return entries.map((entry, i) => {
     const path = ['targets', i];

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
@@ -46,6 +49,27 @@ function runScanCli(args: string[], env: Record<string, string> = {}): Promise<{
 }
 
 describe('npm run scan', () => {
+  it('--dry-run --policy FILE shows what that policy would flag, and refuses a broken one naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-policy-'));
+    const file = join(dir, 'policy.yml');
+    // Only big snapshots in error, as high; everything else healthy under this policy.
+    writeFileSync(file, 'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: high, match: { status: [error, error_deleting], size: { over: 1000 } } }\n');
+    const { code, stdout, stderr } = await runScanCli(['--dry-run', '--policy', file]);
+    expect(code, stderr).toBe(0);
+    const findings = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.finding);
+    const wanted = fleet.projects.flatMap((p) => p.snapshots).filter((s) => (s.status === 'error' || s.status === 'error_deleting') && s.size > 1000);
+    expect(wanted.length).toBeGreaterThan(10);
+    expect(findings.map((e) => e.detail.snapshot.id).sort()).toEqual(wanted.map((s) => s.id).sort());
+    expect(new Set(findings.map((e) => `${e.detail.rule}/${e.detail.severity}`))).toEqual(new Set(['big-errors/high']));
+    // No rule asks about volumes, so none were listed.
+    expect(stdout).toContain('"volumesRead":null');
+
+    writeFileSync(file, 'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: urgent, match: { status: error } }\n');
+    const bad = await runScanCli(['--dry-run', '--policy', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`configuration error: ${file}:3:58: rules[0].severity must be one of high, medium, low`);
+  });
+
   it('--dry-run prints exactly the fleet\'s findings as JSON lines, a summary per project and a table', async () => {
     const { code, stdout, stderr } = await runScanCli(['--dry-run']);
     expect(code, stderr).toBe(0);

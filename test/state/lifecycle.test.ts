@@ -3,8 +3,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
 import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
-import { classifySnapshot } from '../../lib/scan/classify';
-import { DEFAULT_POLICY } from '../../lib/domain/policy';
 import { createPrintingSink } from '../../lib/scan/dry-run';
 import { loadScanSettings } from '../../lib/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
@@ -12,6 +10,7 @@ import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import type { LocalDynamo } from '../../tools/local/dynamodb';
 import { type LocalEventBridge, type LocalEventBridgeOptions, startLocalEventBridge } from '../../tools/local/eventbridge';
+import { flaggedByDefaultPolicy } from '../helpers/fleet';
 import { schemaErrors } from '../helpers/schemas';
 import { startStateTable } from '../helpers/state';
 
@@ -44,10 +43,7 @@ afterEach(async () => {
 
 const project = () => fleet.projects[0]?.projectId as string;
 /** What the classifier flags at time `t`: ages grow, so later scans legitimately open more. */
-const flaggedAt = (t: number) => new Map(snapshots().flatMap((s) => {
-  const c = classifySnapshot(s, DEFAULT_POLICY, t);
-  return c ? [[s.id, c.type] as const] : [];
-}));
+const flaggedAt = (t: number) => flaggedByDefaultPolicy(fleet.projects[0] as never, t);
 const snapshots = () => fleet.projects[0]?.snapshots as Snapshot[];
 
 async function scan(options: { at?: number; bus?: LocalEventBridgeOptions; env?: Record<string, string>; dryRun?: boolean } = {}) {

@@ -1,7 +1,6 @@
 import type { Snapshot } from '../../lib/domain/snapshot';
 import type { FindingType } from '../../lib/domain/finding';
 import { AUTOMATIC_SNAPSHOT_KEY } from '../../lib/domain/snapshot';
-import { DEFAULT_POLICY } from '../../lib/domain/policy';
 
 export interface FleetOptions {
   seed?: number | string;
@@ -20,10 +19,26 @@ export interface FleetOptions {
   cinderCompatible?: boolean;
 }
 
+/** A volume (EVS disk) as the volume list shows it. */
+export interface FleetVolume {
+  id: string;
+  name: string;
+  status: string;
+  size: number;
+  created_at: string;
+}
+
 export interface FleetProject {
   projectId: string;
   /** Sorted the way Cinder lists: created_at desc, id desc. */
   snapshots: Snapshot[];
+  /**
+   * The project's volumes that still exist. Snapshots whose `volume_id` is not among them are
+   * orphans (their disk was deleted). Without it, every volume a snapshot names exists.
+   */
+  volumes?: FleetVolume[];
+  /** Volumes that were deleted, which some snapshots still name (Cinder keeps them soft-deleted). */
+  deletedVolumes?: FleetVolume[];
 }
 
 export interface Fleet {
@@ -33,12 +48,21 @@ export interface Fleet {
    * What the generator meant each snapshot to be under the default policy: the finding
    * type for the ones a scan must flag. Chosen before the fields, with margins away from
    * every threshold, so it is an independent answer key rather than a re-run of the classifier.
+   * An `available` snapshot whose volume was deleted is ORPHANED (the default policy checks
+   * that before STALE).
    */
   expected: Map<string, FindingType>;
 }
 
 const MINUTE = 60_000;
 const DAY = 1_440 * MINUTE;
+
+/**
+ * The built-in policy's limits, written out here on purpose: the answer key must not be computed
+ * by the code it checks (lib/policy/default-policy.json says the same in its own format).
+ */
+const STALE_AFTER_DAYS = 90;
+const STUCK_AFTER_MINUTES: Readonly<Record<string, number>> = { creating: 60, deleting: 60, rollbacking: 360, 'backing-up': 1440, restoring: 360, unmanaging: 60 };
 
 /** mulberry32: small, fast and deterministic. */
 function prng(seed: number): () => number {
@@ -93,8 +117,10 @@ export function generateFleet(options: FleetOptions): Fleet {
       : Array.from({ length: options.projects ?? 2 }, () => hex(random, 32));
   const transitional = TRANSITIONAL.filter((s) => !(options.cinderCompatible && s === 'rollbacking'));
   const unknown = options.cinderCompatible ? ['deleted', 'updating'] : ['deleted', 'updating', 'frozen'];
-  const staleAge = DEFAULT_POLICY.staleAfterDays * DAY;
+  const staleAge = STALE_AFTER_DAYS * DAY;
   const expected = new Map<string, FindingType>();
+  // Volumes draw from a generator of their own, so the snapshots of a seed stay what they were.
+  const side = prng(seedNumber(`${options.seed ?? 1}/volumes`));
 
   const projects: FleetProject[] = projectIds.map((projectId, index) => {
     const count = Math.floor(options.size / projectIds.length) + (index < options.size % projectIds.length ? 1 : 0);
@@ -126,7 +152,7 @@ export function generateFleet(options: FleetOptions): Fleet {
         label = 'ERROR_STATUS';
       } else if (roll < 0.97) {
         status = transitional[Math.floor(random() * transitional.length)] ?? 'creating';
-        const threshold = (DEFAULT_POLICY.stuckAfterMinutes[status] ?? 60) * MINUTE;
+        const threshold = (STUCK_AFTER_MINUTES[status] ?? 60) * MINUTE;
         const stuck = random() < 0.5;
         const measuredAge = stuck ? between(random, threshold * 1.2, threshold * 400) : between(random, 0, threshold * 0.8);
         if (random() < 0.4) {
@@ -169,9 +195,45 @@ export function generateFleet(options: FleetOptions): Fleet {
       }
     }
     snapshots.sort(compareCinderOrder);
-    return { projectId, snapshots };
+    const { kept, deleted } = splitVolumes(snapshots, volumes, side, now, scale(options));
+    for (const s of snapshots) if (s.status === 'available' && deleted.has(s.volume_id)) expected.set(s.id, 'ORPHANED');
+    return { projectId, snapshots, volumes: kept, deletedVolumes: [...deleted.values()] };
   });
   return { now, projects, expected };
+}
+
+const scale = (options: FleetOptions) => options.problemScale ?? 1;
+
+/**
+ * Which volumes still exist: about 4% (times problemScale) of those the snapshots name were
+ * deleted, and a few volumes have no snapshot at all. Drawn from their own generator, so the
+ * snapshots of a seed are the same as before volumes existed.
+ */
+function splitVolumes(snapshots: Snapshot[], ids: string[], random: () => number, now: number, problemScale: number): { kept: FleetVolume[]; deleted: Map<string, FleetVolume> } {
+  const oldest = new Map<string, Snapshot>();
+  for (const s of snapshots) {
+    const seen = oldest.get(s.volume_id);
+    if (!seen || s.created_at < seen.created_at) oldest.set(s.volume_id, s);
+  }
+  const kept: FleetVolume[] = [];
+  const deleted = new Map<string, FleetVolume>();
+  const volume = (id: string, first: Snapshot | undefined): FleetVolume => ({
+    id,
+    name: `disk-${id.slice(0, 8)}`,
+    status: random() < 0.6 ? 'in-use' : 'available',
+    size: Math.max(first?.size ?? 10, 10 + Math.floor(random() * 500)),
+    // A disk is older than its first snapshot.
+    created_at: first ? formatCinderTime(Date.parse(`${first.created_at.slice(0, 19)}Z`) - Math.floor(random() * 30 * DAY), 0) : formatCinderTime(now - Math.floor(random() * 365 * DAY), 0),
+  });
+  for (const id of ids) {
+    const first = oldest.get(id);
+    const v = volume(id, first);
+    if (first && random() < 0.04 * problemScale) deleted.set(id, { ...v, status: 'deleted' });
+    else kept.push(v);
+  }
+  for (let i = 0; i < Math.ceil(ids.length / 10); i++) kept.push(volume(uuid(random), undefined));
+  kept.sort((a, b) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return { kept, deleted };
 }
 
 /** `created_at desc, id desc`: Cinder's default list order. */

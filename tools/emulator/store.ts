@@ -1,6 +1,6 @@
 import type { Snapshot } from '../../lib/domain/snapshot';
 import type { SnapshotFilters } from '../../lib/evs/types';
-import { compareCinderOrder, type FleetProject } from './fleet';
+import { compareCinderOrder, type FleetProject, type FleetVolume } from './fleet';
 
 const FILTER_KEYS = ['status', 'volume_id', 'name'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -132,5 +132,49 @@ export class SnapshotStore {
     const items: Snapshot[] = [];
     for (let i = start; i < view.length && items.length < query.limit; i++) items.push(index.all[view[i] as number] as Snapshot);
     return { ok: true, items };
+  }
+}
+
+/**
+ * Each project's volumes, in Cinder's order (created_at desc, id desc). A project loaded without
+ * a volume list has every volume its snapshots name, so nothing in it is orphaned.
+ */
+export class VolumeStore {
+  private readonly projects = new Map<string, { all: FleetVolume[]; rank: Map<string, number> }>();
+
+  constructor(fleet: FleetProject[]) {
+    for (const project of fleet) this.load(project);
+  }
+
+  load(project: FleetProject): void {
+    const volumes = project.volumes ?? [...new Set(project.snapshots.map((s) => s.volume_id))].map((id) => ({ id, name: `disk-${id.slice(0, 8)}`, status: 'in-use', size: 10, created_at: '2020-01-01T00:00:00.000000' }));
+    const all = [...volumes].sort((a, b) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    this.projects.set(project.projectId, { all, rank: new Map(all.map((v, i) => [v.id, i])) });
+  }
+
+  /** Deletes one volume (Cinder's DELETE): its snapshots become orphans. */
+  remove(projectId: string, volumeId: string): boolean {
+    const index = this.projects.get(projectId);
+    if (!index?.rank.has(volumeId)) return false;
+    const all = index.all.filter((v) => v.id !== volumeId);
+    this.projects.set(projectId, { all, rank: new Map(all.map((v, i) => [v.id, i])) });
+    return true;
+  }
+
+  size(projectId: string): number {
+    return this.projects.get(projectId)?.all.length ?? 0;
+  }
+
+  list(projectId: string, query: { marker: string | undefined; offset: number; limit: number }): { ok: true; items: FleetVolume[] } | { ok: false } {
+    const index = this.projects.get(projectId);
+    if (!index) return query.marker ? { ok: false } : { ok: true, items: [] };
+    let start = 0;
+    if (query.marker !== undefined) {
+      const rank = index.rank.get(query.marker);
+      if (rank === undefined) return { ok: false };
+      start = rank + 1;
+    }
+    start += query.offset;
+    return { ok: true, items: index.all.slice(start, start + query.limit) };
   }
 }

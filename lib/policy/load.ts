@@ -1,0 +1,156 @@
+import type { FindingType, Severity } from '../domain/finding';
+import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
+import defaultPolicyDocument from './default-policy.json';
+import schema from './policy.schema.json';
+
+export type StatusSpec = string | string[] | { notIn: string[] };
+export type NameSpec = string | string[] | { pattern: string };
+export type MetadataSpec = string | { present: boolean } | { pattern: string };
+
+/** Conditions a snapshot must all meet (policy.schema.json#/definitions/match). */
+export interface MatchSpec {
+  status?: StatusSpec;
+  age?: { from: 'created_at' | 'updated_at'; over?: string; under?: string };
+  size?: { over?: number; under?: number };
+  name?: NameSpec;
+  volume?: { exists?: boolean; ids?: string[] };
+  metadata?: Record<string, MetadataSpec>;
+}
+
+export interface RuleSpec {
+  name: string;
+  finding: FindingType;
+  severity: Severity;
+  description?: string;
+  enabled?: boolean;
+  match: MatchSpec;
+}
+
+export interface ExclusionSpec {
+  name: string;
+  description?: string;
+  rules?: string[];
+  match: MatchSpec;
+}
+
+export interface RulePatch {
+  enabled?: boolean;
+  severity?: Severity;
+  match?: MatchSpec;
+}
+
+export interface OverrideSpec {
+  name: string;
+  description?: string;
+  targets?: string[];
+  projects?: string[];
+  rules?: Record<string, RulePatch>;
+  exclude?: ExclusionSpec[];
+}
+
+/** A policy file as written, checked against policy.schema.json and the rules below. */
+export interface PolicyDocument {
+  version: 1;
+  description?: string;
+  rules: RuleSpec[];
+  exclude?: ExclusionSpec[];
+  overrides?: OverrideSpec[];
+}
+
+const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1_440, w: 10_080, y: 525_600 };
+
+/** `90d` → 129600: a duration of the policy format in minutes. */
+export function durationMinutes(text: string): number {
+  return Number(text.slice(0, -1)) * (UNIT_MINUTES[text.slice(-1)] ?? Number.NaN);
+}
+
+const validate = lazyValidator(schema);
+
+/** The checks a schema cannot say: names that must exist or be unique, patterns that compile, ranges that are not empty. */
+function checkMatch(match: MatchSpec, path: FieldPath, fail: (path: FieldPath, why: string) => never): void {
+  const compiles = (pattern: string, at: FieldPath) => {
+    try {
+      new RegExp(pattern);
+    } catch {
+      fail(at, 'is not a valid regular expression');
+    }
+  };
+  if (match.name && typeof match.name === 'object' && !Array.isArray(match.name)) compiles(match.name.pattern, [...path, 'name', 'pattern']);
+  for (const [key, spec] of Object.entries(match.metadata ?? {})) {
+    if (typeof spec === 'object' && 'pattern' in spec) compiles(spec.pattern, [...path, 'metadata', key, 'pattern']);
+  }
+  if (match.age?.over !== undefined && match.age.under !== undefined && durationMinutes(match.age.over) >= durationMinutes(match.age.under)) {
+    fail([...path, 'age'], `over ${match.age.over} and under ${match.age.under} leave no age that matches`);
+  }
+  if (match.size?.over !== undefined && match.size.under !== undefined && match.size.over + 1 >= match.size.under) {
+    fail([...path, 'size'], `over ${match.size.over} and under ${match.size.under} leave no size that matches`);
+  }
+}
+
+/**
+ * Reads a policy file (YAML or JSON) and checks it against policy.schema.json and the rules the
+ * schema cannot say. Every error names the file, line and column, and the field, e.g.
+ * `policy.yml:7:9: rules[1].match.age.over must match pattern "^[1-9][0-9]{0,6}[mhdwy]$"`.
+ */
+export function parsePolicy(text: string, source: string): PolicyDocument {
+  const { value, fail } = readConfigDocument<PolicyDocument>(text, source, validate, (error) => (error.keyword === 'pattern' || error.keyword === 'const' ? error.message : undefined));
+  const rules = new Set<string>();
+  value.rules.forEach((rule, i) => {
+    if (rules.has(rule.name)) fail(['rules', i, 'name'], `"${rule.name}" is used by another rule`);
+    rules.add(rule.name);
+    checkMatch(rule.match, ['rules', i, 'match'], fail);
+  });
+  const checkExclusions = (list: ExclusionSpec[] | undefined, path: FieldPath) => {
+    const names = new Set<string>();
+    list?.forEach((exclusion, i) => {
+      if (names.has(exclusion.name)) fail([...path, i, 'name'], `"${exclusion.name}" is used by another exclusion`);
+      names.add(exclusion.name);
+      exclusion.rules?.forEach((name, j) => {
+        if (!rules.has(name)) fail([...path, i, 'rules', j], `names "${name}", which is not a rule of this policy`);
+      });
+      checkMatch(exclusion.match, [...path, i, 'match'], fail);
+    });
+  };
+  checkExclusions(value.exclude, ['exclude']);
+  const overrides = new Set<string>();
+  value.overrides?.forEach((override, i) => {
+    if (overrides.has(override.name)) fail(['overrides', i, 'name'], `"${override.name}" is used by another override`);
+    overrides.add(override.name);
+    for (const [name, patch] of Object.entries(override.rules ?? {})) {
+      if (!rules.has(name)) fail(['overrides', i, 'rules', name], `names "${name}", which is not a rule of this policy`);
+      if (patch.match) checkMatch(patch.match, ['overrides', i, 'rules', name, 'match'], fail);
+    }
+    checkExclusions(override.exclude, ['overrides', i, 'exclude']);
+  });
+  return value;
+}
+
+/** The built-in policy (lib/policy/default-policy.json), checked like any other. */
+export function defaultPolicy(): PolicyDocument {
+  return parsePolicy(JSON.stringify(defaultPolicyDocument), 'default-policy.json');
+}
+
+/** The deprecated environment knobs of the built-in policy. */
+export interface DefaultPolicyTuning {
+  staleAfterDays?: number;
+  stuckAfterMinutes?: Readonly<Record<string, number>>;
+  staleExcludesAutomatic?: boolean;
+}
+
+/**
+ * The built-in policy with the thresholds STALE_AFTER_DAYS, STUCK_AFTER_MINUTES and
+ * STALE_EXCLUDE_AUTOMATIC set: the same document, edited where those settings point.
+ */
+export function tuneDefaultPolicy(doc: PolicyDocument, tuning: DefaultPolicyTuning): PolicyDocument {
+  const rules = doc.rules.map((rule) => {
+    const status = typeof rule.match.status === 'string' ? rule.match.status : undefined;
+    if (rule.name === 'stale' && tuning.staleAfterDays !== undefined && rule.match.age) {
+      return { ...rule, match: { ...rule.match, age: { ...rule.match.age, over: `${tuning.staleAfterDays}d` } } };
+    }
+    const minutes = status !== undefined && rule.finding === 'STUCK' && tuning.stuckAfterMinutes && Object.hasOwn(tuning.stuckAfterMinutes, status) ? tuning.stuckAfterMinutes[status] : undefined;
+    if (minutes !== undefined && rule.match.age) return { ...rule, match: { ...rule.match, age: { ...rule.match.age, over: `${minutes}m` } } };
+    return rule;
+  });
+  const exclude = tuning.staleExcludesAutomatic === false ? doc.exclude?.filter((e) => e.name !== 'automatic-backups') : doc.exclude;
+  return { ...doc, rules, ...(exclude ? { exclude } : {}) };
+}

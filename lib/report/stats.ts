@@ -1,0 +1,123 @@
+import type { Classification } from '../domain/finding';
+import type { Snapshot } from '../domain/snapshot';
+import type { SnapshotTimes } from '../scan/times';
+
+/** Age buckets of the fleet report, by days since created_at; the last catches unreadable times. */
+export const AGE_BUCKETS = [
+  { label: '< 7 days', maxDays: 7 },
+  { label: '7-30 days', maxDays: 30 },
+  { label: '30-90 days', maxDays: 90 },
+  { label: '90-180 days', maxDays: 180 },
+  { label: '180-365 days', maxDays: 365 },
+  { label: '1-2 years', maxDays: 730 },
+  { label: '> 2 years', maxDays: Number.POSITIVE_INFINITY },
+] as const;
+export const UNKNOWN_AGE = 'unknown age';
+
+/** How many of the oldest and of the largest snapshots a project's report names. */
+export const TOP_N = 10;
+
+export interface CountGb {
+  count: number;
+  gb: number;
+}
+
+/** A snapshot as the report lists it among the oldest or largest. */
+export interface SnapshotBrief {
+  id: string;
+  name: string | null;
+  status: string;
+  sizeGb: number;
+  createdAt: string;
+  ageDays: number | null;
+  volumeId: string;
+  /** The finding the policy gave it, if any. */
+  findingType: string | null;
+}
+
+/** What one complete listing of a project adds up to (the fleet report's row, the summary's size totals). */
+export interface ProjectStats {
+  snapshots: number;
+  gb: number;
+  byStatus: Record<string, CountGb>;
+  /** In AGE_BUCKETS order, then UNKNOWN_AGE. */
+  byAge: Array<{ bucket: string } & CountGb>;
+  byFindingType: Record<string, CountGb>;
+  /** Oldest first (by created_at), at most TOP_N. */
+  oldest: SnapshotBrief[];
+  /** Largest first, at most TOP_N. */
+  largest: SnapshotBrief[];
+}
+
+const DAY_MS = 86_400_000;
+const sizeOf = (s: Snapshot) => (typeof s.size === 'number' && Number.isFinite(s.size) && s.size > 0 ? s.size : 0);
+
+/** Keeps the best TOP_N by `better`, in order; O(TOP_N) only for a snapshot that makes the list. */
+function insertTop<T>(list: T[], item: T, better: (a: T, b: T) => boolean): void {
+  if (list.length === TOP_N && !better(item, list[TOP_N - 1] as T)) return;
+  let i = list.length < TOP_N ? list.length : TOP_N - 1;
+  list[i] = item;
+  while (i > 0 && better(item, list[i - 1] as T)) {
+    list[i] = list[i - 1] as T;
+    list[--i] = item;
+  }
+}
+
+/** Adds up a project's snapshots as the scan reads them: flat memory, whatever the project's size. */
+export function createStatsAccumulator(now: number) {
+  // Keyed by upstream statuses and finding types: no prototype, so `__proto__` is just a key.
+  const byStatus = Object.create(null) as Record<string, CountGb>;
+  const byFindingType = Object.create(null) as Record<string, CountGb>;
+  const ages = [...AGE_BUCKETS.map((b) => ({ bucket: b.label as string, count: 0, gb: 0 })), { bucket: UNKNOWN_AGE, count: 0, gb: 0 }];
+  const oldest: Array<SnapshotBrief & { createdMs: number }> = [];
+  const largest: SnapshotBrief[] = [];
+  let snapshots = 0;
+  let gb = 0;
+  const bump = (map: Record<string, CountGb>, key: string, size: number) => {
+    const entry = map[key] ?? (map[key] = { count: 0, gb: 0 });
+    entry.count++;
+    entry.gb += size;
+  };
+  const brief = (s: Snapshot, ageDays: number | null, finding: Classification | undefined): SnapshotBrief => ({
+    id: s.id,
+    name: s.name ?? null,
+    status: s.status,
+    sizeGb: sizeOf(s),
+    createdAt: s.created_at,
+    ageDays,
+    volumeId: s.volume_id,
+    findingType: finding?.type ?? null,
+  });
+
+  return {
+    add(s: Snapshot, times: SnapshotTimes, finding: Classification | undefined): void {
+      const size = sizeOf(s);
+      snapshots++;
+      gb += size;
+      bump(byStatus, s.status, size);
+      if (finding) bump(byFindingType, finding.type, size);
+      const ageDays = Number.isFinite(times.created) ? Math.max(0, Math.floor((now - times.created) / DAY_MS)) : null;
+      const bucket = ageDays === null ? ages[ages.length - 1] : ages[AGE_BUCKETS.findIndex((b) => ageDays < b.maxDays)];
+      if (bucket) {
+        bucket.count++;
+        bucket.gb += size;
+      }
+      if (ageDays !== null && (oldest.length < TOP_N || times.created < (oldest[oldest.length - 1] as { createdMs: number }).createdMs)) {
+        insertTop(oldest, { ...brief(s, ageDays, finding), createdMs: times.created }, (a, b) => a.createdMs < b.createdMs);
+      }
+      if (size > 0 && (largest.length < TOP_N || size > (largest[largest.length - 1] as SnapshotBrief).sizeGb)) {
+        insertTop(largest, brief(s, ageDays, finding), (a, b) => a.sizeGb > b.sizeGb);
+      }
+    },
+    result(): ProjectStats {
+      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest: oldest.map(({ createdMs: _c, ...b }) => b), largest: [...largest] };
+    },
+  };
+}
+
+/** A count map's sizes alone: `{status: GB}` for the scan summary. */
+export function gbOf(map: Record<string, CountGb>): Record<string, number> {
+  const out = Object.create(null) as Record<string, number>;
+  for (const [key, value] of Object.entries(map)) out[key] = value.gb;
+  return out;
+}
