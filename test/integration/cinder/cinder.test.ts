@@ -11,6 +11,9 @@ import type { Snapshot } from '../../../lib/domain/snapshot';
 import { type LocalEventBridge, startLocalEventBridge } from '../../../tools/local/eventbridge';
 import { type RunningGateway, startHttpGateway } from '../../../tools/local/http-gateway';
 import { buildScanner } from '../../../lib/scan/build';
+import { createEvsClient } from '../../../lib/evs/client';
+import { noauthAuth } from '../../../lib/evs/auth';
+import { paginateVolumes } from '../../../lib/evs/pager';
 import type { FindingType } from '../../../lib/domain/finding';
 import { importProxyHandler } from '../../helpers/handler';
 import { schemaErrors } from '../../helpers/schemas';
@@ -199,6 +202,43 @@ describe('python-openstackclient with a /v3 endpoint lists through the proxy wha
   });
 });
 
+describe('volumes, for the orphan check: the emulator lists what Cinder lists', () => {
+  const volumesOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.volumes ?? [];
+  const listAll = async (endpoint: string, project: string, pageSize: number) => {
+    const client = createEvsClient({ endpoint, auth: noauthAuth('admin') });
+    const ids: string[] = [];
+    let pages = 0;
+    for await (const page of paginateVolumes(client, project, { pageSize })) {
+      pages++;
+      ids.push(...page.items.map((v) => v.id));
+    }
+    return { ids, pages };
+  };
+
+  it.each([37, 100, 1000])('pages every live volume, in the same order, at limit %i, and never a deleted one', async (pageSize) => {
+    const [cinder, emulated] = await Promise.all([listAll(CINDER, A, pageSize), listAll(emulator.url, A, pageSize)]);
+    expect(cinder.ids).toEqual(emulated.ids);
+    expect(cinder.pages).toBe(emulated.pages);
+    expect(new Set(cinder.ids)).toEqual(new Set(volumesOf(A).map((v) => v.id)));
+    const deleted = fleet.projects.find((p) => p.projectId === A)?.deletedVolumes ?? [];
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(cinder.ids.filter((id) => deleted.some((v) => v.id === id))).toEqual([]);
+  });
+
+  it.each(['/v2', '/v3'])('answers the first page of %s/{p}/volumes and /volumes/detail with the same ids and next link', async (prefix) => {
+    for (const path of [`${prefix}/${A}/volumes?limit=50`, `${prefix}/${A}/volumes/detail?limit=50`]) {
+      const read = async (base: string) => {
+        const body = (await (await fetch(`${base}${path}`, { headers: { 'X-Auth-Token': `admin:${A}` } })).json()) as { volumes: Array<{ id: string }>; volumes_links?: Array<{ href: string }> };
+        const next = body.volumes_links?.[0]?.href;
+        return { ids: body.volumes.map((v) => v.id), marker: next ? new URL(next).searchParams.get('marker') : null };
+      };
+      const [cinder, emulated] = await Promise.all([read(CINDER), read(emulator.url)]);
+      expect(cinder.ids).toHaveLength(50);
+      expect(emulated).toEqual(cinder);
+    }
+  });
+});
+
 describe('the scanner against real Cinder', () => {
   let bus: LocalEventBridge;
   afterAll(() => bus?.close());
@@ -214,10 +254,13 @@ describe('the scanner against real Cinder', () => {
     for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
     const found = new Map(events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => [e.detail.snapshot.id, e.detail.findingType]));
     expect(found).toEqual(new Map(fleet.expected));
-    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => [e.detail.projectId, e.detail.complete, e.detail.snapshotsRead])).toEqual(
+    // Orphans too: snapshots whose volume Cinder holds as deleted.
+    expect([...found.values()].filter((t) => t === 'ORPHANED').length).toBeGreaterThan(5);
+    const volumesOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.volumes?.length;
+    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => [e.detail.projectId, e.detail.complete, e.detail.snapshotsRead, e.detail.volumesRead])).toEqual(
       expect.arrayContaining([
-        [A, true, snapshotsOf(A).length],
-        [B, true, snapshotsOf(B).length],
+        [A, true, snapshotsOf(A).length, volumesOf(A)],
+        [B, true, snapshotsOf(B).length, volumesOf(B)],
       ]),
     );
   });

@@ -1,4 +1,5 @@
-"""Seeds a Cinder SQLite database with a fleet written by write-fleet.ts: volumes, snapshots, metadata."""
+"""Seeds a Cinder SQLite database with a fleet written by write-fleet.ts: volumes (the deleted ones
+soft-deleted, as Cinder keeps them), snapshots, metadata."""
 import json
 import sqlite3
 import sys
@@ -16,14 +17,16 @@ def main(db_path, fleet_path):
     snapshots = 0
     for project in fleet['projects']:
         pid = project['projectId']
-        volumes = {}
-        for s in project['snapshots']:
-            created = volumes.get(s['volume_id'], (s['created_at'], 0))
-            volumes[s['volume_id']] = (min(created[0], s['created_at']), max(created[1], s['size']))
+        live = [(v, 0) for v in project['volumes']]
+        gone = [(v, 1) for v in project.get('deletedVolumes', [])]
         db.executemany(
-            "insert into volumes (created_at, deleted, id, user_id, project_id, size, status, attach_status,"
-            " volume_type_id, use_quota, availability_zone) values (?, 0, ?, 'admin', ?, ?, 'available', 'detached', ?, 1, 'nova')",
-            [(db_time(c), vid, pid, size, volume_type) for vid, (c, size) in volumes.items()],
+            "insert into volumes (created_at, deleted, deleted_at, id, user_id, project_id, display_name, size, status,"
+            " attach_status, volume_type_id, use_quota, availability_zone) values (?, ?, ?, ?, 'admin', ?, ?, ?, ?, 'detached', ?, 1, 'nova')",
+            [
+                (db_time(v['created_at']), deleted, db_time(v['created_at']) if deleted else None, v['id'], pid, v['name'], v['size'],
+                 'deleted' if deleted else 'available', volume_type)
+                for v, deleted in live + gone
+            ],
         )
         db.executemany(
             "insert into snapshots (created_at, updated_at, deleted, id, volume_id, user_id, project_id, status,"
@@ -41,7 +44,8 @@ def main(db_path, fleet_path):
         )
         snapshots += len(project['snapshots'])
     db.commit()
-    print(f'seeded {snapshots} snapshots in {len(fleet["projects"])} projects')
+    volumes = sum(len(p['volumes']) for p in fleet['projects'])
+    print(f'seeded {snapshots} snapshots and {volumes} volumes in {len(fleet["projects"])} projects')
 
 
 if __name__ == '__main__':
