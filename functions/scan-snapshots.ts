@@ -69,12 +69,13 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
 /** The production dependencies, from an environment. */
 export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-snapshots'), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
   const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
+  const onReportError = (error: unknown, p: { target: string; projectId: string }) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) });
   const built = buildOnce(() => {
     const settings = loadScanSettings(env);
     if (!settings.findingsTable) logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
     const catalog = overrides.catalog ?? createTargetCatalog(settings.targets, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret, fetchParameter: overrides.fetchSecret });
     return {
-      scan: buildScanner(settings, { onBug, ...overrides, catalog }),
+      scan: buildScanner(settings, { onBug, onReportError, ...overrides, catalog }),
       // Published events go nowhere; the summary says what the run found.
       dryRunScan: buildScanner(settings, { onBug, ...overrides, catalog, dryRun: true, createSink: () => createPrintingSink(() => undefined) }),
     };

@@ -66,7 +66,11 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
 export function scanWorkerDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-worker'), overrides: ScannerOverrides = {}): ScanWorkerDeps {
   const work = buildOnce((): WorkDeps => {
     const settings = loadScanSettings(env);
-    const parts = buildScanParts(settings, { onBug: (error, projectId) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }), ...overrides });
+    const parts = buildScanParts(settings, {
+      onBug: (error, projectId) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }),
+      onReportError: (error, p) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
+      ...overrides,
+    });
     return { scanItems: parts.scanItems, store: parts.deps.state?.store, now: overrides.now };
   }, logger);
   return { logger, work };

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole thing on 127.0.0.1. The EVS emulator with a seeded fleet (unless
- * EVS_ENDPOINT points at a real upstream), a local EventBridge, and serverless-offline serving
- * the proxy and running the scanner every minute; events matching the shipped rules reach the
- * alert subscriber, which prints readable alerts.
+ * EVS_ENDPOINT points at a real upstream), a local EventBridge, DynamoDB, SQS and S3, and
+ * serverless-offline serving the proxy and running the dispatcher and the fleet report every
+ * minute; events matching the shipped rules reach the alert subscriber, which prints readable
+ * alerts, and the fleet report is served from the local S3.
  */
 import { spawn } from 'node:child_process';
 import { generateFleet } from '../tools/emulator/fleet';
@@ -11,6 +12,7 @@ import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
+import { startLocalS3 } from '../tools/local/s3';
 import { startLocalFifoQueue } from '../tools/local/sqs';
 
 const env = process.env;
@@ -66,6 +68,12 @@ const workQueue = await startLocalFifoQueue({
 });
 log(`local SQS FIFO work queue at ${workQueue.queueUrl}`);
 
+// The report bucket: each complete scan writes its project's part, the fleet report function the report.
+const REPORT_BUCKET = env.REPORT_BUCKET ?? `${service}-${stage}-reports`;
+const s3 = await startLocalS3({ port: Number(env.S3_PORT ?? 4012), buckets: [REPORT_BUCKET] });
+const reportUrl = `${s3.url}/${REPORT_BUCKET}/fleet-report.html`;
+log(`local S3 at ${s3.url}, bucket ${REPORT_BUCKET}`);
+
 const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', stage], {
   stdio: ['ignore', 'inherit', 'inherit'],
   env: {
@@ -77,6 +85,8 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     SCAN_QUEUE_URL: workQueue.queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     FINDINGS_TABLE,
+    AWS_ENDPOINT_URL_S3: s3.url,
+    REPORT_BUCKET,
     AWS_REGION: env.AWS_REGION ?? 'eu-west-1',
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -103,6 +113,7 @@ if (emulator) {
   log(`  curl -X DELETE -H 'X-Auth-Token: admin:${p}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>'`);
   log(`  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`);
 }
+log(`the fleet report (from the second minute on; also .json, .csv, .prom): ${reportUrl}`);
 log('every minute the dispatcher queues one work item per project and the workers scan them; alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
 
 let stopping = false;
@@ -110,7 +121,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   child.kill('SIGTERM');
-  await Promise.all([bus.close(), workQueue.close(), emulator?.close(), dynamo?.close()]);
+  await Promise.all([bus.close(), workQueue.close(), s3.close(), emulator?.close(), dynamo?.close()]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

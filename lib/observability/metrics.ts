@@ -20,6 +20,7 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   let skipped = 0;
   let undelivered = 0;
   let summaries = 0;
+  let reportsUnwritten = 0;
   const transitions = { Opened: 0, Changed: 0, Reminded: 0, Resolved: 0 };
   // Keyed `TYPE/severity`: a policy rule sets the severity, so one type may come in several.
   const byType = new Map<string, number>();
@@ -30,6 +31,7 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
     else if (!p.complete) incomplete++;
     undelivered += p.delivery.failed.length;
     if (!p.delivery.failed.some((f) => f.detailType === 'EVS Snapshot Scan Summary')) summaries++;
+    if (p.reportWritten === false) reportsUnwritten++;
     transitions.Opened += p.transitions.opened;
     transitions.Changed += p.transitions.changed;
     transitions.Reminded += p.transitions.reminded;
@@ -43,6 +45,7 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   metrics.addMetric('EventsUndelivered', MetricUnit.Count, undelivered);
   metrics.addMetric('ScansCompleted', MetricUnit.Count, summaries);
   metrics.addMetric('ScanDuration', MetricUnit.Milliseconds, durationMs);
+  metrics.addMetric('ReportPartsUnwritten', MetricUnit.Count, reportsUnwritten);
   for (const [name, n] of Object.entries(transitions)) metrics.addMetric(`Findings${name}`, MetricUnit.Count, n);
   // Dimensioned counts go out as single-metric blobs so the service-level set keeps one dimension.
   for (const [key, n] of byType) {

@@ -5,6 +5,8 @@ import type { SecretFetch } from '../secrets/reader';
 import type { ScanSettingsFromEnv } from '../settings/scanner';
 import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
 import { scanFailedEvent } from '../events/contract';
+import { projectReportOf } from '../report/fleet';
+import { lazyS3ReportStore, type ReportStore } from '../report/store';
 import { createTargetCatalog, type DiscoveryFailure, type ScanRequest, type TargetCatalog, type WorkItem } from './plan';
 import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanUnit, unscanned } from './run-scan';
 
@@ -26,6 +28,10 @@ export interface ScannerOverrides {
   dryRun?: boolean;
   /** The targets and their clients, when the caller already has them. */
   catalog?: TargetCatalog;
+  /** Where complete scans write their part of the fleet report; default: REPORT_BUCKET's, none in a dry run. */
+  reports?: ReportStore;
+  /** Told when a project's report part could not be written (the scan itself stands). */
+  onReportError?: (error: unknown, project: ProjectResult) => void;
 }
 
 /** The production EventBridge client: no SDK retries (the publisher owns them) and bounded sockets. */
@@ -56,6 +62,8 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
   const store = overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
   const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false } : undefined;
   const deps: ScanDeps = { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
+  // A dry run writes nothing, report parts included.
+  const reports = overrides.reports ?? (settings.report && !overrides.dryRun ? lazyS3ReportStore(settings.report) : undefined);
   const scanSettings = (scanId: string, deadline: number) => ({
     scanId,
     policy: settings.policy,
@@ -71,7 +79,26 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
   async function scanItems(items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number): Promise<ScanResult> {
     const units: ScanUnit[] = [];
     for (const item of items) units.push({ ...item, lister: (await catalog.clientFor(item.target)).client });
-    return runScan(deps, { ...scanSettings(scanId, deadline), units, targetCaps: caps });
+    const result = await runScan(deps, { ...scanSettings(scanId, deadline), units, targetCaps: caps });
+    if (reports) await writeReportParts(reports, result, deadline);
+    return result;
+  }
+
+  /** Each complete project's part of the fleet report; a failed write is said, not thrown (the scan stands). */
+  async function writeReportParts(store: ReportStore, result: ScanResult, deadline: number): Promise<void> {
+    await Promise.all(
+      result.projects.map(async (project) => {
+        const part = projectReportOf(project, result.scanId);
+        if (!part) return;
+        try {
+          await store.putPart(part, deadline);
+          project.reportWritten = true;
+        } catch (error) {
+          project.reportWritten = false;
+          overrides.onReportError?.(error, project);
+        }
+      }),
+    );
   }
 
   /** Publishes a Scan Failed for each target whose projects could not be discovered. */
@@ -120,6 +147,7 @@ export function summariseResult(result: ScanResult) {
       delivered: p.delivery.published,
       deliveryFailures: p.delivery.failed.length,
       ...(p.failure ? { failureCode: p.failure.code, failure: p.failure.message } : {}),
+      ...(p.reportWritten === false ? { reportWritten: false } : {}),
     })),
   };
 }

@@ -78,6 +78,8 @@ export interface ProjectResult {
   stats: ProjectStats;
   /** When the listing ended (ISO), for the report. */
   scannedAt: string;
+  /** With a report store: whether this project's part was written (complete scans only). */
+  reportWritten?: boolean;
   failure?: Failure;
   delivery: PublishStats;
 }

@@ -80,3 +80,10 @@ export function tableName(env: Env, name: string): string | undefined {
   if (value !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) throw new ConfigError(`${name} must be a DynamoDB table name (3 to 255 letters, digits, _ - .), got "${value}"`);
   return value;
 }
+
+/** An S3 bucket name (3-63 of a-z 0-9 . -, starting and ending with a letter or digit), or undefined when unset. */
+export function bucketName(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) throw new ConfigError(`${name} must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and dashes), got "${value}"`);
+  return value;
+}

@@ -6,6 +6,7 @@ import type { RetryOptions } from '../retry';
 import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../policy/load';
 import { createPolicy, type Policy, stuckLimits } from '../policy/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
+import { loadReportBucket, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
 /** Where the scan targets come from: read at start-up, or an SSM parameter read on first use. */
@@ -33,6 +34,8 @@ export interface ScanSettingsFromEnv {
   remindAfterMs: number;
   /** How long resolved findings stay in the table before its TTL removes them. */
   resolvedRetentionMs: number;
+  /** Where each complete scan writes its project's part of the fleet report (REPORT_BUCKET); undefined: none. */
+  report: ReportSettings | undefined;
 }
 
 /** STUCK_AFTER_MINUTES (`creating=30,backing-up=720`): limits of the built-in policy's STUCK rules. */
@@ -154,5 +157,6 @@ export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
     findingsTable: tableName(env, 'FINDINGS_TABLE'),
     remindAfterMs: integer(env, 'REMIND_AFTER_HOURS', 24, 0, 8_760) * 3_600_000,
     resolvedRetentionMs: integer(env, 'RESOLVED_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
+    report: loadReportBucket(env),
   };
 }

@@ -6,13 +6,15 @@ import { freePort } from '../helpers/ports';
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 let base = '';
 let emulatorUrl = '';
+let reportUrl = '';
 let stack: ChildProcess;
 let output = '';
 
 beforeAll(async () => {
-  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()) };
+  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), SQS_PORT: String(await freePort()), S3_PORT: String(await freePort()) };
   base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
   emulatorUrl = `http://127.0.0.1:${PORTS.EMULATOR_PORT}`;
+  reportUrl = `http://127.0.0.1:${PORTS.S3_PORT}/evs-snapshot-sentinel-local-reports`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn' };
   for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS']) delete env[key];
   stack = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });
@@ -69,4 +71,18 @@ describe('npm start (local stack)', () => {
     expect((output.match(/ALERT \[HIGH\]/g) ?? []).length).toBe(alertsBefore);
     expect(second).toMatch(/resolved 1, open \d+/);
   }, 200_000);
+
+  it('writes the fleet report after a cycle, served by the local S3 as the page npm start prints', async () => {
+    expect(output).toContain(`${reportUrl}/fleet-report.html`);
+    let report: { totals: { projects: number; snapshots: number } } | undefined;
+    for (let i = 0; i < 180 && (report?.totals.projects ?? 0) < 2; i++) {
+      const response = await fetch(`${reportUrl}/fleet-report.json`);
+      if (response.ok) report = (await response.json()) as typeof report;
+      if ((report?.totals.projects ?? 0) < 2) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(report?.totals).toMatchObject({ projects: 2, snapshots: 3000 });
+    const page = await fetch(`${reportUrl}/fleet-report.html`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<canvas id="chart-age"');
+  }, 120_000);
 });

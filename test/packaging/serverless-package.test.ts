@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { startEmulator } from '../../tools/emulator/server';
+import { startLocalS3 } from '../../tools/local/s3';
 import { startLocalSecrets } from '../../tools/local/secrets';
 import { httpApiEvent } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';
@@ -66,7 +67,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function unpack(fn: string): { bundle: string; handlerBytes: number } {
   const dir = join(out, `unzipped-${fn}`);
   if (!existsSync(dir)) execFileSync('unzip', ['-q', join(out, `${fn}.zip`), '-d', dir]);
-  const handler = readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs') as string;
+  const handler = readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs' && f !== 'report-s3.mjs') as string;
   const bundle = join(dir, 'functions', handler);
   return { bundle, handlerBytes: statSync(bundle).size };
 }
@@ -83,15 +84,20 @@ process.stdout.write(JSON.stringify(await handler(JSON.parse(process.env.EVENT),
 const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 describe('serverless package', () => {
-  it('bundles each function on its own, minified and small, with the secrets reader as a module of its own that only functions reading secrets carry', () => {
-    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber', 'findings'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
+  it('bundles each function on its own, minified and small, with the secrets reader and the S3 report store as modules of their own that only the functions using them carry', () => {
+    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber', 'findings', 'fleetReport'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
     expect(sizes.listSnapshots).toBeLessThan(200 * 1024);
-    expect(sizes.scanSnapshots).toBeLessThan(500 * 1024);
+    // The handler and its two modules loaded on first use (secrets, S3 report store).
+    expect(sizes.scanSnapshots).toBeLessThan(600 * 1024);
+    expect(sizes.fleetReport).toBeLessThan(300 * 1024);
     expect(sizes.alertSubscriber).toBeLessThan(200 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
     const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
     for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'alertSubscriber']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
+    expect(entries('fleetReport')['functions/secrets-aws.mjs']).toBeUndefined();
+    for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'dispatchScans', 'alertSubscriber', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
   });
@@ -134,10 +140,12 @@ describe('serverless package', () => {
     expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
   });
 
-  it('schedules the dispatcher every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
+  it('schedules the dispatcher and the fleet report every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
     const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
-    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)']);
-    expect(schedules[0]?.[1].Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('DispatchScansLambdaFunction');
+    expect(schedules.map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]).sort()).toEqual([
+      ['DispatchScansLambdaFunction', 'rate(15 minutes)'],
+      ['FleetReportLambdaFunction', 'rate(15 minutes)'],
+    ]);
     expect(byType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties)).toEqual([
       { BatchSize: 1, EventSourceArn: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] }, FunctionName: { 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, Enabled: true, FunctionResponseTypes: ['ReportBatchItemFailures'] },
     ]);
@@ -220,7 +228,7 @@ describe('serverless package', () => {
 
   it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
     const alarms = Object.fromEntries(byType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'FleetReportErrorsAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     expect(alarms.ProjectsIncompleteAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'ProjectsIncomplete', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarms.EventsUndeliveredAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'EventsUndelivered', Threshold: 0 });
@@ -243,7 +251,7 @@ describe('serverless package', () => {
     expect(body).toContain('${ScanWorkQueue.QueueName}');
     expect(body).toContain('${ScanWorkDeadLetterQueue.QueueName}');
     for (const [, fn] of byType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-    for (const role of ['ScannerRole', 'DispatcherRole', 'FindingsApiRole']) {
+    for (const role of ['ScannerRole', 'DispatcherRole', 'FindingsApiRole', 'ReportRole']) {
       const actions = evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).flatMap((st: any) => [st.Action].flat());
       expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     }
@@ -277,6 +285,7 @@ describe('serverless package', () => {
     expect(statements('ScannerRole')).toEqual([
       bus,
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
       { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
       { ...logs('scanSnapshots'), Resource: [logs('scanSnapshots').Resource, logs('scanWorker').Resource] },
       xray,
@@ -296,9 +305,45 @@ describe('serverless package', () => {
       logs('findings'),
       xray,
     ]);
+    // The report function lists and reads the parts, and writes the report: nothing else, no secret.
+    expect(statements('ReportRole')).toEqual([
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'projects/*' } } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/*' }] },
+      logs('fleetReport'),
+      xray,
+    ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
-    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole' });
+    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole', FleetReportLambdaFunction: 'ReportRole' });
+    expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '' });
     // No shared framework role that every function could use.
-    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'ProxyRole', 'ScannerRole', 'SubscriberRole']);
+    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'ProxyRole', 'ReportRole', 'ScannerRole', 'SubscriberRole']);
+  });
+
+  it('keeps the report bucket private, encrypted and TLS-only, lets parts of removed projects and old history age out, and names it in the outputs', () => {
+    const bucket = resources.ReportBucket?.Properties;
+    expect(bucket).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ Prefix: 'projects/', ExpirationInDays: 7, Status: 'Enabled' }, { Prefix: 'history/', ExpirationInDays: 90, Status: 'Enabled' }].map((r) => expect.objectContaining(r)) },
+    });
+    expect(resources.ReportBucketPolicy?.Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+    for (const fn of ['ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']) expect(resources[fn]?.Properties.Environment.Variables.REPORT_BUCKET, fn).toEqual({ Ref: 'ReportBucket' });
+    expect(resources.DispatchScansLambdaFunction?.Properties.Environment.Variables.REPORT_BUCKET).toBeUndefined();
+    expect(JSON.parse(templateText).Outputs.ReportBucketName).toEqual({ Value: { Ref: 'ReportBucket' } });
+  });
+
+  it('runs the packaged fleet report as Lambda would: Chart.js inlined, the S3 store loaded from its own module, the report written to the bucket', async () => {
+    const dir = join(out, 'unzipped-fleetReport');
+    if (!existsSync(dir)) execFileSync('unzip', ['-q', join(out, 'fleetReport.zip'), '-d', dir]);
+    const s3 = await startLocalS3({ buckets: ['reports-packaged'] });
+    try {
+      const lambdaEnv = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'evs-snapshot-sentinel-prod-fleetReport', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_LEVEL: 'silent', POWERTOOLS_METRICS_DISABLED: 'true', REPORT_BUCKET: 'reports-packaged', AWS_ENDPOINT_URL_S3: s3.url };
+      const result = (await invokeBundle(join(dir, 'functions', 'fleet-report.mjs'), lambdaEnv, {})) as unknown as { projects: number; files: string[] };
+      expect(result).toMatchObject({ projects: 0, files: ['s3://reports-packaged/fleet-report.json', 's3://reports-packaged/fleet-report.csv', 's3://reports-packaged/fleet-report.html', 's3://reports-packaged/fleet-report.prom'] });
+      expect(s3.text('reports-packaged', 'fleet-report.html')).toContain('Chart.js v4.6.1');
+    } finally {
+      await s3.close();
+    }
   });
 });
