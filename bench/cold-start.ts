@@ -16,7 +16,7 @@ export interface BundleRow {
   ratioVsEmptyModule: number;
 }
 
-const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'findings', 'alertSubscriber'];
+const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'findings', 'alertSubscriber', 'fleetReport'];
 
 /** `serverless package` for real, then each bundle's size and import time against bare `node -e 0`. */
 export function benchColdStart(runs: number): BundleRow[] {
@@ -31,6 +31,7 @@ export function benchColdStart(runs: number): BundleRow[] {
     ALLOWED_PROJECT_IDS: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
     SCAN_PROJECT_IDS: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
     FINDINGS_TABLE: 'bench-findings',
+    REPORT_BUCKET: 'bench-reports',
     AWS_REGION: 'eu-west-1',
     LOG_LEVEL: 'silent',
   };
@@ -46,8 +47,8 @@ export function benchColdStart(runs: number): BundleRow[] {
   return FUNCTIONS.map((fn) => {
     const dir = join(out, fn);
     execFileSync('unzip', ['-q', '-o', join(out, `${fn}.zip`), '-d', dir]);
-    // The handler's own module; secrets-aws.mjs beside it is loaded only when a secret is read.
-    const bundle = join(dir, 'functions', readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs') as string);
+    // The handler's own module; secrets-aws.mjs and report-s3.mjs beside it are loaded only when a secret is read or a report written.
+    const bundle = join(dir, 'functions', readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs' && f !== 'report-s3.mjs') as string);
     const importIt = ['--input-type=module', '-e', `await import(${JSON.stringify(`file://${bundle}`)})`];
     wall(importIt);
     wall(['-e', '0']);

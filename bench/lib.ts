@@ -10,6 +10,8 @@ export interface Servers {
   /** One emulator per region (`--regions`); the first is `emulator`. */
   regions: Array<{ url: string; projects: string[] }>;
   snapshots: number;
+  /** Live volumes per project (what the orphan check lists). */
+  volumes: number[];
   expectedFindings: number;
   loadMs: number;
   child: ChildProcess;
@@ -33,6 +35,7 @@ export async function startServers(size: number, projects = 1, problemScale = 1,
 
 export interface ServerStats {
   listRequests: number;
+  volumeRequests: number;
   /** Most list requests in flight at once, per emulator (region), since it started. */
   maxInFlight: number[];
   putEventsCalls: number;

@@ -4,7 +4,8 @@
  * endpoint); `--mode classify` the same without PutEvents; `--mode stateful --table T` the real
  * scanner with its findings table (AWS_ENDPOINT_URL_DYNAMODB); `--mode bare` only pages through
  * the same listing; `--targets-file F` scans the targets of a targets file instead of the one
- * emulator (the fan-out benchmark's single invocation). Prints one JSON line.
+ * emulator (the fan-out benchmark's single invocation); `--policy F` scans with that policy file.
+ * Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { loadScanSettings } from '../lib/settings/scanner';
@@ -24,7 +25,7 @@ function createCountingSink(): EventSink {
   };
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' }, 'targets-file': { type: 'string' }, concurrency: { type: 'string' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' }, 'targets-file': { type: 'string' }, concurrency: { type: 'string' }, policy: { type: 'string' } } });
 const emulator = values.emulator as string;
 const projects = (values.projects ?? '').split(',');
 const targetsFile = values['targets-file'];
@@ -50,7 +51,7 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 
 async function scan(publish: boolean, table?: string) {
   const where = targetsFile ? { SCAN_TARGETS_FILE: targetsFile } : { EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(',') };
-  const config = loadScanSettings({ ...where, SCAN_CONCURRENCY: values.concurrency, EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table });
+  const config = loadScanSettings({ ...where, SCAN_CONCURRENCY: values.concurrency, EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table, SCAN_POLICY_FILE: values.policy });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
   // Publishing through the client buildScanner makes itself, as the deployed scanner does.
   const overrides = publish ? {} : { createSink: () => createCountingSink() };

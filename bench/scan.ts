@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,10 @@ export interface ScanThroughput {
   findings: number;
   scanMedianMs: number;
   classifyMedianMs: number;
+  /** Classify only, with the built-in policy minus its orphan rule: no volume listing. */
+  classifyNoOrphanMedianMs: number;
+  classifyNoOrphanRatio: number;
+  volumeCalls: number;
   bareMedianMs: number;
   ratio: number;
   classifyRatio: number;
@@ -70,14 +74,26 @@ export async function measureScanMemory(bundle: string, servers: Servers): Promi
   return runChild(bundle, servers, 'scan');
 }
 
+/** The built-in policy without its orphan rule, as a file: what the scan costs without listing volumes. */
+function policyWithoutOrphans(): string {
+  const policy = JSON.parse(readFileSync('lib/policy/default-policy.json', 'utf8')) as { rules: Array<{ finding: string }> };
+  policy.rules = policy.rules.filter((r) => r.finding !== 'ORPHANED');
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-policy-')), 'no-orphans.json');
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+}
+
 export async function benchScanThroughput(bundle: string, servers: Servers, rounds: number): Promise<ScanThroughput> {
+  const noOrphans = ['--policy', policyWithoutOrphans()];
   await runChild(bundle, servers, 'bare');
   const scans: ChildResult[] = [];
   const bares: ChildResult[] = [];
   const ratios: number[] = [];
   const classifyMs: number[] = [];
   const classifyRatios: number[] = [];
-  let calls = { list: 0, put: 0 };
+  const noOrphanMs: number[] = [];
+  const noOrphanRatios: number[] = [];
+  let calls = { list: 0, put: 0, volumes: 0 };
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0 ? 'scan' : 'bare';
     const second = first === 'scan' ? 'bare' : 'scan';
@@ -88,14 +104,27 @@ export async function benchScanThroughput(bundle: string, servers: Servers, roun
     const after = await stats(servers);
     const [scan, bare] = first === 'scan' ? [a, b] : [b, a];
     const [scanBefore, scanAfter] = first === 'scan' ? [before, mid] : [mid, after];
-    calls = { list: scanAfter.listRequests - scanBefore.listRequests, put: scanAfter.putEventsCalls - scanBefore.putEventsCalls };
+    calls = { list: scanAfter.listRequests - scanBefore.listRequests, put: scanAfter.putEventsCalls - scanBefore.putEventsCalls, volumes: scanAfter.volumeRequests - scanBefore.volumeRequests };
     if (!scan.ok) throw new Error('a benchmark scan did not complete');
     scans.push(scan);
     bares.push(bare);
     ratios.push(scan.ms / bare.ms);
-    const classified = await runChild(bundle, servers, 'classify');
+    // With and without the orphan rule, one after the other in alternating order.
+    const withOrphans = () => runChild(bundle, servers, 'classify');
+    const withoutOrphans = () => runChild(bundle, servers, 'classify', undefined, noOrphans);
+    let classified: ChildResult;
+    let plain: ChildResult;
+    if (round % 2 === 0) {
+      classified = await withOrphans();
+      plain = await withoutOrphans();
+    } else {
+      plain = await withoutOrphans();
+      classified = await withOrphans();
+    }
     classifyMs.push(classified.ms);
     classifyRatios.push(classified.ms / bare.ms);
+    noOrphanMs.push(plain.ms);
+    noOrphanRatios.push(plain.ms / bare.ms);
   }
   const last = scans.at(-1) as ChildResult;
   return {
@@ -103,6 +132,9 @@ export async function benchScanThroughput(bundle: string, servers: Servers, roun
     findings: last.findings ?? 0,
     scanMedianMs: median(scans.map((s) => s.ms)),
     classifyMedianMs: median(classifyMs),
+    classifyNoOrphanMedianMs: median(noOrphanMs),
+    classifyNoOrphanRatio: median(noOrphanRatios),
+    volumeCalls: calls.volumes,
     bareMedianMs: median(bares.map((b) => b.ms)),
     ratio: median(ratios),
     classifyRatio: median(classifyRatios),

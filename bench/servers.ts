@@ -28,7 +28,7 @@ const dynamo = await startLocalDynamo();
 const stats = await listenOnLoopback(
   createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-      JSON.stringify({ listRequests: emulators.reduce((n, e) => n + e.listRequests, 0), maxInFlight: emulators.map((e) => e.maxInFlight), putEventsCalls: bus.calls, eventsReceived: bus.received.length, findingEvents: bus.received.filter((e) => e.DetailType === 'EVS Snapshot Finding').length }),
+      JSON.stringify({ listRequests: emulators.reduce((n, e) => n + e.listRequests, 0), volumeRequests: emulators.reduce((n, e) => n + e.volumeRequests, 0), maxInFlight: emulators.map((e) => e.maxInFlight), putEventsCalls: bus.calls, eventsReceived: bus.received.length, findingEvents: bus.received.filter((e) => e.DetailType === 'EVS Snapshot Finding').length }),
     );
     // Keep memory flat across repeated scans: only the counts matter here.
     bus.received.length = 0;
@@ -43,6 +43,7 @@ process.stdout.write(
     stats: stats.url,
     projects: fleet.projects.map((p) => p.projectId),
     snapshots: Number(values.size),
+    volumes: fleet.projects.map((p) => p.volumes?.length ?? 0),
     expectedFindings: fleet.expected.size,
     loadMs: Date.now() - started,
   })}\n`,
