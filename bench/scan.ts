@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 import { median, type Servers, stats } from './lib';
 
 const run = promisify(execFile);
@@ -22,7 +23,13 @@ export interface ChildResult {
   transitions?: { opened: number; changed: number; reminded: number; resolved: number; open: number; suppressed: number };
 }
 
-/** Bundles bench/scan-child.ts (or another entry) the way serverless-esbuild bundles the scanner. */
+const plugins = createRequire(import.meta.url)('../tools/build/esbuild-plugins.cjs') as Plugin[];
+
+/**
+ * Bundles bench/scan-child.ts (or another entry) the way serverless-esbuild bundles the scanner,
+ * with the same plugins: the modules loaded on first use (secrets, the S3 report store) are
+ * files of their own beside the bundle, as deployed.
+ */
 export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<string> {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-scan-')), 'child.mjs');
   await build({
@@ -36,6 +43,7 @@ export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<st
     mainFields: ['module', 'main'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'error',
+    plugins,
   });
   return out;
 }

@@ -36,7 +36,9 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
     transitions.Changed += p.transitions.changed;
     transitions.Reminded += p.transitions.reminded;
     transitions.Resolved += p.transitions.resolved;
-    for (const [key, n] of Object.entries(p.countsBySeverity)) byType.set(key, (byType.get(key) ?? 0) + n);
+    for (const [type, bySeverity] of Object.entries(p.countsBySeverity)) {
+      for (const [severity, n] of Object.entries(bySeverity)) byType.set(`${type}/${severity}`, (byType.get(`${type}/${severity}`) ?? 0) + n);
+    }
     if (p.failure && !p.skipped) failures.set(p.failure.code, (failures.get(p.failure.code) ?? 0) + 1);
   }
   metrics.addMetric('SnapshotsRead', MetricUnit.Count, snapshots);

@@ -72,8 +72,8 @@ export interface ProjectResult {
   pagesRead: number;
   countsByStatus: CountMap;
   countsByFindingType: CountMap;
-  /** Findings by `TYPE/severity` (a rule sets the severity). */
-  countsBySeverity: CountMap;
+  /** Findings by type, then severity (a rule sets the severity). */
+  countsBySeverity: Record<string, CountMap>;
   /** What the listing added up to: sizes, ages, the oldest and largest (the fleet report's row). */
   stats: ProjectStats;
   /** When the listing ended (ISO), for the report. */
@@ -109,15 +109,13 @@ const countsOf = (map: Record<string, CountGb>): CountMap => {
  * full before any snapshot is judged; a listing that fails gives undefined (the rules needing it
  * then decide nothing), never an empty set that would make every snapshot an orphan.
  */
-async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number): Promise<{ volumes: VolumeSet; pages: number }> {
+async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number): Promise<VolumeSet> {
   const volumes = new VolumeSet();
-  let pages = 0;
   for await (const page of paginateVolumes(unit.lister, unit.projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline })) {
-    pages++;
     for (const v of page.items) volumes.add(v.id);
     if (Date.now() >= deadline) throw new DeadlineExceededError();
   }
-  return { volumes, pages };
+  return volumes;
 }
 
 /** What a stateful scan needs: the table, and how the lifecycle behaves. */
@@ -129,15 +127,20 @@ export interface StateDeps {
   dryRun: boolean;
 }
 
-async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number): Promise<FindingTracker | 'skipped'> {
+/** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
+async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, onLeased: () => void): Promise<FindingTracker | 'skipped'> {
   const state = deps.state;
-  if (!state) return statelessTracker(ctx);
+  if (!state) {
+    onLeased();
+    return statelessTracker(ctx);
+  }
   if (!state.dryRun) {
     // Held until this run's own deadline: no run works past it (Lambda ends the invocation), so a
     // crashed run's lease is free for the next scheduled run rather than costing it a cycle.
     const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline, listDeadline);
     if (!leased) return 'skipped';
   }
+  onLeased();
   let index: FindingIndex;
   try {
     index = await state.store.loadIndex(ctx.projectId, listDeadline);
@@ -156,7 +159,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   // `now` is the scan's clock for what it observes (injected in tests); deadlines are wall-clock time.
   const startedAt = now();
   const wallStart = Date.now();
-  const countsBySeverity = countMap();
+  const countsBySeverity = Object.create(null) as Record<string, CountMap>;
   const stats = createStatsAccumulator(startedAt);
   const projectPolicy = settings.policy.forProject(unit.target, projectId);
   let snapshotsRead = 0;
@@ -173,11 +176,31 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     if (failure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
   };
 
+  // The volumes, when a rule needs them, are listed while the table's index loads (once the
+  // project's lease is this run's), and before the snapshots: one upstream request in flight per
+  // project, as the per-target cap counts. No snapshot is judged before the listing is done.
+  let volumes: VolumeSet | undefined;
+  let volumesListed: Promise<void> | undefined;
+  const startVolumes = () => {
+    if (!projectPolicy.needsVolumes) return;
+    volumesListed = listVolumes(unit, settings, listDeadline).then(
+      (set) => {
+        volumes = set;
+        volumesRead = set.size;
+      },
+      (error: unknown) => {
+        // The other rules still run; the ones asking about volumes decide nothing (UNDETERMINED).
+        volumeFailure = describeFailure(error);
+        if (volumeFailure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
+      },
+    );
+  };
+
   if (Date.now() >= listDeadline) {
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
   } else {
     try {
-      const opened = await openTracker(deps, settings, ctx, listDeadline);
+      const opened = await openTracker(deps, settings, ctx, listDeadline, startVolumes);
       if (opened === 'skipped') {
         skipped = true;
         failure = { code: 'SCAN_IN_PROGRESS', message: FAILURES.SCAN_IN_PROGRESS.message };
@@ -190,18 +213,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     }
   }
 
-  let volumes: VolumeSet | undefined;
-  if (tracker && projectPolicy.needsVolumes) {
-    try {
-      const listed = await listVolumes(unit, settings, listDeadline);
-      volumes = listed.volumes;
-      volumesRead = listed.volumes.size;
-    } catch (error) {
-      // The other rules still run; the ones asking about volumes decide nothing (UNDETERMINED).
-      volumeFailure = describeFailure(error);
-      if (volumeFailure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
-    }
-  }
+  // Settled either way (its handlers catch); waited for here even when the tracker failed.
+  if (volumesListed) await volumesListed;
 
   if (tracker) {
     try {
@@ -223,9 +236,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
           }
           stats.add(snapshot, times, verdict);
           if (!verdict) continue;
-          increment(countsBySeverity, `${verdict.type}/${verdict.severity}`);
-          const finding = verdict;
-          const announcement = tracker.seen(snapshot, finding, observedAt);
+          increment((countsBySeverity[verdict.type] ??= countMap()), verdict.severity);
+          const announcement = tracker.seen(snapshot, verdict, observedAt);
           if (announcement) await sink.add(announcement.event, announcement.onDelivered);
         }
         deps.onProgress?.({ projectId, snapshotsRead, pagesRead });
@@ -313,7 +325,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
 /** The result of a project that could not be scanned at all. */
 export function unscanned(unit: Pick<ScanUnit, 'target' | 'region' | 'projectId'>, failure: Failure): ProjectResult {
   const none = { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
-  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: countMap(), stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
+  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: Object.create(null) as Record<string, CountMap>, stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The snapshot policy: the built-in one reproduces the scanner's classification table exactly,
  * and a policy file can say what each team means by stale, orphaned or to be kept.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,10 @@ const type = (s: Snapshot, doc?: PolicyDocument, volumes?: VolumeSet | null, tar
 };
 
 describe('the built-in policy (lib/policy/default-policy.json)', () => {
+  it('is a policy file like any other: the loader takes it as written', () => {
+    expect(parsePolicy(readFileSync('lib/policy/default-policy.json', 'utf8'), 'default-policy.json')).toEqual(BUILT_IN);
+  });
+
   it.each(['error', 'error_deleting'])('flags %s as ERROR_STATUS with high severity at any age', (status) => {
     const c = judge(snap(status, MIN));
     expect(c).toMatchObject({ type: 'ERROR_STATUS', severity: 'high', rule: 'error-status', thresholdMinutes: null, ageMinutes: 1 });

@@ -33,11 +33,11 @@ const separateModules = {
     }
     build.onEnd(async (result) => {
       if (result.errors.length > 0) return;
-      const outdir = build.initialOptions.outdir;
+      const outdir = build.initialOptions.outdir ?? path.dirname(build.initialOptions.outfile);
       for (const [output, source] of sources) {
         const key = `${outdir}\0${output}`;
         if (!built.has(key)) {
-          const { entryPoints, outdir: _o, outExtension: _e, plugins: _p, metafile: _m, ...options } = build.initialOptions;
+          const { entryPoints, outdir: _o, outfile: _f, outExtension: _e, plugins: _p, metafile: _m, ...options } = build.initialOptions;
           built.set(key, build.esbuild.build({ ...options, entryPoints: [source], outfile: path.join(outdir, output) }));
         }
         await built.get(key);
