@@ -47,7 +47,8 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
     for (const key of invalid) logger.error('report part is not a project report; left out', { key });
     metrics.addMetric('ReportProjects', MetricUnit.Count, report.totals.projects);
     metrics.addMetric('ReportPartsInvalid', MetricUnit.Count, invalid.length);
-    metrics.addMetric('SnapshotGigabytes', MetricUnit.Count, report.totals.gb);
+    metrics.addMetric('SnapshotGigabytes', MetricUnit.Gigabytes, report.totals.gb);
+    metrics.addMetric('FlaggedGigabytes', MetricUnit.Gigabytes, Object.values(report.totals.byFindingType).reduce((n, v) => n + v.gb, 0));
     const result = { generatedAt: report.generatedAt, projects: report.totals.projects, snapshots: report.totals.snapshots, gb: report.totals.gb, files: written, invalidParts: invalid.length };
     logger.info('fleet report written', result);
     return result;

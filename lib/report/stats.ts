@@ -70,12 +70,13 @@ export function createStatsAccumulator(now: number) {
   const byFindingType = Object.create(null) as Record<string, CountGb>;
   const ages = [...AGE_BUCKETS.map((b) => ({ bucket: b.label as string, count: 0, gb: 0 })), { bucket: UNKNOWN_AGE, count: 0, gb: 0 }];
   const unknownAge = ages[ages.length - 1] as CountGb;
-  // The oldest, kept as references to the listed snapshots in parallel arrays: Cinder lists newest
-  // first, so every snapshot is the oldest yet and an object per candidate would be a million
-  // allocations (measured: about 10 MB more peak RSS at a million snapshots).
+  // The oldest, kept unsorted as references to the listed snapshots in parallel arrays, with the
+  // place of the youngest of them: Cinder lists newest first, so every snapshot is the oldest yet,
+  // and an object per candidate (or a sorted insert) per snapshot is work on the hot path.
   const oldestSnapshots: Snapshot[] = [];
   const oldestMs: number[] = [];
   const oldestTypes: Array<string | null> = [];
+  let youngest = 0;
   const largest: SnapshotBrief[] = [];
   let snapshots = 0;
   let gb = 0;
@@ -114,17 +115,13 @@ export function createStatsAccumulator(now: number) {
           }
         }
         const n = oldestMs.length;
-        if (n < TOP_N || created < (oldestMs[n - 1] as number)) {
-          let i = n < TOP_N ? n : TOP_N - 1;
-          while (i > 0 && created < (oldestMs[i - 1] as number)) {
-            oldestMs[i] = oldestMs[i - 1] as number;
-            oldestSnapshots[i] = oldestSnapshots[i - 1] as Snapshot;
-            oldestTypes[i] = oldestTypes[i - 1] as string | null;
-            i--;
-          }
-          oldestMs[i] = created;
-          oldestSnapshots[i] = s;
-          oldestTypes[i] = finding?.type ?? null;
+        if (n < TOP_N || created < (oldestMs[youngest] as number)) {
+          const at = n < TOP_N ? n : youngest;
+          oldestMs[at] = created;
+          oldestSnapshots[at] = s;
+          oldestTypes[at] = finding?.type ?? null;
+          youngest = 0;
+          for (let i = 1; i < oldestMs.length; i++) if ((oldestMs[i] as number) > (oldestMs[youngest] as number)) youngest = i;
         }
       }
       bucket.count++;
@@ -134,7 +131,8 @@ export function createStatsAccumulator(now: number) {
       }
     },
     result(): ProjectStats {
-      const oldest = oldestSnapshots.map((s, i) => brief(s, oldestMs[i] as number, oldestTypes[i] ?? null));
+      const order = oldestMs.map((_, i) => i).sort((a, b) => (oldestMs[a] as number) - (oldestMs[b] as number));
+      const oldest = order.map((i) => brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null));
       return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest] };
     },
   };

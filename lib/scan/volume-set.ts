@@ -1,10 +1,19 @@
 import type { VolumeIndex } from '../policy/policy';
 
-/** FNV-1a over a string's UTF-16 units, from a given offset basis. */
-function fnv1a(text: string, basis: number): number {
-  let h = basis;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16_777_619);
-  return h >>> 0;
+// Two FNV-1a hashes of a string's UTF-16 units from different offset bases, in one pass (the
+// scan asks once per snapshot): `hashA` and `hashB` hold the result of the last call.
+let hashA = 0;
+let hashB = 0;
+function hash(text: string): void {
+  let a = 2_166_136_261;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16_777_619);
+    b = Math.imul(b ^ c, 16_777_619);
+  }
+  hashA = a >>> 0;
+  hashB = b >>> 0;
 }
 
 /**
@@ -22,15 +31,17 @@ export class VolumeSet implements VolumeIndex {
   }
 
   add(id: string): void {
-    const a = fnv1a(id, 2_166_136_261);
-    const b = fnv1a(id, 0x9747b28c);
+    hash(id);
+    const a = hashA;
+    const b = hashB;
     if (this.find(a, b) >= 0) return;
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
     this.insert(a, b);
   }
 
   has(id: string): boolean {
-    return this.find(fnv1a(id, 2_166_136_261), fnv1a(id, 0x9747b28c)) >= 0;
+    hash(id);
+    return this.find(hashA, hashB) >= 0;
   }
 
   private find(a: number, b: number): number {

@@ -246,7 +246,7 @@ describe('serverless package', () => {
     const dashboard = JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1'));
     expect(dashboard).toEqual(JSON.parse(readFileSync('resources/dashboard.json', 'utf8').replaceAll('${AWS::Region}', 'eu-west-1')));
     const names = new Set(dashboard.widgets.flatMap((w: any) => w.properties.metrics.map((m: string[]) => m[1])));
-    for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency', 'WorkDispatched', 'ProjectsOverdue', 'ApproximateAgeOfOldestMessage']) expect(names).toContain(metric);
+    for (const metric of ['SnapshotsRead', 'Findings', 'FindingsOpened', 'FindingsResolved', 'ProjectsIncomplete', 'EventsUndelivered', 'UpstreamErrors', 'Requests', 'UpstreamLatency', 'WorkDispatched', 'ProjectsOverdue', 'ApproximateAgeOfOldestMessage', 'SnapshotGigabytes', 'FlaggedGigabytes']) expect(names).toContain(metric);
     // The queue widgets name the stack's own queues, resolved by Fn::Sub.
     expect(body).toContain('${ScanWorkQueue.QueueName}');
     expect(body).toContain('${ScanWorkDeadLetterQueue.QueueName}');

@@ -14,7 +14,9 @@ import { type RunningEmulator, startEmulator } from '../../tools/emulator/server
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
+import { createMetrics } from '../../lib/observability/metrics';
 import { loadEvent } from '../helpers/events';
+import { jsonLinesWhile } from '../helpers/stdout';
 
 const BUCKET = 'evs-reports-test';
 let fleet: Fleet;
@@ -25,6 +27,7 @@ let down: string | undefined;
 let failPut: string | undefined;
 
 beforeAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   fleet = generateFleet({ seed: 'bucket', size: 900, projects: 3, now: Date.now() });
   emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' }, fault: (r) => (r.projectId === down ? { status: 503, body: '{"serviceUnavailable": {"message": "down", "code": 503}}' } : undefined) });
   s3 = await startLocalS3({ buckets: [BUCKET], fail: (method, _b, key) => (method === 'PUT' && failPut !== undefined && key.includes(failPut) ? { status: 403, code: 'AccessDenied' } : undefined) });
@@ -32,6 +35,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_S3: s3.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
 });
 afterAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
   await Promise.all([emulator.close(), s3.close(), bus.close()]);
@@ -54,9 +58,10 @@ async function scan(request: Record<string, unknown> = {}) {
 
 async function fleetReport() {
   const lines: string[] = [];
-  const handler = createFleetReportHandler(fleetReportDepsFromEnv({ REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url }, createLogger({}, (l) => lines.push(l), 'info')));
-  const result = (await handler(loadEvent('scheduled-scan.json'), lambdaContext(30_000) as Context)) as FleetReportResult;
-  return { result, lines };
+  const handler = createFleetReportHandler({ ...fleetReportDepsFromEnv({ REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url }, createLogger({}, (l) => lines.push(l), 'info')), metrics: createMetrics('fleet-report') });
+  let result: FleetReportResult | undefined;
+  const emf = (await jsonLinesWhile(async () => (result = (await handler(loadEvent('scheduled-scan.json'), lambdaContext(30_000) as Context)) as FleetReportResult))).filter((b) => '_aws' in b);
+  return { result: result as FleetReportResult, lines, emf };
 }
 
 describe('the report bucket', () => {
@@ -65,8 +70,10 @@ describe('the report bucket', () => {
     expect(summary.ok).toBe(true);
     for (const id of ids()) expect(part(id)).toMatchObject({ reportVersion: '1.0', target: 'default', projectId: id, stats: { snapshots: 300 } });
 
-    const { result } = await fleetReport();
+    const { result, emf } = await fleetReport();
     expect(result).toMatchObject({ projects: 3, snapshots: 900, invalidParts: 0 });
+    // What the dashboard draws: the fleet's GB and what the policy flags, as EMF.
+    expect(emf).toContainEqual(expect.objectContaining({ service: 'fleet-report', ReportProjects: 3, SnapshotGigabytes: result.gb, FlaggedGigabytes: fleet.projects.flatMap((p) => p.snapshots).filter((s) => fleet.expected.has(s.id)).reduce((n, s) => n + s.size, 0) }));
     expect(s3.keys(BUCKET)).toEqual(expect.arrayContaining(['fleet-report.json', 'fleet-report.csv', 'fleet-report.html', 'fleet-report.prom', `history/${result.generatedAt.slice(0, 19).replaceAll(':', '-')}Z/fleet-report.json`]));
     const report = JSON.parse(s3.text(BUCKET, 'fleet-report.json') as string) as FleetReport;
     expect(report.projects.map((p) => p.projectId)).toEqual([...ids()].sort());
