@@ -138,6 +138,19 @@ export function renderHtml(report: FleetReport, chartJs: string): string {
     return `<tr><td>${type}</td><td class="n">${int(v.count)}</td><td class="n">${gbText(v.gb)}</td></tr>`;
   }).join('\n');
   const snapshotHead = '<tr><th>snapshot</th><th>name</th><th>status</th><th>size</th><th>created</th><th>age (days)</th><th>finding</th><th>project</th></tr>';
+  const countRows = (rows: Array<[string, CountGb]>) => rows.map(([k, v]) => `<tr><td>${html(k)}</td><td class="n">${int(v.count)}</td><td class="n">${gbText(v.gb)}</td></tr>`).join('');
+  const countTable = (title: string, rows: Array<[string, CountGb]>) => `<table><thead><tr><th>${title}</th><th>snapshots</th><th>size</th></tr></thead><tbody>${countRows(rows)}</tbody></table>`;
+  // Each project's own numbers, folded: status, age and findings, and its oldest and largest.
+  const projectDetails = report.projects
+    .map((p) => {
+      const own = (list: typeof p.stats.oldest) => snapshotRows(list.map((b) => ({ ...b, target: p.target, projectId: p.projectId })));
+      return `<details class="project" data-project="${html(p.projectId)}"><summary>${html(p.target)} / <code>${html(p.projectId)}</code> (${html(p.region)}): ${int(p.stats.snapshots)} snapshots, ${gbText(p.stats.gb)}</summary>
+<div class="grid">${countTable('status', Object.entries(p.stats.byStatus).sort(([, a], [, b]) => b.gb - a.gb))}${countTable('age', p.stats.byAge.map((b) => [b.bucket, b]))}${countTable('finding', FINDING_TYPES.map((type) => [type, Object.hasOwn(p.stats.byFindingType, type) ? (p.stats.byFindingType[type] as CountGb) : zero]))}</div>
+<h3>Oldest</h3><table><thead>${snapshotHead}</thead><tbody>${own(p.stats.oldest)}</tbody></table>
+<h3>Largest</h3><table><thead>${snapshotHead}</thead><tbody>${own(p.stats.largest)}</tbody></table>
+</details>`;
+    })
+    .join('\n');
   // JSON inside <script>: `<` escaped so no string in it can close the element.
   const data = JSON.stringify(report).replaceAll('<', '\\u003c');
   return `<!doctype html>
@@ -157,6 +170,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .chart { border: 1px solid #d1d9e0; border-radius: 6px; padding: 12px; height: 320px; }
 table { border-collapse: collapse; width: 100%; } th, td { border-bottom: 1px solid #e5e9ed; padding: 4px 8px; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } code { font-size: 12px; }
+details.project { border: 1px solid #d1d9e0; border-radius: 6px; padding: 6px 12px; margin: 8px 0; }
+details.project .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; margin-top: 8px; }
+h3 { font-size: 14px; margin: 14px 0 4px; }
 </style>
 </head>
 <body>
@@ -191,6 +207,8 @@ ${snapshotRows(t.oldest)}
 <table id="largest"><thead>${snapshotHead}</thead><tbody>
 ${snapshotRows(t.largest)}
 </tbody></table>
+<h2>Each project</h2>
+${projectDetails}
 <script type="application/json" id="fleet-report">${data}</script>
 <script>${chartJs}</script>
 <script>

@@ -169,6 +169,16 @@ describe('the HTML report in headless Chromium', () => {
     expect(await page.locator('#total-snapshots b').textContent()).toBe('3,000');
     expect(await page.locator('#projects tbody tr').count()).toBe(3);
     expect(await page.locator('#largest tbody tr').first().locator('td').nth(1).textContent()).toBe('</script><img src=x onerror="window.pwned=1">');
+    // Each project has its own section: its statuses, ages and findings, its oldest and largest.
+    expect(await page.locator('details.project').count()).toBe(3);
+    const first = report.projects[0] as ProjectReport;
+    const section = page.locator(`details.project[data-project="${first.projectId}"]`);
+    await section.locator('summary').click();
+    const rows = await section.locator('.grid table').first().locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(Object.keys(first.stats.byStatus).length);
+    const [status, most] = Object.entries(first.stats.byStatus).sort(([, a], [, b]) => b.gb - a.gb)[0] as [string, { count: number; gb: number }];
+    expect(rows[0]).toBe(`${status}${most.count.toLocaleString('en-US')}${most.gb.toLocaleString('en-US')} GB`);
+    expect(await section.locator('table').nth(4).locator('tbody tr').first().locator('td').first().textContent()).toBe(first.stats.largest[0]?.id);
     await page.close();
   });
 });
