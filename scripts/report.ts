@@ -8,8 +8,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chartJsSource } from '../lib/report/chart-source';
-import { assembleFleetReport, projectReportOf, type ProjectReport } from '../lib/report/fleet';
-import { renderReportFiles } from '../lib/report/render';
+import { projectReportOf, type ProjectReport } from '../lib/report/fleet';
+import { writeFleetReport } from '../lib/report/publish';
 import { createFileReportStore } from '../lib/report/store';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
@@ -44,8 +44,7 @@ try {
 if (!result) process.exit(2);
 
 const parts = result.projects.map((p) => projectReportOf(p, result.scanId)).filter((p): p is ProjectReport => p !== undefined);
-const report = assembleFleetReport(parts, new Date());
-const written = await createFileReportStore(resolve(values.out)).putReport(renderReportFiles(report, chartJsSource()), report.generatedAt, Number.POSITIVE_INFINITY);
+const { report, written } = await writeFleetReport(parts, createFileReportStore(resolve(values.out)), { now: new Date(), deadline: Number.POSITIVE_INFINITY, chartJs: chartJsSource() });
 const t = report.totals;
 const flagged = Object.values(t.byFindingType).reduce((n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }), { count: 0, gb: 0 });
 process.stderr.write(`${t.projects} projects, ${t.snapshots} snapshots, ${t.gb} GB; the policy flags ${flagged.count} snapshots, ${flagged.gb} GB\n`);

@@ -1,3 +1,4 @@
+import { describeMinutes } from '../domain/finding';
 import { DETAIL_TYPES, type FindingDetail, type ScanFailedDetail, type SummaryDetail } from '../events/contract';
 
 const counts = (m: Record<string, number>) =>
@@ -5,12 +6,6 @@ const counts = (m: Record<string, number>) =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(' ') || 'none';
-
-function describeMinutes(minutes: number): string {
-  if (minutes < 120) return `${minutes} minutes`;
-  if (minutes < 2_880) return `${Math.floor(minutes / 60)} hours`;
-  return `${Math.floor(minutes / 1_440)} days`;
-}
 
 /** One readable line for an event from the scanner, or undefined for events it does not know. */
 export function formatAlert(detailType: string, detail: unknown): string | undefined {

@@ -5,6 +5,13 @@ export type FindingType = (typeof FINDING_TYPES)[number];
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** A duration for people: minutes under two hours, hours under two days, then days. */
+export function describeMinutes(minutes: number): string {
+  if (minutes < 120) return `${minutes} minutes`;
+  if (minutes < 2_880) return `${Math.floor(minutes / 60)} hours`;
+  return `${Math.floor(minutes / 1_440)} days`;
+}
+
 /** The classifier's verdict on one snapshot. */
 export interface Classification {
   type: FindingType;

@@ -1,4 +1,4 @@
-import type { Classification, FindingType } from '../domain/finding';
+import { type Classification, describeMinutes, type FindingType } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 import { readTimes, type SnapshotTimes } from '../scan/times';
 import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
@@ -131,12 +131,6 @@ function test(match: CompiledMatch, snapshot: Snapshot, times: SnapshotTimes, ct
   return YES;
 }
 
-function describeAge(minutes: number): string {
-  if (minutes < 120) return `${minutes} minutes`;
-  if (minutes < 2_880) return `${Math.floor(minutes / 60)} hours`;
-  return `${Math.floor(minutes / 1_440)} days`;
-}
-
 function describeLimit(minutes: number): string {
   return minutes % 1_440 === 0 ? `${minutes / 1_440}-day` : `${minutes}-minute`;
 }
@@ -146,11 +140,11 @@ function reasonFor(type: FindingType, snapshot: Snapshot, age: number | null, li
   const status = snapshot.status;
   switch (type) {
     case 'ERROR_STATUS':
-      return `Snapshot is in status ${status}${age === null ? '' : ` (for ${describeAge(age)})`}.`;
+      return `Snapshot is in status ${status}${age === null ? '' : ` (for ${describeMinutes(age)})`}.`;
     case 'STUCK':
-      return limit !== null && age !== null ? `Snapshot has been ${status} for ${describeAge(age)}, longer than the ${limit}-minute limit.` : `Snapshot is stuck in status ${status}.`;
+      return limit !== null && age !== null ? `Snapshot has been ${status} for ${describeMinutes(age)}, longer than the ${limit}-minute limit.` : `Snapshot is stuck in status ${status}.`;
     case 'STALE':
-      return limit !== null && age !== null ? `Snapshot was created ${describeAge(age)} ago, more than the ${describeLimit(limit)} limit.` : 'Snapshot is stale under this policy.';
+      return limit !== null && age !== null ? `Snapshot was created ${describeMinutes(age)} ago, more than the ${describeLimit(limit)} limit.` : 'Snapshot is stale under this policy.';
     case 'ORPHANED':
       return `Snapshot's volume ${snapshot.volume_id} no longer exists; the snapshot is kept (and billed) without its disk.`;
     case 'UNKNOWN_STATUS':

@@ -22,13 +22,9 @@ export interface FleetSnapshotBrief extends SnapshotBrief {
   projectId: string;
 }
 
-export interface FleetTotals {
+/** The fleet's sums: a project's stats over every project, its snapshots named with their project. */
+export interface FleetTotals extends Omit<ProjectStats, 'oldest' | 'largest'> {
   projects: number;
-  snapshots: number;
-  gb: number;
-  byStatus: Record<string, CountGb>;
-  byAge: Array<{ bucket: string } & CountGb>;
-  byFindingType: Record<string, CountGb>;
   oldest: FleetSnapshotBrief[];
   largest: FleetSnapshotBrief[];
 }

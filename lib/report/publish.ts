@@ -28,7 +28,12 @@ export async function publishFleetReport(store: ReportStore, options: { now: Dat
     if (isProjectReport(value)) parts.push(value);
     else invalid.push(key);
   }
+  return { ...(await writeFleetReport(parts, store, options)), invalid };
+}
+
+/** The fleet report of these parts, in every format, written to the store. */
+export async function writeFleetReport(parts: readonly ProjectReport[], store: ReportStore, options: { now: Date; deadline: number; chartJs: string }): Promise<{ report: FleetReport; written: string[] }> {
   const report = assembleFleetReport(parts, options.now);
   const written = await store.putReport(renderReportFiles(report, options.chartJs), report.generatedAt, options.deadline);
-  return { report, written, invalid };
+  return { report, written };
 }

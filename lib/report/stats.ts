@@ -138,9 +138,9 @@ export function createStatsAccumulator(now: number) {
   };
 }
 
-/** A count map's sizes alone: `{status: GB}` for the scan summary. */
-export function gbOf(map: Record<string, CountGb>): Record<string, number> {
+/** One column of a count-and-GB map: `{status: count}` or `{status: GB}` for the scan summary. */
+export function columnOf(map: Record<string, CountGb>, column: keyof CountGb): Record<string, number> {
   const out = Object.create(null) as Record<string, number>;
-  for (const [key, value] of Object.entries(map)) out[key] = value.gb;
+  for (const [key, value] of Object.entries(map)) out[key] = value[column];
   return out;
 }

@@ -6,7 +6,7 @@ import { FAILURES } from '../domain/failure';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { type Policy, UNDETERMINED } from '../policy/policy';
-import { type CountGb, createStatsAccumulator, gbOf, type ProjectStats } from '../report/stats';
+import { columnOf, createStatsAccumulator, type ProjectStats } from '../report/stats';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
 import type { FindingIndex } from '../state/records';
@@ -97,11 +97,6 @@ export interface ScanResult {
 const countMap = (): CountMap => Object.create(null) as CountMap;
 const increment = (map: CountMap, key: string) => {
   map[key] = (map[key] ?? 0) + 1;
-};
-const countsOf = (map: Record<string, CountGb>): CountMap => {
-  const out = countMap();
-  for (const [key, value] of Object.entries(map)) out[key] = value.count;
-  return out;
 };
 
 /**
@@ -276,8 +271,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   const finishedAt = now();
   const counts = tracker?.counts ?? { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
   const projectStats = stats.result();
-  const countsByStatus = countsOf(projectStats.byStatus);
-  const countsByFindingType = countsOf(projectStats.byFindingType);
+  const countsByStatus = columnOf(projectStats.byStatus, 'count');
+  const countsByFindingType = columnOf(projectStats.byFindingType, 'count');
   await sink.add(
     summaryEvent(ctx, {
       startedAt: new Date(startedAt).toISOString(),
@@ -288,8 +283,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       pagesRead,
       countsByStatus,
       countsByFindingType,
-      gbByStatus: gbOf(projectStats.byStatus),
-      gbByFindingType: gbOf(projectStats.byFindingType),
+      gbByStatus: columnOf(projectStats.byStatus, 'gb'),
+      gbByFindingType: columnOf(projectStats.byFindingType, 'gb'),
       unreadableTimestamps,
       volumesRead,
       undetermined,

@@ -232,12 +232,12 @@ function splitVolumes(snapshots: Snapshot[], ids: string[], random: () => number
     else kept.push(v);
   }
   for (let i = 0; i < Math.ceil(ids.length / 10); i++) kept.push(volume(uuid(random), undefined));
-  kept.sort((a, b) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  kept.sort(compareCinderOrder);
   return { kept, deleted };
 }
 
-/** `created_at desc, id desc`: Cinder's default list order. */
-export function compareCinderOrder(a: Snapshot, b: Snapshot): number {
+/** `created_at desc, id desc`: Cinder's default list order, for snapshots and volumes alike. */
+export function compareCinderOrder(a: { created_at: string; id: string }, b: { created_at: string; id: string }): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

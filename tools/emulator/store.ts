@@ -148,7 +148,7 @@ export class VolumeStore {
 
   load(project: FleetProject): void {
     const volumes = project.volumes ?? [...new Set(project.snapshots.map((s) => s.volume_id))].map((id) => ({ id, name: `disk-${id.slice(0, 8)}`, status: 'in-use', size: 10, created_at: '2020-01-01T00:00:00.000000' }));
-    const all = [...volumes].sort((a, b) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const all = [...volumes].sort(compareCinderOrder);
     this.projects.set(project.projectId, { all, rank: new Map(all.map((v, i) => [v.id, i])) });
   }
 
