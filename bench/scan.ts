@@ -38,7 +38,7 @@ export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<st
     bundle: true,
     minify: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${process.versions.node.split('.')[0]}`, // the Node this bench runs on (24, or 20 side by side)
     format: 'esm',
     mainFields: ['module', 'main'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

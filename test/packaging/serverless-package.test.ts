@@ -137,7 +137,7 @@ describe('serverless package', () => {
     ].sort());
     expect(new Set(routes.map((r) => r.AuthorizationType))).toEqual(new Set(['AWS_IAM']));
     const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
-    expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs22.x']));
+    expect(new Set(fns.map((f) => f.Runtime))).toEqual(new Set(['nodejs24.x']));
   });
 
   it('schedules the dispatcher and the fleet report every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
