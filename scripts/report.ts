@@ -1,12 +1,10 @@
 /**
  * `npm run report`: scans the configured targets read-only (no events, no state written) and
  * writes the fleet report to a folder: fleet-report.json, .csv, .html (open it in a browser)
- * and .prom (OpenMetrics). `--out DIR` (default reports/), `--target T` and `--project P`
- * (repeatable), `--policy FILE`. Exits 1 when a project could not be scanned completely (the
- * report then leaves it out and says so), 2 on bad configuration.
+ * and .prom (OpenMetrics). Options and exit codes: `--help`, docs/cli.md.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { EXIT, exitAfterFlush, failUsage, integer, list, readCommandLine, text } from '../lib/cli/args';
 import { chartJsSource } from '../lib/report/chart-source';
 import { projectReportOf, type ProjectReport } from '../lib/report/fleet';
 import { writeFleetReport } from '../lib/report/publish';
@@ -16,32 +14,32 @@ import { createPrintingSink } from '../lib/scan/dry-run';
 import { ConfigError } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 
-const { values } = parseArgs({
+const { values, json } = readCommandLine({
+  name: 'report',
+  summary: 'Scans the configured projects read-only and writes the fleet report (JSON, CSV, HTML, OpenMetrics) to a folder.',
   options: {
-    out: { type: 'string', default: 'reports' },
-    target: { type: 'string', multiple: true, default: [] },
-    project: { type: 'string', multiple: true, default: [] },
-    policy: { type: 'string' },
-    'timeout-seconds': { type: 'string', default: '840' },
+    out: text('DIR', 'the folder to write the report to', { default: 'reports' }),
+    target: list('TARGET', 'report only this target'),
+    project: list('PROJECT', 'report only this project'),
+    policy: text('FILE', 'judge with this policy file instead of SCAN_POLICY_FILE'),
+    'timeout-seconds': integer('SECONDS', 'stop listing after this long', { min: 1, max: 86_400, default: 840 }),
   },
+  notes: [
+    'Prints the paths written on stdout, one a line; with --json, one JSON document instead: the totals, the files written and the projects left out.',
+    'Exit codes: 0 report written with every project; 1 a project could not be scanned completely (the report leaves it out and says so); 2 bad option or configuration.',
+  ],
 });
-
-const configError = (error: unknown) => {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`configuration error: ${error.message}\n`);
-  process.exit(2);
-};
 
 let result;
 try {
   // Read-only: no findings table, no report bucket, events printed nowhere.
   const settings = loadScanSettings({ ...process.env, FINDINGS_TABLE: '', REPORT_BUCKET: '', ...(values.policy === undefined ? {} : { SCAN_POLICY_FILE: values.policy }) });
   const scan = buildScanner(settings, { dryRun: true, createSink: () => createPrintingSink(() => undefined) });
-  result = await scan(Date.now() + Number(values['timeout-seconds']) * 1000, { targets: values.target, projects: values.project });
+  result = await scan(Date.now() + values['timeout-seconds'] * 1000, { targets: values.target, projects: values.project });
 } catch (error) {
-  configError(error);
+  if (!(error instanceof ConfigError)) throw error;
+  failUsage('report', `configuration error: ${error.message}`);
 }
-if (!result) process.exit(2);
 
 const parts = result.projects.map((p) => projectReportOf(p, result.scanId)).filter((p): p is ProjectReport => p !== undefined);
 const { report, written } = await writeFleetReport(parts, createFileReportStore(resolve(values.out)), { now: new Date(), deadline: Number.POSITIVE_INFINITY, chartJs: chartJsSource() });
@@ -50,6 +48,8 @@ const flagged = Object.values(t.byFindingType).reduce((n, v) => ({ count: n.coun
 process.stderr.write(`${t.projects} projects, ${t.snapshots} snapshots, ${t.gb} GB; the policy flags ${flagged.count} snapshots, ${flagged.gb} GB\n`);
 for (const [type, v] of Object.entries(t.byFindingType)) process.stderr.write(`  ${type}: ${v.count} snapshots, ${v.gb} GB\n`);
 const missing = result.projects.filter((p) => !p.complete);
-for (const p of missing) process.stderr.write(`left out, not scanned completely: ${p.target}/${p.projectId}: ${p.failure?.code ?? 'incomplete'}: ${p.failure?.message ?? ''}\n`);
-for (const path of written) process.stdout.write(`${path}\n`);
-process.exit(missing.length > 0 ? 1 : 0);
+const leftOut = missing.map((p) => ({ target: p.target, projectId: p.projectId, code: p.failure?.code ?? 'incomplete', message: p.failure?.message ?? '' }));
+for (const p of leftOut) process.stderr.write(`left out, not scanned completely: ${p.target}/${p.projectId}: ${p.code}: ${p.message}\n`);
+if (json) process.stdout.write(`${JSON.stringify({ scanId: result.scanId, totals: t, written, leftOut })}\n`);
+else for (const path of written) process.stdout.write(`${path}\n`);
+await exitAfterFlush(missing.length > 0 ? EXIT.problems : EXIT.ok);

@@ -1,44 +1,49 @@
 /**
  * One scan with the current environment: `npm run scan` publishes to EventBridge (or to
- * AWS_ENDPOINT_URL_EVENTBRIDGE); `npm run scan -- --dry-run` prints the events as JSON lines on
- * stdout instead. `--target T` and `--project P` (each repeatable) scan only those, as the
- * on-demand invocation does. `--policy FILE` scans with that policy file instead of
- * SCAN_POLICY_FILE (with `--dry-run`: what a policy would flag, before it is deployed). Progress
- * and the summary table go to stderr. Exits 1 when a project failed or an event could not be
- * delivered, 2 on bad configuration or selection.
+ * AWS_ENDPOINT_URL_EVENTBRIDGE); `--dry-run` prints the events as JSON lines on stdout instead.
+ * Progress and the summary table go to stderr. Options and exit codes: `--help`, docs/cli.md.
  */
-import { parseArgs } from 'node:util';
+import { EXIT, exitAfterFlush, failUsage, flag, integer, list, readCommandLine, text } from '../lib/cli/args';
 import { ConfigError } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { formatScanTable } from '../lib/scan/report';
 
-const { values } = parseArgs({
+const { values, json } = readCommandLine({
+  name: 'scan',
+  summary: 'Scans the configured projects once and publishes what the policy flags to EventBridge.',
   options: {
-    'dry-run': { type: 'boolean', default: false },
-    'timeout-seconds': { type: 'string', default: '840' },
-    quiet: { type: 'boolean', default: false },
-    target: { type: 'string', multiple: true, default: [] },
-    project: { type: 'string', multiple: true, default: [] },
-    policy: { type: 'string' },
+    'dry-run': flag('print the events as JSON lines on stdout instead of publishing them; read the findings table, write nothing'),
+    'timeout-seconds': integer('SECONDS', 'stop listing after this long, as the Lambda would', { min: 1, max: 86_400, default: 840 }),
+    quiet: flag('no progress lines on stderr'),
+    target: list('TARGET', 'scan only this target'),
+    project: list('PROJECT', 'scan only this project'),
+    policy: text('FILE', 'scan with this policy file instead of SCAN_POLICY_FILE'),
   },
+  notes: ['With --json, stdout holds one JSON document: the run\'s summary (and, with --dry-run, its events).', 'Exit codes: 0 every project scanned and every event delivered; 1 a project failed or an event was not delivered; 2 bad option or configuration.'],
 });
+const dryRun = values['dry-run'];
+function configError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  return failUsage('scan', `configuration error: ${error.message}`);
+}
 
 let config;
 try {
   config = loadScanSettings(values.policy === undefined ? process.env : { ...process.env, SCAN_POLICY_FILE: values.policy });
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`configuration error: ${error.message}\n`);
-  process.exit(2);
+  configError(error);
 }
 
 const lastReport = new Map<string, number>();
 if (!config.findingsTable) process.stderr.write('FINDINGS_TABLE is not set: stateless scan, every finding is reported as OBSERVED\n');
-else if (values['dry-run']) process.stderr.write(`dry run: reading ${config.findingsTable}, writing nothing; the events printed are the transitions a real run would announce\n`);
+else if (dryRun) process.stderr.write(`dry run: reading ${config.findingsTable}, writing nothing; the events printed are the transitions a real run would announce\n`);
+// With --json the events join the summary document instead of being lines of their own.
+const events: unknown[] = [];
+const print = json ? (line: string) => void events.push(JSON.parse(line)) : (line: string) => void process.stdout.write(`${line}\n`);
 const scan = buildScanner(config, {
-  ...(values['dry-run'] ? { createSink: () => createPrintingSink((line) => process.stdout.write(`${line}\n`)), dryRun: true } : {}),
+  ...(dryRun ? { createSink: () => createPrintingSink(print), dryRun: true } : {}),
   onProgress: values.quiet
     ? undefined
     : ({ projectId, snapshotsRead, pagesRead }) => {
@@ -51,18 +56,15 @@ const scan = buildScanner(config, {
 
 let result;
 try {
-  result = await scan(Date.now() + Number(values['timeout-seconds']) * 1000, { targets: values.target, projects: values.project });
+  result = await scan(Date.now() + values['timeout-seconds'] * 1000, { targets: values.target, projects: values.project });
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`configuration error: ${error.message}\n`);
-  process.exit(2);
+  configError(error);
 }
 process.stderr.write(`${formatScanTable(result)}\n`);
 for (const p of result.projects) {
   for (const f of p.delivery.failed) process.stderr.write(`undelivered ${f.detailType} ${f.key}: ${f.errorCode}\n`);
 }
+if (json) process.stdout.write(`${JSON.stringify(dryRun ? { ...result, events } : result)}\n`);
 // The run is accounted for; a socket left open by a hung upstream or bus must not keep the CLI
 // alive. Exit only once what was written has been flushed.
-const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit(result.ok ? 0 : 1);
+await exitAfterFlush(result.ok ? EXIT.ok : EXIT.problems);
