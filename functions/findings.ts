@@ -69,8 +69,9 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
     onError: async (request: { error: unknown; response: unknown }) => {
       const error = request.error as { statusCode?: number; message?: string };
       let mapped: ProxyError;
-      // http-json-body-parser answers both a wrong content type and broken JSON with a 415.
-      if (error?.statusCode === 415 && /malformed/i.test(error.message ?? '')) mapped = new ProxyError(400, 'INVALID_BODY', 'The body is not valid JSON.');
+      // middy 7's http-json-body-parser: 415 for a wrong content type, 422 for broken JSON or a
+      // forbidden key (__proto__); the API answers the latter as its own 400.
+      if (error?.statusCode === 422) mapped = new ProxyError(400, 'INVALID_BODY', 'The body is not valid JSON.');
       else if (error?.statusCode === 415) mapped = new ProxyError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as Content-Type: application/json.');
       else mapped = toProxyError(request.error);
       const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) };
