@@ -123,7 +123,7 @@ export interface StateDeps {
 }
 
 /** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
-async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, onLeased: () => void): Promise<FindingTracker | 'skipped'> {
+async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, startedAt: number, onLeased: () => void): Promise<FindingTracker | 'skipped'> {
   const state = deps.state;
   if (!state) {
     onLeased();
@@ -137,13 +137,17 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
   }
   onLeased();
   let index: FindingIndex;
+  let openingStamp: string;
   try {
-    index = await state.store.loadIndex(ctx.projectId, listDeadline);
+    [index, openingStamp] = await Promise.all([
+      state.store.loadIndex(ctx.projectId, listDeadline),
+      state.store.beginOpenings(ctx.projectId, `${new Date(startedAt).toISOString()}/${ctx.scanId}`, listDeadline, state.dryRun),
+    ]);
   } catch (error) {
     if (!state.dryRun) await state.store.releaseLease(ctx.projectId, ctx.scanId, listDeadline).catch(() => undefined);
     throw error;
   }
-  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun });
+  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun, openingStamp });
 }
 
 async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUnit, now: () => number): Promise<ProjectResult> {
@@ -195,7 +199,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
   } else {
     try {
-      const opened = await openTracker(deps, settings, ctx, listDeadline, startVolumes);
+      const opened = await openTracker(deps, settings, ctx, listDeadline, startedAt, startVolumes);
       if (opened === 'skipped') {
         skipped = true;
         failure = { code: 'SCAN_IN_PROGRESS', message: FAILURES.SCAN_IN_PROGRESS.message };
@@ -264,6 +268,11 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   if (tracker) {
     try {
       await tracker.flush();
+      // A complete run that delivered and recorded everything it announced leaves nothing to re-send:
+      // the next run may open findings under a new stamp.
+      if (failure === undefined && sink.stats.failed.length === 0 && tracker.openingStamp !== undefined && deps.state && !deps.state.dryRun) {
+        await deps.state.store.settleOpenings(projectId, tracker.openingStamp, settings.deadline);
+      }
     } catch (error) {
       failure ??= describeFailure(error);
     }

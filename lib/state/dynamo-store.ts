@@ -36,6 +36,9 @@ export interface ScanRecord {
   lastCompletedCycle?: string;
   lastCompleteAt?: number;
   overdueNotifiedAt?: number;
+  /** See `beginOpenings`. */
+  openingStamp?: string;
+  openingSettled?: boolean;
 }
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
 const MAX_BATCH = 25;
@@ -340,6 +343,48 @@ export function createFindingsStore(options: StoreOptions) {
         }),
         deadline,
         'write',
+      );
+    },
+
+    /**
+     * The stamp this run's OPENED transitions of findings without an item are named by. Kept while
+     * unsettled: the run that set it may have announced OPENED events it never recorded, and their
+     * re-sends must keep their ids. Settled (by `settleOpenings`), the next run starts a new one, so
+     * a finding whose item is gone (table lost, resolved item expired) opens a new episode under a
+     * new id. Stored before it is returned, so it is on the table before any event carries it.
+     */
+    async beginOpenings(projectId: string, fresh: string, deadline: number, dryRun = false): Promise<string> {
+      const read = async () => (await send<{ Item?: { openingStamp?: unknown; openingSettled?: unknown } }>(new GetCommand({ TableName, Key: { projectId, findingId: SCAN_KEY }, ConsistentRead: true }), deadline, 'read')).Item;
+      const current = await read();
+      if (typeof current?.openingStamp === 'string' && current.openingSettled !== true) return current.openingStamp;
+      if (dryRun) return fresh;
+      const written = await conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: 'SET openingStamp = :s, openingSettled = :f',
+          ConditionExpression: 'attribute_not_exists(openingStamp) OR openingSettled = :t',
+          ExpressionAttributeValues: { ':s': fresh, ':f': false, ':t': true },
+        }),
+        deadline,
+      );
+      if (written) return fresh;
+      const now = await read();
+      if (typeof now?.openingStamp !== 'string') throw new StateUnavailableError('findings table: the opening stamp changed while it was written');
+      return now.openingStamp;
+    },
+
+    /** Marks the opening stamp settled: every OPENED announced under it is recorded. */
+    async settleOpenings(projectId: string, stamp: string, deadline: number): Promise<void> {
+      await conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: 'SET openingSettled = :t',
+          ConditionExpression: 'openingStamp = :s',
+          ExpressionAttributeValues: { ':s': stamp, ':t': true },
+        }),
+        deadline,
       );
     },
 
