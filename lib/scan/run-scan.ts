@@ -13,6 +13,7 @@ import type { FindingIndex } from '../state/records';
 import { readTimes } from './times';
 import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
 import { VolumeSet } from './volume-set';
+import { type HeldLease, holdLease } from './lease';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */
 export interface EventSink {
@@ -120,22 +121,24 @@ export interface StateDeps {
   resolvedRetentionMs: number;
   /** Read the state, write none, take no lease. */
   dryRun: boolean;
+  /** How long a project's lease lasts unless renewed (it is renewed every third of that). */
+  leaseMs: number;
 }
 
 /** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
-async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, startedAt: number, onLeased: () => void): Promise<FindingTracker | 'skipped'> {
+async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, startedAt: number, onLeased: (lease: HeldLease | undefined) => void): Promise<FindingTracker | 'skipped'> {
   const state = deps.state;
   if (!state) {
-    onLeased();
+    onLeased(undefined);
     return statelessTracker(ctx);
   }
+  let lease: HeldLease | undefined;
   if (!state.dryRun) {
-    // Held until this run's own deadline: no run works past it (Lambda ends the invocation), so a
-    // crashed run's lease is free for the next scheduled run rather than costing it a cycle.
-    const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline, listDeadline);
-    if (!leased) return 'skipped';
+    // Short and renewed while this run works: a run that dies blocks the next one for one lease at most.
+    lease = await holdLease(state.store, ctx.projectId, ctx.scanId, state.leaseMs, listDeadline);
+    if (!lease) return 'skipped';
   }
-  onLeased();
+  onLeased(lease);
   let index: FindingIndex;
   let openingStamp: string;
   try {
@@ -144,7 +147,7 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
       state.store.beginOpenings(ctx.projectId, `${new Date(startedAt).toISOString()}/${ctx.scanId}`, listDeadline, state.dryRun),
     ]);
   } catch (error) {
-    if (!state.dryRun) await state.store.releaseLease(ctx.projectId, ctx.scanId, listDeadline).catch(() => undefined);
+    await lease?.release(listDeadline);
     throw error;
   }
   return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun, openingStamp });
@@ -169,6 +172,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   let volumeFailure: Failure | undefined;
   let failure: Failure | undefined;
   let tracker: FindingTracker | undefined;
+  let lease: HeldLease | undefined;
   let skipped = false;
   const fail = (error: unknown) => {
     failure = describeFailure(error);
@@ -180,7 +184,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   // project, as the per-target cap counts. No snapshot is judged before the listing is done.
   let volumes: VolumeSet | undefined;
   let volumesListed: Promise<void> | undefined;
-  const startVolumes = () => {
+  const startVolumes = (held: HeldLease | undefined) => {
+    lease = held;
     if (!projectPolicy.needsVolumes) return;
     volumesListed = listVolumes(unit, settings, listDeadline).then(
       (set) => {
@@ -241,6 +246,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
         }
         deps.onProgress?.({ projectId, snapshotsRead, pagesRead });
         if (Date.now() >= listDeadline) throw new DeadlineExceededError();
+        lease?.check();
       }
     } catch (error) {
       fail(error);
@@ -256,6 +262,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     // Only a complete scan may say a finding went away; an incomplete one resolves nothing.
     if (failure === undefined) {
       try {
+        lease?.check();
         for (const r of await tracker.resolutions(now(), listDeadline)) await sink.add(r.event, r.onDelivered);
       } catch (error) {
         fail(error);
@@ -319,9 +326,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     );
   }
   await sink.flush();
-  if (deps.state && !deps.state.dryRun && tracker) {
-    await deps.state.store.releaseLease(projectId, settings.scanId, settings.deadline).catch(() => undefined);
-  }
+  if (tracker) await lease?.release(settings.deadline);
   const f = failure as Failure | undefined;
   return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
 }
@@ -384,6 +389,7 @@ export async function runScan(deps: ScanDeps, settings: ScanSettings): Promise<S
     startedAt,
     finishedAt: new Date(now()).toISOString(),
     projects: results,
-    ok: results.every((r) => (r.complete || r.skipped) && r.delivery.failed.length === 0),
+    // A project left alone because another run held it was not scanned by this run: not ok.
+    ok: results.every((r) => r.complete && r.delivery.failed.length === 0),
   };
 }

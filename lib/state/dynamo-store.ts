@@ -146,6 +146,21 @@ export function createFindingsStore(options: StoreOptions) {
       );
     },
 
+    /** Extends the lease this scan holds; false when it is no longer this scan's. */
+    renewLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean> {
+      return conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: LEASE_KEY },
+          UpdateExpression: 'SET leaseUntil = :u, expiresAt = :e',
+          ConditionExpression: '#o = :o',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':o': owner, ':u': untilMs, ':e': Math.ceil(untilMs / 1000) + 3_600 },
+        }),
+        deadline,
+      );
+    },
+
     /** Gives the lease back, only if this scan still holds it. */
     async releaseLease(projectId: string, owner: string, deadline: number): Promise<void> {
       await conditional(new DeleteCommand({ TableName, Key: { projectId, findingId: LEASE_KEY }, ConditionExpression: '#o = :o', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':o': owner } }), deadline);
