@@ -125,6 +125,12 @@ export interface StateDeps {
   leaseMs: number;
 }
 
+/**
+ * When state writes must be done: half the reserve before the deadline, so a table that stops
+ * answering still leaves time to publish the project's summary and Scan Failed.
+ */
+const stateDeadlineOf = (settings: ScanSettings) => settings.deadline - Math.floor(settings.reserveMs / 2);
+
 /** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
 async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, startedAt: number, onLeased: (lease: HeldLease | undefined) => void): Promise<FindingTracker | 'skipped'> {
   const state = deps.state;
@@ -150,7 +156,7 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
     await lease?.release(listDeadline);
     throw error;
   }
-  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun, openingStamp });
+  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: stateDeadlineOf(settings), dryRun: state.dryRun, openingStamp });
 }
 
 async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUnit, now: () => number): Promise<ProjectResult> {
@@ -278,7 +284,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       // A complete run that delivered and recorded everything it announced leaves nothing to re-send:
       // the next run may open findings under a new stamp.
       if (failure === undefined && sink.stats.failed.length === 0 && tracker.openingStamp !== undefined && deps.state && !deps.state.dryRun) {
-        await deps.state.store.settleOpenings(projectId, tracker.openingStamp, settings.deadline);
+        await deps.state.store.settleOpenings(projectId, tracker.openingStamp, stateDeadlineOf(settings));
       }
     } catch (error) {
       failure ??= describeFailure(error);
