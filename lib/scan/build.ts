@@ -60,7 +60,7 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
       });
     });
   const store = overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
-  const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false } : undefined;
+  const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false, leaseMs: settings.leaseMs } : undefined;
   const deps: ScanDeps = { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
   // A dry run writes nothing, report parts included.
   const reports = overrides.reports ?? (settings.report && !overrides.dryRun ? lazyS3ReportStore(settings.report) : undefined);

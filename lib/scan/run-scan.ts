@@ -13,6 +13,7 @@ import type { FindingIndex } from '../state/records';
 import { readTimes } from './times';
 import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
 import { VolumeSet } from './volume-set';
+import { type HeldLease, holdLease } from './lease';
 
 /** Where events go: the EventBridge publisher, or the dry-run printer. */
 export interface EventSink {
@@ -120,30 +121,42 @@ export interface StateDeps {
   resolvedRetentionMs: number;
   /** Read the state, write none, take no lease. */
   dryRun: boolean;
+  /** How long a project's lease lasts unless renewed (it is renewed every third of that). */
+  leaseMs: number;
 }
 
+/**
+ * When state writes must be done: half the reserve before the deadline, so a table that stops
+ * answering still leaves time to publish the project's summary and Scan Failed.
+ */
+const stateDeadlineOf = (settings: ScanSettings) => settings.deadline - Math.floor(settings.reserveMs / 2);
+
 /** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
-async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, onLeased: () => void): Promise<FindingTracker | 'skipped'> {
+async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanContext, listDeadline: number, startedAt: number, onLeased: (lease: HeldLease | undefined) => void): Promise<FindingTracker | 'skipped'> {
   const state = deps.state;
   if (!state) {
-    onLeased();
+    onLeased(undefined);
     return statelessTracker(ctx);
   }
+  let lease: HeldLease | undefined;
   if (!state.dryRun) {
-    // Held until this run's own deadline: no run works past it (Lambda ends the invocation), so a
-    // crashed run's lease is free for the next scheduled run rather than costing it a cycle.
-    const leased = await state.store.acquireLease(ctx.projectId, ctx.scanId, settings.deadline, listDeadline);
-    if (!leased) return 'skipped';
+    // Short and renewed while this run works: a run that dies blocks the next one for one lease at most.
+    lease = await holdLease(state.store, ctx.projectId, ctx.scanId, state.leaseMs, listDeadline);
+    if (!lease) return 'skipped';
   }
-  onLeased();
+  onLeased(lease);
   let index: FindingIndex;
+  let openingStamp: string;
   try {
-    index = await state.store.loadIndex(ctx.projectId, listDeadline);
+    [index, openingStamp] = await Promise.all([
+      state.store.loadIndex(ctx.projectId, listDeadline),
+      state.store.beginOpenings(ctx.projectId, `${new Date(startedAt).toISOString()}/${ctx.scanId}`, listDeadline, state.dryRun),
+    ]);
   } catch (error) {
-    if (!state.dryRun) await state.store.releaseLease(ctx.projectId, ctx.scanId, listDeadline).catch(() => undefined);
+    await lease?.release(listDeadline);
     throw error;
   }
-  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: settings.deadline, dryRun: state.dryRun });
+  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: stateDeadlineOf(settings), dryRun: state.dryRun, openingStamp });
 }
 
 async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUnit, now: () => number): Promise<ProjectResult> {
@@ -165,6 +178,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   let volumeFailure: Failure | undefined;
   let failure: Failure | undefined;
   let tracker: FindingTracker | undefined;
+  let lease: HeldLease | undefined;
   let skipped = false;
   const fail = (error: unknown) => {
     failure = describeFailure(error);
@@ -176,7 +190,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   // project, as the per-target cap counts. No snapshot is judged before the listing is done.
   let volumes: VolumeSet | undefined;
   let volumesListed: Promise<void> | undefined;
-  const startVolumes = () => {
+  const startVolumes = (held: HeldLease | undefined) => {
+    lease = held;
     if (!projectPolicy.needsVolumes) return;
     volumesListed = listVolumes(unit, settings, listDeadline).then(
       (set) => {
@@ -195,7 +210,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     failure = { code: 'DEADLINE_REACHED', message: 'The scan ran out of time before this project was started.' };
   } else {
     try {
-      const opened = await openTracker(deps, settings, ctx, listDeadline, startVolumes);
+      const opened = await openTracker(deps, settings, ctx, listDeadline, startedAt, startVolumes);
       if (opened === 'skipped') {
         skipped = true;
         failure = { code: 'SCAN_IN_PROGRESS', message: FAILURES.SCAN_IN_PROGRESS.message };
@@ -237,6 +252,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
         }
         deps.onProgress?.({ projectId, snapshotsRead, pagesRead });
         if (Date.now() >= listDeadline) throw new DeadlineExceededError();
+        lease?.check();
       }
     } catch (error) {
       fail(error);
@@ -252,6 +268,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     // Only a complete scan may say a finding went away; an incomplete one resolves nothing.
     if (failure === undefined) {
       try {
+        lease?.check();
         for (const r of await tracker.resolutions(now(), listDeadline)) await sink.add(r.event, r.onDelivered);
       } catch (error) {
         fail(error);
@@ -264,6 +281,11 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   if (tracker) {
     try {
       await tracker.flush();
+      // A complete run that delivered and recorded everything it announced leaves nothing to re-send:
+      // the next run may open findings under a new stamp.
+      if (failure === undefined && sink.stats.failed.length === 0 && tracker.openingStamp !== undefined && deps.state && !deps.state.dryRun) {
+        await deps.state.store.settleOpenings(projectId, tracker.openingStamp, stateDeadlineOf(settings));
+      }
     } catch (error) {
       failure ??= describeFailure(error);
     }
@@ -310,9 +332,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     );
   }
   await sink.flush();
-  if (deps.state && !deps.state.dryRun && tracker) {
-    await deps.state.store.releaseLease(projectId, settings.scanId, settings.deadline).catch(() => undefined);
-  }
+  if (tracker) await lease?.release(settings.deadline);
   const f = failure as Failure | undefined;
   return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
 }
@@ -375,6 +395,7 @@ export async function runScan(deps: ScanDeps, settings: ScanSettings): Promise<S
     startedAt,
     finishedAt: new Date(now()).toISOString(),
     projects: results,
-    ok: results.every((r) => (r.complete || r.skipped) && r.delivery.failed.length === 0),
+    // A project left alone because another run held it was not scanned by this run: not ok.
+    ok: results.every((r) => r.complete && r.delivery.failed.length === 0),
   };
 }

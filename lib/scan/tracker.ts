@@ -17,6 +17,8 @@ export interface Announcement {
 export interface FindingTracker {
   readonly stateful: boolean;
   readonly counts: TransitionCounts;
+  /** The opening stamp new findings are announced under (stateful trackers). */
+  readonly openingStamp?: string;
   /** The announcement for a finding this scan saw, or undefined when nothing is to be said. */
   seen(snapshot: Snapshot, c: Classification, observedAt: number): Announcement | undefined;
   /** After a complete listing: the findings the table holds open that the scan did not see. */
@@ -67,6 +69,8 @@ export interface StatefulTrackerOptions {
   dryRun: boolean;
   /** Item updates in flight at once. */
   writeConcurrency?: number;
+  /** The project's opening stamp (FindingsStore.beginOpenings), already on the table. */
+  openingStamp: string;
 }
 
 /**
@@ -115,11 +119,12 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
   return {
     stateful: true,
     counts,
+    openingStamp: options.openingStamp,
     seen(snapshot, c, observedAt) {
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
       const position = index.positionOf(findingId);
       if (position !== undefined) index.seen[position] = 1;
-      const decision = decideSeen(index, position, c, observedAt, lifecycle);
+      const decision = decideSeen(index, position, c, observedAt, lifecycle, options.openingStamp);
       if (decision.kind === 'quiet') {
         if (decision.suppressed) counts.suppressed++;
         else counts.open++;

@@ -34,6 +34,8 @@ export interface ScanSettingsFromEnv {
   remindAfterMs: number;
   /** How long resolved findings stay in the table before its TTL removes them. */
   resolvedRetentionMs: number;
+  /** How long a project's lease lasts unless its holder renews it (a dead holder blocks others this long at most). */
+  leaseMs: number;
   /** Where each complete scan writes its project's part of the fleet report (REPORT_BUCKET); undefined: none. */
   report: ReportSettings | undefined;
 }
@@ -157,6 +159,7 @@ export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
     findingsTable: tableName(env, 'FINDINGS_TABLE'),
     remindAfterMs: integer(env, 'REMIND_AFTER_HOURS', 24, 0, 8_760) * 3_600_000,
     resolvedRetentionMs: integer(env, 'RESOLVED_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
+    leaseMs: integer(env, 'SCAN_LEASE_SECONDS', 60, 3, 900) * 1000,
     report: loadReportBucket(env),
   };
 }

@@ -16,7 +16,7 @@ import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot 
 
 /** The commands the store sends; a DynamoDBDocumentClient in production. */
 export interface DocumentSender {
-  send(command: unknown): Promise<any>;
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<any>;
 }
 
 /** Finding ids are 32 hex digits; the lease item's sort key (`#lease`) sorts outside that range. */
@@ -36,6 +36,9 @@ export interface ScanRecord {
   lastCompletedCycle?: string;
   lastCompleteAt?: number;
   overdueNotifiedAt?: number;
+  /** See `beginOpenings`. */
+  openingStamp?: string;
+  openingSettled?: boolean;
 }
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
 const MAX_BATCH = 25;
@@ -65,6 +68,8 @@ export interface StoreOptions {
   client?: DocumentSender;
   retry?: RetryOptions;
   clock?: RetryClock;
+  /** Longest one call may take before it is abandoned (and retried while the deadline allows). */
+  callTimeoutMs?: number;
 }
 
 /** The client the store uses by default: the SDK's retries off, the store owns them (within the deadline). */
@@ -79,15 +84,23 @@ export function createFindingsStore(options: StoreOptions) {
   const retry = options.retry ?? { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 2_000 };
   const clock = options.clock ?? systemClock;
   const stats: StoreStats = { readCalls: 0, writeCalls: 0, batchWriteCalls: 0, itemsWritten: 0 };
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
 
-  /** Sends one command, retrying throttling and transient errors until the deadline. */
+  /**
+   * Sends one command, retrying throttling and transient errors until the deadline. Every call is
+   * aborted at the deadline (or after callTimeoutMs), so a frozen or partitioned table costs a run
+   * its time budget at most, never its summary.
+   */
   async function send<T>(command: unknown, deadline: number, kind: 'read' | 'write'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (kind === 'read') stats.readCalls++;
       else stats.writeCalls++;
       try {
-        return (await client.send(command)) as T;
+        const left = deadline - clock.now();
+        if (left <= 0) throw new StateUnavailableError('findings table: no time left before the deadline');
+        return (await client.send(command, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, left))) })) as T;
       } catch (error) {
+        if (error instanceof StateUnavailableError) throw error;
         const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
         if (e?.name === 'ConditionalCheckFailedException') throw error;
         const transient = THROTTLED.has(e?.name ?? '') || !!e?.$retryable || (e?.$metadata?.httpStatusCode ?? 0) >= 500 || e?.name === 'TimeoutError';
@@ -136,8 +149,25 @@ export function createFindingsStore(options: StoreOptions) {
         new PutCommand({
           TableName,
           Item: { projectId, findingId: LEASE_KEY, owner, leaseUntil: untilMs, expiresAt: Math.ceil(untilMs / 1000) + 3_600 },
-          ConditionExpression: 'attribute_not_exists(findingId) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': clock.now() },
+          // Its own owner too: a call that took effect but was abandoned (timeout) and sent again.
+          ConditionExpression: 'attribute_not_exists(findingId) OR leaseUntil < :now OR #o = :o',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':now': clock.now(), ':o': owner },
+        }),
+        deadline,
+      );
+    },
+
+    /** Extends the lease this scan holds; false when it is no longer this scan's. */
+    renewLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean> {
+      return conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: LEASE_KEY },
+          UpdateExpression: 'SET leaseUntil = :u, expiresAt = :e',
+          ConditionExpression: '#o = :o',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':o': owner, ':u': untilMs, ':e': Math.ceil(untilMs / 1000) + 3_600 },
         }),
         deadline,
       );
@@ -340,6 +370,48 @@ export function createFindingsStore(options: StoreOptions) {
         }),
         deadline,
         'write',
+      );
+    },
+
+    /**
+     * The stamp this run's OPENED transitions of findings without an item are named by. Kept while
+     * unsettled: the run that set it may have announced OPENED events it never recorded, and their
+     * re-sends must keep their ids. Settled (by `settleOpenings`), the next run starts a new one, so
+     * a finding whose item is gone (table lost, resolved item expired) opens a new episode under a
+     * new id. Stored before it is returned, so it is on the table before any event carries it.
+     */
+    async beginOpenings(projectId: string, fresh: string, deadline: number, dryRun = false): Promise<string> {
+      const read = async () => (await send<{ Item?: { openingStamp?: unknown; openingSettled?: unknown } }>(new GetCommand({ TableName, Key: { projectId, findingId: SCAN_KEY }, ConsistentRead: true }), deadline, 'read')).Item;
+      const current = await read();
+      if (typeof current?.openingStamp === 'string' && current.openingSettled !== true) return current.openingStamp;
+      if (dryRun) return fresh;
+      const written = await conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: 'SET openingStamp = :s, openingSettled = :f',
+          ConditionExpression: 'attribute_not_exists(openingStamp) OR openingSettled = :t',
+          ExpressionAttributeValues: { ':s': fresh, ':f': false, ':t': true },
+        }),
+        deadline,
+      );
+      if (written) return fresh;
+      const now = await read();
+      if (typeof now?.openingStamp !== 'string') throw new StateUnavailableError('findings table: the opening stamp changed while it was written');
+      return now.openingStamp;
+    },
+
+    /** Marks the opening stamp settled: every OPENED announced under it is recorded. */
+    async settleOpenings(projectId: string, stamp: string, deadline: number): Promise<void> {
+      await conditional(
+        new UpdateCommand({
+          TableName,
+          Key: { projectId, findingId: SCAN_KEY },
+          UpdateExpression: 'SET openingSettled = :t',
+          ConditionExpression: 'openingStamp = :s',
+          ExpressionAttributeValues: { ':s': stamp, ':t': true },
+        }),
+        deadline,
       );
     },
 

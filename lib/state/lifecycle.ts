@@ -15,13 +15,20 @@ export type SeenDecision =
 /**
  * Decides the transition for a finding this scan saw, from what the table says of it. Pure: the
  * same item, classification and clock give the same answer. `basis` is what the transition id is
- * made of: the state the transition leaves, so a re-sent transition keeps its id.
+ * made of: the state the transition leaves, so a re-sent transition keeps its id and a new
+ * episode gets a new one.
+ *
+ * `openingStamp` is the project's opening stamp (see `FindingsStore.beginOpenings`): stored before
+ * any OPENED it names is announced, and kept until a run has recorded everything it announced, so
+ * a re-sent OPENED of a finding with no item carries the same id, while a finding whose item is
+ * gone (table lost, resolved item expired) opens under a stamp no earlier episode used.
  */
-export function decideSeen(index: FindingIndex, position: number | undefined, c: Classification, now: number, settings: LifecycleSettings): SeenDecision {
-  if (position === undefined || index.stateAt(position) === 'RESOLVED') {
-    // A new episode; the previous one (if the item is still retained) ended at resolvedAt.
-    const endedAt = position === undefined ? 0 : index.resolvedAt[position] ?? 0;
-    return { kind: 'announce', transition: 'OPENED', basis: `after:${Number.isFinite(endedAt) ? endedAt : 0}`, firstSeenAt: now };
+export function decideSeen(index: FindingIndex, position: number | undefined, c: Classification, now: number, settings: LifecycleSettings, openingStamp: string): SeenDecision {
+  if (position === undefined) return { kind: 'announce', transition: 'OPENED', basis: `opened:${openingStamp}`, firstSeenAt: now };
+  if (index.stateAt(position) === 'RESOLVED') {
+    // A new episode of a retained item: the previous one ended at resolvedAt, which stays until the OPENED is recorded.
+    const endedAt = index.resolvedAt[position] ?? 0;
+    return { kind: 'announce', transition: 'OPENED', basis: Number.isFinite(endedAt) ? `after:${endedAt}` : `opened:${openingStamp}`, firstSeenAt: now };
   }
   const firstSeenAt = index.firstSeenAt[position] as number;
   const lastNotifiedAt = index.lastNotifiedAt[position] as number;

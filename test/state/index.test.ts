@@ -36,9 +36,9 @@ describe('finding index', () => {
     index.add(entry(1));
     const now = Date.parse('2026-12-02T01:00:00.000Z');
     const c = { type: 'STALE' as const, severity: 'low' as const, rule: 'stale', reason: 'r', thresholdMinutes: 1, ageMinutes: 2, measuredFrom: 'created_at' as const };
-    expect(decideSeen(index, index.positionOf(id(2)), c, now, { remindAfterMs: 0 })).toMatchObject({ kind: 'announce', transition: 'OPENED' });
-    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 0 })).toEqual({ kind: 'quiet', suppressed: false });
-    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 24 * 3_600_000 })).toMatchObject({ kind: 'announce', transition: 'REMINDER' });
-    expect(decideSeen(index, index.positionOf(id(1)), { ...c, type: 'ERROR_STATUS', severity: 'high' }, now, { remindAfterMs: 0 })).toMatchObject({ kind: 'announce', transition: 'CHANGED', previous: { findingType: 'STALE', severity: 'low' } });
+    expect(decideSeen(index, index.positionOf(id(2)), c, now, { remindAfterMs: 0 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'OPENED' });
+    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 0 }, 'stamp')).toEqual({ kind: 'quiet', suppressed: false });
+    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 24 * 3_600_000 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'REMINDER' });
+    expect(decideSeen(index, index.positionOf(id(1)), { ...c, type: 'ERROR_STATUS', severity: 'high' }, now, { remindAfterMs: 0 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'CHANGED', previous: { findingType: 'STALE', severity: 'low' } });
   });
 });
