@@ -12,6 +12,7 @@ import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
+import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { startLocalS3 } from '../tools/local/s3';
 import { startLocalFifoQueue } from '../tools/local/sqs';
 
@@ -55,7 +56,8 @@ const invokeSubscriber = async (event: unknown) => {
 };
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
-  rules: (['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
+  // The shipped rules, matching the source the functions publish with (serverless.yml's eventSource).
+  rules: ['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'].map((name) => ({ name, pattern: loadRulePattern(name, env.EVENT_SOURCE || DEFAULT_SOURCE), deliver: invokeSubscriber })),
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 

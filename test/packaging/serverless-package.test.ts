@@ -18,6 +18,8 @@ let templateText: string;
 let conditions: Record<string, unknown>;
 const CREDENTIALS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:evs/prod-AbCdEf';
 const WEBHOOK_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/alerts/webhook';
+// Packaged with a source of its own, as an operator following EventBridge's reverse-DNS advice would.
+const EVENT_SOURCE = 'com.example.snapshot-sentinel';
 const FAKE_VALUES = /AKFAKEPACKAGE|sk-FAKE-package|pw-FAKE-package|sectok-FAKE-package|token-FAKE-package|hooks\.example\/FAKE/;
 
 /** Evaluates the template's own conditions and Fn::If, the way CloudFormation would for this stage. */
@@ -54,6 +56,7 @@ beforeAll(async () => {
     EVS_TOKEN: 'token-FAKE-package',
     EVS_IAM_PASSWORD: 'pw-FAKE-package',
     ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE',
+    EVENT_SOURCE,
   });
   await run('node_modules/.bin/serverless', ['package', '--stage', 'prod', '--param', `credentialsSecret=${CREDENTIALS_ARN}`, '--param', `webhookSecret=${WEBHOOK_ARN}`, '--package', out], { env, timeout: 120_000 });
   templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
@@ -170,9 +173,9 @@ describe('serverless package', () => {
   it('ships the alerting rules: high-severity findings and scan failures to SNS, and the subscriber rules', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     const patterns = rules.map(([, r]) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Scan Failed'] });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Scan Failed'] });
     const toSns = rules.filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn?.Ref === 'AlertTopic'));
     expect(toSns.map(([name]) => name).sort()).toEqual(['HighSeverityFindingsRule', 'ScanFailuresRule']);
     for (const [, r] of rules) expect(r.Properties.EventBusName).toBeDefined();
@@ -206,6 +209,15 @@ describe('serverless package', () => {
     expect(tableStatements('DispatcherRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
+  });
+
+  it('gives every shipped rule pattern the source the functions publish with (EVENT_SOURCE), so none goes deaf when it is set', () => {
+    const patterns = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    expect(patterns.length).toBe(6);
+    for (const [name, r] of patterns) expect(r.Properties.EventPattern.source, name).toEqual([EVENT_SOURCE]);
+    const publishers = byType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.EVENT_BUS_NAME);
+    expect(publishers.map(([name]) => name).sort()).toEqual(['DispatchScansLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']);
+    for (const [name, r] of publishers) expect(r.Properties.Environment.Variables.EVENT_SOURCE, name).toBe(EVENT_SOURCE);
   });
 
   it('gives every rule target, the two schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
