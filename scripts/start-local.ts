@@ -12,6 +12,7 @@ import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
+import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { startLocalS3 } from '../tools/local/s3';
 import { startLocalFifoQueue } from '../tools/local/sqs';
 
@@ -48,14 +49,29 @@ if (!dynamoUrl) {
   log(`findings table ${FINDINGS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
 }
 
+// A scan's burst of findings goes to the subscriber a few at a time, in order: hundreds of
+// invocations at once made each one slow enough on a busy machine to hit the subscriber's
+// timeout, and serverless-offline exits on an asynchronous invocation's timeout.
+const SUBSCRIBER_CONCURRENCY = 4;
+let subscriberBusy = 0;
+const subscriberQueue: Array<() => void> = [];
 const invokeSubscriber = async (event: unknown) => {
-  const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
-  const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'Event' }, body: JSON.stringify(event) }).catch((e: Error) => e);
-  if (response instanceof Error || !response.ok) log(`could not deliver an event to the subscriber: ${response instanceof Error ? response.message : response.status}`);
+  if (subscriberBusy >= SUBSCRIBER_CONCURRENCY) await new Promise<void>((resolve) => subscriberQueue.push(resolve));
+  subscriberBusy++;
+  try {
+    const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
+    const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'RequestResponse' }, body: JSON.stringify(event) }).catch((e: Error) => e);
+    if (response instanceof Error || !response.ok) log(`could not deliver an event to the subscriber: ${response instanceof Error ? response.message : response.status}`);
+    else await response.arrayBuffer();
+  } finally {
+    subscriberBusy--;
+    subscriberQueue.shift()?.();
+  }
 };
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
-  rules: (['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
+  // The shipped rules, matching the source the functions publish with (serverless.yml's eventSource).
+  rules: ['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'].map((name) => ({ name, pattern: loadRulePattern(name, env.EVENT_SOURCE || DEFAULT_SOURCE), deliver: invokeSubscriber })),
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 

@@ -18,6 +18,8 @@ let templateText: string;
 let conditions: Record<string, unknown>;
 const CREDENTIALS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:evs/prod-AbCdEf';
 const WEBHOOK_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/alerts/webhook';
+// Packaged with a source of its own, as an operator following EventBridge's reverse-DNS advice would.
+const EVENT_SOURCE = 'com.example.snapshot-sentinel';
 const FAKE_VALUES = /AKFAKEPACKAGE|sk-FAKE-package|pw-FAKE-package|sectok-FAKE-package|token-FAKE-package|hooks\.example\/FAKE/;
 
 /** Evaluates the template's own conditions and Fn::If, the way CloudFormation would for this stage. */
@@ -54,6 +56,7 @@ beforeAll(async () => {
     EVS_TOKEN: 'token-FAKE-package',
     EVS_IAM_PASSWORD: 'pw-FAKE-package',
     ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE',
+    EVENT_SOURCE,
   });
   await run('node_modules/.bin/serverless', ['package', '--stage', 'prod', '--param', `credentialsSecret=${CREDENTIALS_ARN}`, '--param', `webhookSecret=${WEBHOOK_ARN}`, '--package', out], { env, timeout: 120_000 });
   templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
@@ -170,9 +173,9 @@ describe('serverless package', () => {
   it('ships the alerting rules: high-severity findings and scan failures to SNS, and the subscriber rules', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     const patterns = rules.map(([, r]) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
-    expect(patterns).toContainEqual({ source: ['evs.snapshot-scanner'], 'detail-type': ['EVS Snapshot Scan Failed'] });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Scan Failed'] });
     const toSns = rules.filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn?.Ref === 'AlertTopic'));
     expect(toSns.map(([name]) => name).sort()).toEqual(['HighSeverityFindingsRule', 'ScanFailuresRule']);
     for (const [, r] of rules) expect(r.Properties.EventBusName).toBeDefined();
@@ -208,22 +211,45 @@ describe('serverless package', () => {
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
   });
 
-  it('gives every rule target and the subscriber a retry policy and a dead-letter queue, encrypts the topic and archives the bus', () => {
-    const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
-    expect(rules.length).toBe(6);
+  it('gives every shipped rule pattern the source the functions publish with (EVENT_SOURCE), so none goes deaf when it is set', () => {
+    const patterns = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    expect(patterns.length).toBe(6);
+    for (const [name, r] of patterns) expect(r.Properties.EventPattern.source, name).toEqual([EVENT_SOURCE]);
+    const publishers = byType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.EVENT_BUS_NAME);
+    expect(publishers.map(([name]) => name).sort()).toEqual(['DispatchScansLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']);
+    for (const [name, r] of publishers) expect(r.Properties.Environment.Variables.EVENT_SOURCE, name).toBe(EVENT_SOURCE);
+  });
+
+  it('gives every rule target, the two schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
+    const rules = byType('AWS::Events::Rule');
+    expect(rules.length).toBe(8);
     for (const [name, r] of rules) {
       for (const target of r.Properties.Targets) {
         expect(target.DeadLetterConfig, name).toEqual({ Arn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } });
-        expect(target.RetryPolicy, name).toMatchObject({ MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: 86400 });
+        // A schedule tick is worth an hour of retries (the next one comes in 15 minutes); an event a day.
+        expect(target.RetryPolicy, name).toEqual({ MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: r.Properties.ScheduleExpression ? 3600 : 86400 });
       }
     }
-    const invokeConfig = byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
-    expect(invokeConfig).toEqual([expect.objectContaining({ FunctionName: { Ref: 'AlertSubscriberLambdaFunction' }, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } } } })]);
     expect(resources.EventsDeadLetterQueue?.Properties.SqsManagedSseEnabled).toBe(true);
     expect(resources.AlertTopic?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertTopicKey' });
-    const keyStatements = resources.AlertTopicKey?.Properties.KeyPolicy.Statement;
-    expect(keyStatements).toContainEqual(expect.objectContaining({ Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] } }));
     expect(resources.SentinelBusArchive?.Properties).toMatchObject({ SourceArn: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] }, RetentionDays: 30 });
+  });
+
+  it('keeps an invocation that still fails after Lambda\'s retries in the dead-letter queue, for every function invoked asynchronously (the subscriber and both schedules)', () => {
+    const toDeadLetters = { OnFailure: { Destination: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } } };
+    const invokeConfig = Object.fromEntries(byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [r.Properties.FunctionName.Ref, r.Properties]));
+    expect(Object.keys(invokeConfig).sort()).toEqual(['AlertSubscriberLambdaFunction', 'DispatchScansLambdaFunction', 'FleetReportLambdaFunction']);
+    for (const config of Object.values(invokeConfig)) expect(config).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: toDeadLetters });
+    // Every function some rule invokes (asynchronously) has such a config.
+    const invoked = byType('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets.map((t: any) => t.Arn?.['Fn::GetAtt']?.[0])).filter(Boolean);
+    expect(new Set(invoked)).toEqual(new Set(Object.keys(invokeConfig)));
+    // And the queue takes their messages: each rule may send to it, and each function's role may.
+    const queuePolicy = resources.EventsDeadLetterQueuePolicy?.Properties.PolicyDocument.Statement[0];
+    const sources = queuePolicy.Condition.ArnLike['aws:SourceArn'];
+    for (const [name, r] of byType('AWS::Events::Rule')) {
+      if (r.Properties.ScheduleExpression) expect(sources, name).toContainEqual({ 'Fn::GetAtt': [name, 'Arn'] });
+      else expect(sources, name).toContainEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/evs-snapshot-sentinel-prod/*' });
+    }
   });
 
   it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
@@ -292,7 +318,7 @@ describe('serverless package', () => {
       readCredentials,
     ]);
     expect(statements('DispatcherRole')).toEqual([
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [{ 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] }, { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] }] },
       bus,
       { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       logs('dispatchScans'),
@@ -310,6 +336,7 @@ describe('serverless package', () => {
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'projects/*' } } },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/*' }] },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } },
       logs('fleetReport'),
       xray,
     ]);
@@ -345,5 +372,50 @@ describe('serverless package', () => {
     } finally {
       await s3.close();
     }
+  });
+});
+
+describe('the packaged prod template, as AWS would read it', () => {
+  const targetsTopic = (arns: unknown) => Array.isArray(arns) && arns.some((a: any) => a?.Ref === 'AlertTopic');
+  const topicStatement = (service: string) => resources.AlertTopicPolicy?.Properties.PolicyDocument.Statement.filter((s: any) => s.Principal?.Service === service);
+  const thisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+
+  it('lets CloudWatch publish to the alert topic for exactly the alarms that notify it, and no other account\'s', () => {
+    const alarms = byType('AWS::CloudWatch::Alarm').filter(([, r]) => ['AlarmActions', 'OKActions', 'InsufficientDataActions'].some((k) => targetsTopic(r.Properties[k])));
+    expect(alarms.length).toBe(10);
+    const statements = topicStatement('cloudwatch.amazonaws.com');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' }, Condition: thisAccount });
+    expect(new Set(statements[0].Condition.ArnEquals['aws:SourceArn'])).toEqual(new Set(alarms.map(([name]) => ({ 'Fn::GetAtt': [name, 'Arn'] }))));
+  });
+
+  it('lets EventBridge publish to the alert topic for exactly the rules that target it, and no other account\'s', () => {
+    const rules = byType('AWS::Events::Rule').filter(([, r]) => targetsTopic(r.Properties.Targets.map((t: any) => t.Arn)));
+    expect(rules.length).toBeGreaterThanOrEqual(2);
+    const statements = topicStatement('events.amazonaws.com');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' }, Condition: thisAccount });
+    expect(new Set(statements[0].Condition.ArnEquals['aws:SourceArn'])).toEqual(new Set(rules.map(([name]) => ({ 'Fn::GetAtt': [name, 'Arn'] }))));
+    // Nobody else may publish.
+    expect(resources.AlertTopicPolicy?.Properties.PolicyDocument.Statement).toHaveLength(2);
+  });
+
+  it('conditions every service principal on the topic\'s key on this account, except EventBridge, where AWS does not support it and the topic policy does that work', () => {
+    const statements = resources.AlertTopicKey?.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service);
+    const services = statements.map((s: any) => s.Principal.Service);
+    // One principal per statement, so a condition cannot cover one service by accident of another.
+    for (const service of services) expect(typeof service).toBe('string');
+    expect(services.sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    for (const s of statements) expect(s.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    const cloudwatch = statements.find((s: any) => s.Principal.Service === 'cloudwatch.amazonaws.com');
+    expect(cloudwatch.Condition).toEqual({
+      ...thisAccount,
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' } },
+    });
+    // aws:SourceAccount / aws:SourceArn on EventBridge's key grant would refuse every alert (SNS
+    // developer guide, "Key management"); the topic policy above limits it to this stack's rules.
+    const events = statements.find((s: any) => s.Principal.Service === 'events.amazonaws.com');
+    expect(events.Condition).toBeUndefined();
+    expect(topicStatement('events.amazonaws.com')[0].Condition.ArnEquals['aws:SourceArn'].length).toBeGreaterThan(0);
   });
 });

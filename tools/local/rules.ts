@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
-const dir = fileURLToPath(new URL('../../events/rules/', import.meta.url));
+type Pattern = Record<string, unknown>;
+// The module serverless.yml builds the deployed patterns with, so local rules match what is deployed.
+const { rulePatterns } = createRequire(import.meta.url)('../../resources/rule-patterns.cjs') as { rulePatterns: (source: string) => Record<string, Pattern> };
 
-/** The rule patterns serverless.yml deploys, read from the same files. */
-export function loadRulePattern(name: 'high-severity-findings' | 'resolved-findings' | 'scan-failures' | 'scan-summaries'): Record<string, unknown> {
-  return JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')) as Record<string, unknown>;
+/** The shipped rule patterns (events/rules/*.json), by file name, matching events from `source`. */
+export function loadRulePatterns(source: string): Record<string, Pattern> {
+  return rulePatterns(source);
+}
+
+/** One shipped rule's pattern, matching events from `source`. */
+export function loadRulePattern(name: string, source: string): Pattern {
+  const pattern = rulePatterns(source)[name];
+  if (!pattern) throw new Error(`no rule file events/rules/${name}.json`);
+  return pattern;
 }
