@@ -18,13 +18,16 @@
  * `ORPHANED` (the snapshot's volume no longer exists); summaries carry size totals
  * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
  * on findingType should have a default branch: policies may add types in later minor versions.
+ *
+ * 2.3 (additive): summaries count `malformedRows`, listed rows that could not be judged (a size
+ * that is not a sane integer, a stored field of the wrong type or length).
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '2.2';
+export const SCHEMA_VERSION = '2.3';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -130,6 +133,8 @@ export interface SummaryDetail extends TransitionCounts {
   gbByFindingType: CountMap;
   /** Snapshots whose timestamps could not be read, so no age rule applied to them. */
   unreadableTimestamps: number;
+  /** Rows listed that could not be judged: reported here, left out of the counts and totals (2.3). */
+  malformedRows: number;
   /** Volumes listed for the orphan check; null when the policy has no rule needing them (2.2). */
   volumesRead: number | null;
   /** Snapshots no finding could be decided for, because the volumes could not be listed (2.2). */

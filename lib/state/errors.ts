@@ -5,3 +5,8 @@ export class StateUnavailableError extends CodedError {
   override name = 'StateUnavailableError';
   readonly code = 'STATE_UNAVAILABLE' as const;
 }
+
+/** The table (or the SDK, before sending) refused an item as invalid: sending it again cannot help. */
+export class InvalidItemError extends StateUnavailableError {
+  override name = 'InvalidItemError';
+}
