@@ -39,7 +39,7 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
       try {
         const message = parseWorkMessage(record.body);
         const started = Date.now();
-        const outcome = await runWork(work, message, deadlineOf(context, now()));
+        const outcome = await runWork(work, message, deadlineOf(context));
         if (outcome.kind === 'already-done') {
           logger.info('work item already done in this cycle; skipped', { cycleId: message.cycleId, target: message.target, projectId: message.projectId });
           continue;
