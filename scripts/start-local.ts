@@ -10,7 +10,7 @@ import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
 import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
-import { invokeOverHttp } from '../tools/local/lambda';
+import { invokeAsyncOverHttp, invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
 import { startLocalS3 } from '../tools/local/s3';
 import { startLocalFifoQueue } from '../tools/local/sqs';
@@ -48,11 +48,8 @@ if (!dynamoUrl) {
   log(`findings table ${FINDINGS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
 }
 
-const invokeSubscriber = async (event: unknown) => {
-  const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
-  const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'Event' }, body: JSON.stringify(event) }).catch((e: Error) => e);
-  if (response instanceof Error || !response.ok) log(`could not deliver an event to the subscriber: ${response instanceof Error ? response.message : response.status}`);
-};
+// Every rule's target is invoked asynchronously; a failing invocation is logged and the stack goes on.
+const invokeSubscriber = invokeAsyncOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`, log);
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
   rules: (['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'] as const).map((name) => ({ name, pattern: loadRulePattern(name), deliver: invokeSubscriber })),
