@@ -71,7 +71,7 @@ export function scanWorkerDepsFromEnv(env: Env = process.env, logger: Logger = c
       onReportError: (error, p) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
       ...overrides,
     });
-    return { scanItems: parts.scanItems, store: parts.deps.state?.store, now: overrides.now };
+    return { scanItems: parts.scanItems, covers: parts.catalog.covers, store: parts.deps.state?.store, now: overrides.now };
   }, logger);
   return { logger, work };
 }

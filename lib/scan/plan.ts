@@ -132,7 +132,20 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
     return { target, client: client(target) };
   }
 
-  return { targets, plan, clientFor };
+  /**
+   * Whether a work item names a project this configuration scans: a configured target, its own
+   * region, and a project it lists or (for a discovering target) discovers now. A message on the
+   * queue is not trusted to say so: anyone who can send to it could name any project.
+   */
+  async function covers(item: WorkItem, deadline: number): Promise<boolean> {
+    const target = (await targets()).find((t) => t.name === item.target);
+    if (!target || target.upstream.region !== item.region) return false;
+    if (!target.discover) return (target.projects ?? []).includes(item.projectId);
+    const found = await client(target).listProjects(target.discover.identityEndpoint, { deadline });
+    return selectDiscovered(found, target.discover).includes(item.projectId);
+  }
+
+  return { targets, plan, clientFor, covers };
 }
 
 export type TargetCatalog = ReturnType<typeof createTargetCatalog>;
