@@ -141,6 +141,8 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
     onLeased(undefined);
     return statelessTracker(ctx);
   }
+  // Before the lease: a table keyed otherwise would take the lease and then fail to give it back.
+  await state.store.verifyTable(listDeadline);
   let lease: HeldLease | undefined;
   if (!state.dryRun) {
     // Short and renewed while this run works: a run that dies blocks the next one for one lease at most.

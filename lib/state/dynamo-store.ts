@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
-import { InvalidItemError, StateUnavailableError } from './errors';
+import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from './errors';
 import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot } from './records';
 
 /** The commands the store sends; a DynamoDBDocumentClient in production. */
@@ -159,8 +159,35 @@ export function createFindingsStore(options: StoreOptions) {
     ExpressionAttributeValues: { ':p': projectId, ':lo': FINDING_RANGE.lo, ':hi': FINDING_RANGE.hi },
   });
 
+  let tableChecked: Promise<void> | undefined;
+
   return {
     stats,
+
+    /**
+     * Checks once per container (cold start) that the table is keyed as the store needs
+     * (projectId HASH + findingId RANGE). A table keyed otherwise fails every call after this
+     * check, every run (TableMisconfiguredError), instead of turning writes into silent skips; a
+     * check that could not be made is tried again next time.
+     */
+    async verifyTable(deadline: number): Promise<void> {
+      tableChecked ??= (async () => {
+        const out = await send<{ Table?: { KeySchema?: Array<{ AttributeName?: string; KeyType?: string }> } }>(new DescribeTableCommand({ TableName }), deadline, 'read');
+        const keys = out.Table?.KeySchema ?? [];
+        const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+        const range = keys.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+        if (hash !== 'projectId' || range !== 'findingId') {
+          const actual = keys.map((k) => `${k.AttributeName} (${k.KeyType})`).join(' + ') || 'nothing';
+          throw new TableMisconfiguredError(`findings table ${TableName} is keyed by ${actual}, not projectId (HASH) + findingId (RANGE)`);
+        }
+      })();
+      try {
+        await tableChecked;
+      } catch (error) {
+        if (!(error instanceof TableMisconfiguredError)) tableChecked = undefined;
+        throw error;
+      }
+    },
 
     /** Takes the project's lease until `untilMs`; false when another live scan holds it. */
     acquireLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean> {
@@ -409,7 +436,15 @@ export function createFindingsStore(options: StoreOptions) {
      * new id. Stored before it is returned, so it is on the table before any event carries it.
      */
     async beginOpenings(projectId: string, fresh: string, deadline: number, dryRun = false): Promise<string> {
-      const read = async () => (await send<{ Item?: { openingStamp?: unknown; openingSettled?: unknown } }>(new GetCommand({ TableName, Key: { projectId, findingId: SCAN_KEY }, ConsistentRead: true }), deadline, 'read')).Item;
+      // A Query of the one key (the scanner's role has Query, not GetItem).
+      const read = async () =>
+        (
+          await send<{ Items?: Array<{ openingStamp?: unknown; openingSettled?: unknown }> }>(
+            new QueryCommand({ TableName, KeyConditionExpression: 'projectId = :p AND findingId = :k', ExpressionAttributeValues: { ':p': projectId, ':k': SCAN_KEY }, ConsistentRead: true }),
+            deadline,
+            'read',
+          )
+        ).Items?.[0];
       const current = await read();
       if (typeof current?.openingStamp === 'string' && current.openingSettled !== true) return current.openingStamp;
       if (dryRun) return fresh;

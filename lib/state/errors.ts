@@ -10,3 +10,8 @@ export class StateUnavailableError extends CodedError {
 export class InvalidItemError extends StateUnavailableError {
   override name = 'InvalidItemError';
 }
+
+/** The table is not keyed as the store needs: nothing can be read or written safely until it is fixed. */
+export class TableMisconfiguredError extends StateUnavailableError {
+  override name = 'TableMisconfiguredError';
+}
