@@ -20,7 +20,8 @@
  * on findingType should have a default branch: policies may add types in later minor versions.
  *
  * 2.3 (additive): summaries count `malformedRows`, listed rows that could not be judged (a size
- * that is not a sane integer, a stored field of the wrong type or length).
+ * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
+ * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
@@ -151,6 +152,8 @@ export type ScanFailureCode = FailureCode;
 
 export interface ScanFailedDetail {
   schemaVersion: typeof SCHEMA_VERSION;
+  /** The same whenever the same notice is re-sent: de-duplicate on it (2.3). */
+  failureId: string;
   scanId: string;
   projectId: string;
   region: string;
@@ -264,8 +267,16 @@ export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'sche
   return { source: ctx.source, detailType: DETAIL_TYPES.summary, detail: full, resources: [], time: new Date(detail.finishedAt) };
 }
 
-export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>): OutboundEvent {
-  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, ...detail };
+/**
+ * The id of a failure notice: the same whenever the same notice is sent again (the same run or
+ * cycle, target, project and code), so a subscriber can de-duplicate Scan Failed and NOT_SCANNED.
+ */
+export function failureIdOf(ctx: Pick<ScanContext, 'scanId' | 'target' | 'projectId'>, failureCode: string): string {
+  return hash32('failed', ctx.scanId, ctx.target, ctx.projectId, failureCode);
+}
+
+export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target' | 'failureId'>): OutboundEvent {
+  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, failureId: failureIdOf(ctx, detail.failureCode), ...detail };
   return { source: ctx.source, detailType: DETAIL_TYPES.failed, detail: full, resources: [], time: new Date(detail.observedAt) };
 }
 
