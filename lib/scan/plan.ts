@@ -44,6 +44,9 @@ export function selectDiscovered(found: readonly DiscoveredProject[], discover: 
   return [...new Set(ids)].sort();
 }
 
+/** How long a worker trusts a discovered project list when checking a work item against it. */
+const DISCOVERY_MAX_AGE_MS = 60_000;
+
 /** A selection naming targets or projects the configuration does not have. */
 export class UnknownSelectionError extends ConfigError {
   override name = 'UnknownSelectionError';
@@ -57,6 +60,7 @@ export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer;
  */
 export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch } = {}) {
   const clients = new Map<string, TargetClient>();
+  const discovered = new Map<string, { at: number; ids: Promise<string[]> }>();
   let loaded: Promise<ScanTarget[]> | undefined;
   const readParameter = source.kind === 'parameter' ? (io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 })) : undefined;
 
@@ -141,8 +145,18 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
     const target = (await targets()).find((t) => t.name === item.target);
     if (!target || target.upstream.region !== item.region) return false;
     if (!target.discover) return (target.projects ?? []).includes(item.projectId);
-    const found = await client(target).listProjects(target.discover.identityEndpoint, { deadline });
-    return selectDiscovered(found, target.discover).includes(item.projectId);
+    const discover = target.discover;
+    const list = (maxAgeMs: number) => {
+      // One discovery shared by the work items a container runs within a minute, not one per message.
+      const cached = discovered.get(target.name);
+      if (cached && Date.now() - cached.at < maxAgeMs) return cached.ids;
+      const ids = client(target).listProjects(discover.identityEndpoint, { deadline }).then((found) => selectDiscovered(found, discover));
+      ids.catch(() => discovered.delete(target.name));
+      discovered.set(target.name, { at: Date.now(), ids });
+      return ids;
+    };
+    // A project missing from a list older than a few seconds may be new: ask again once.
+    return (await list(DISCOVERY_MAX_AGE_MS)).includes(item.projectId) || (await list(5_000)).includes(item.projectId);
   }
 
   return { targets, plan, clientFor, covers };
