@@ -34,7 +34,7 @@ export function createDispatchScansHandler(deps: DispatchScansDeps) {
 
   async function dispatchScans(event: unknown, context: Context): Promise<DispatchResult> {
     if (deps.dispatch instanceof Error) throw deps.dispatch;
-    const result = await dispatchCycle(deps.dispatch, cycleIdOf(event, now()), deadlineOf(context, now()));
+    const result = await dispatchCycle(deps.dispatch, cycleIdOf(event, now()), deadlineOf(context));
     metrics.addMetric('WorkDispatched', MetricUnit.Count, result.dispatched);
     metrics.addMetric('WorkUndelivered', MetricUnit.Count, result.undelivered.length);
     metrics.addMetric('ProjectsOverdue', MetricUnit.Count, result.overdue.length);

@@ -47,7 +47,7 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
   async function findings(event: Event, context: Context): Promise<HttpResponse> {
     if (api instanceof Error) throw api;
     const request = parseApiEvent(event, api.publicBaseUrl);
-    const deadline = deadlineOf(context, now());
+    const deadline = deadlineOf(context);
     const method = event.requestContext?.http?.method ?? 'GET';
     const findingId = event.pathParameters?.finding_id;
     if (method === 'GET') return jsonResponse(await listFindings(api, { projectId: request.projectId, params: request.params, selfUrl: request.selfUrl, deadline }));

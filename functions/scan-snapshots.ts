@@ -39,7 +39,7 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
     const run = request.dryRun ? deps.dryRunScan : scan;
     if (!run) throw new ScanRequestError('scan request: dryRun is not available in this deployment');
     const started = Date.now();
-    const result = await run(deadlineOf(context, now()), request);
+    const result = await run(deadlineOf(context), request);
     if (request.dryRun) {
       const summary = { ...summariseResult(result), dryRun: true };
       logger.info('dry run finished', summary);

@@ -39,7 +39,7 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
       try {
         const message = parseWorkMessage(record.body);
         const started = Date.now();
-        const outcome = await runWork(work, message, deadlineOf(context, now()));
+        const outcome = await runWork(work, message, deadlineOf(context));
         if (outcome.kind === 'already-done') {
           logger.info('work item already done in this cycle; skipped', { cycleId: message.cycleId, target: message.target, projectId: message.projectId });
           continue;
@@ -71,7 +71,7 @@ export function scanWorkerDepsFromEnv(env: Env = process.env, logger: Logger = c
       onReportError: (error, p) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
       ...overrides,
     });
-    return { scanItems: parts.scanItems, store: parts.deps.state?.store, now: overrides.now };
+    return { scanItems: parts.scanItems, covers: parts.catalog.covers, store: parts.deps.state?.store, now: overrides.now };
   }, logger);
   return { logger, work };
 }

@@ -10,7 +10,7 @@ import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
 import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
-import { invokeOverHttp } from '../tools/local/lambda';
+import { invokeAsyncOverHttp, invokeOverHttp } from '../tools/local/lambda';
 import { loadRulePattern } from '../tools/local/rules';
 import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { startLocalS3 } from '../tools/local/s3';
@@ -49,25 +49,8 @@ if (!dynamoUrl) {
   log(`findings table ${FINDINGS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
 }
 
-// A scan's burst of findings goes to the subscriber a few at a time, in order: hundreds of
-// invocations at once made each one slow enough on a busy machine to hit the subscriber's
-// timeout, and serverless-offline exits on an asynchronous invocation's timeout.
-const SUBSCRIBER_CONCURRENCY = 4;
-let subscriberBusy = 0;
-const subscriberQueue: Array<() => void> = [];
-const invokeSubscriber = async (event: unknown) => {
-  if (subscriberBusy >= SUBSCRIBER_CONCURRENCY) await new Promise<void>((resolve) => subscriberQueue.push(resolve));
-  subscriberBusy++;
-  try {
-    const url = `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`;
-    const response = await fetch(url, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'RequestResponse' }, body: JSON.stringify(event) }).catch((e: Error) => e);
-    if (response instanceof Error || !response.ok) log(`could not deliver an event to the subscriber: ${response instanceof Error ? response.message : response.status}`);
-    else await response.arrayBuffer();
-  } finally {
-    subscriberBusy--;
-    subscriberQueue.shift()?.();
-  }
-};
+// Every rule's target is invoked asynchronously; a failing invocation is logged and the stack goes on.
+const invokeSubscriber = invokeAsyncOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`, log);
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
   // The shipped rules, matching the source the functions publish with (serverless.yml's eventSource).

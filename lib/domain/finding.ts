@@ -5,8 +5,14 @@ export type FindingType = (typeof FINDING_TYPES)[number];
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** A duration for people: minutes under two hours, hours under two days, then days. */
+/**
+ * A duration for people: minutes under two hours, hours under two days, then days. A negative
+ * one comes from a timestamp in the future (a clock or an upstream that is wrong): said so, never
+ * "for -4193429803 minutes".
+ */
 export function describeMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes)) return 'an unknown time';
+  if (minutes < 0) return 'an unknown time (its timestamp is in the future)';
   if (minutes < 120) return `${minutes} minutes`;
   if (minutes < 2_880) return `${Math.floor(minutes / 60)} hours`;
   return `${Math.floor(minutes / 1_440)} days`;

@@ -31,3 +31,29 @@ export interface Snapshot {
 
 /** Metadata key EVS sets on snapshots made automatically by a cloud server backup. */
 export const AUTOMATIC_SNAPSHOT_KEY = '__system__enableActive';
+
+/** The largest `size` (GB) a snapshot row may say: 1 PiB, far above any EVS or Cinder disk. */
+export const MAX_SNAPSHOT_SIZE_GB = 1_048_576;
+
+/** Longest text a row may hold in a field the findings table and events keep (Cinder allows 255). */
+const MAX_FIELD_LENGTH = { id: 255, status: 64, name: 1_024, volume_id: 255, created_at: 64, updated_at: 64 } as const;
+
+/**
+ * What is wrong with a listed snapshot row, or undefined when it can be judged and kept: `size` a
+ * non-negative integer of at most MAX_SNAPSHOT_SIZE_GB, and the fields a finding stores strings
+ * (or null) of bounded length. A row that is not is reported as malformed and left unjudged,
+ * so one absurd row (say `size: 1e308`, which DynamoDB cannot store) cannot fail its project.
+ */
+export function malformedSnapshot(s: Snapshot): string | undefined {
+  if (typeof s.size !== 'number' || !Number.isSafeInteger(s.size) || s.size < 0 || s.size > MAX_SNAPSHOT_SIZE_GB) return 'size';
+  for (const [field, max] of Object.entries(MAX_FIELD_LENGTH)) {
+    const value = (s as Record<string, unknown>)[field];
+    const nullable = field === 'name' || field === 'updated_at';
+    if (value === null || value === undefined) {
+      if (nullable) continue;
+      return field;
+    }
+    if (typeof value !== 'string' || value.length > max) return field;
+  }
+  return undefined;
+}

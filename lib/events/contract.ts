@@ -18,13 +18,17 @@
  * `ORPHANED` (the snapshot's volume no longer exists); summaries carry size totals
  * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
  * on findingType should have a default branch: policies may add types in later minor versions.
+ *
+ * 2.3 (additive): summaries count `malformedRows`, listed rows that could not be judged (a size
+ * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
+ * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '2.2';
+export const SCHEMA_VERSION = '2.3';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -130,6 +134,8 @@ export interface SummaryDetail extends TransitionCounts {
   gbByFindingType: CountMap;
   /** Snapshots whose timestamps could not be read, so no age rule applied to them. */
   unreadableTimestamps: number;
+  /** Rows listed that could not be judged: reported here, left out of the counts and totals (2.3). */
+  malformedRows: number;
   /** Volumes listed for the orphan check; null when the policy has no rule needing them (2.2). */
   volumesRead: number | null;
   /** Snapshots no finding could be decided for, because the volumes could not be listed (2.2). */
@@ -146,6 +152,8 @@ export type ScanFailureCode = FailureCode;
 
 export interface ScanFailedDetail {
   schemaVersion: typeof SCHEMA_VERSION;
+  /** The same whenever the same notice is re-sent: de-duplicate on it (2.3). */
+  failureId: string;
   scanId: string;
   projectId: string;
   region: string;
@@ -259,8 +267,16 @@ export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'sche
   return { source: ctx.source, detailType: DETAIL_TYPES.summary, detail: full, resources: [], time: new Date(detail.finishedAt) };
 }
 
-export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>): OutboundEvent {
-  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, ...detail };
+/**
+ * The id of a failure notice: the same whenever the same notice is sent again (the same run or
+ * cycle, target, project and code), so a subscriber can de-duplicate Scan Failed and NOT_SCANNED.
+ */
+export function failureIdOf(ctx: Pick<ScanContext, 'scanId' | 'target' | 'projectId'>, failureCode: string): string {
+  return hash32('failed', ctx.scanId, ctx.target, ctx.projectId, failureCode);
+}
+
+export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target' | 'failureId'>): OutboundEvent {
+  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, failureId: failureIdOf(ctx, detail.failureCode), ...detail };
   return { source: ctx.source, detailType: DETAIL_TYPES.failed, detail: full, resources: [], time: new Date(detail.observedAt) };
 }
 

@@ -13,6 +13,7 @@ import { DEFAULT_RETRY, type RetryClock, type RetryOptions, retryIdempotent, sys
 import { BodyTooLargeError, type HttpTransport, nodeHttpTransport, TransportTimeoutError, type TransportResponse } from './transport';
 import type { PageQuery, PageText, SnapshotLink, SnapshotPage, VolumePage, VolumeRef } from './types';
 import { QUERY_KEYS } from './types';
+import { safeRequestId } from './untrusted';
 
 export interface EvsClientOptions {
   /** Service root, e.g. `https://evs.cn-north-4.myhuaweicloud.com` or `http://127.0.0.1:8776`. */
@@ -175,14 +176,14 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
       if (error instanceof BodyTooLargeError) throw new UpstreamBadResponseError(error.message, undefined);
       throw new UpstreamNetworkError(error);
     }
-    const requestId = response.header('x-request-id') ?? response.header('x-openstack-request-id');
-    const safeId = requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId) ? requestId : undefined;
+    const secrets = options.auth.secrets?.() ?? [];
+    const safeId = safeRequestId(response.header('x-request-id'), secrets) ?? safeRequestId(response.header('x-openstack-request-id'), secrets);
     if (response.status >= 300 && response.status < 400) {
       // Never followed: a redirect would carry signed credentials to wherever it points.
       throw new UpstreamBadResponseError(`redirect (HTTP ${response.status})`, safeId, response.status);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now()).scrub(options.auth.secrets?.() ?? []);
+      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now()).scrub(secrets);
     }
     return { text: response.body, requestId: safeId };
   }

@@ -1,4 +1,5 @@
 import { CodedError, type FailureCode } from '../domain/failure';
+import { containsSecret, redactSecrets, safeRequestId } from './untrusted';
 
 export { describeFailure } from '../domain/failure';
 
@@ -14,10 +15,10 @@ export class UpstreamHttpError extends EvsError {
   constructor(
     readonly status: number,
     /** Fault name or error code: `itemNotFound`, `EVS.0001`, `APIGW.0301`, ... */
-    readonly upstreamCode: string,
+    public upstreamCode: string,
     /** The upstream's message; only ever shown to callers for 4xx, and then cleaned. */
     upstreamMessage: string,
-    readonly requestId: string | undefined,
+    public requestId: string | undefined,
     /** The fault key of a Cinder-style body (`badRequest`, `itemNotFound`, ...), if any. */
     readonly faultName: string | undefined,
     readonly retryAfterMs: number | undefined,
@@ -30,9 +31,15 @@ export class UpstreamHttpError extends EvsError {
   /** The upstream's message, with every credential this client holds blanked out. */
   upstreamMessage: string;
 
-  /** Blanks out credential values an upstream echoed back, before anything can show them. */
+  /**
+   * Blanks out credential values an upstream echoed back (as is, in another letter case, base64
+   * or %-encoded), before anything can show them: from the message; a code or request id holding
+   * one is dropped.
+   */
   scrub(secrets: readonly string[]): this {
-    for (const secret of secrets) if (secret.length >= 4) this.upstreamMessage = this.upstreamMessage.split(secret).join('[redacted]');
+    this.upstreamMessage = redactSecrets(this.upstreamMessage, secrets);
+    if (containsSecret(this.upstreamCode, secrets)) this.upstreamCode = faultNameForStatus(this.status);
+    if (this.requestId !== undefined && containsSecret(this.requestId, secrets)) this.requestId = undefined;
     return this;
   }
 
@@ -169,7 +176,7 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
-// Request ids and codes are echoed to callers: only plain tokens, never free text.
+// Codes are echoed to callers: only plain tokens, never free text (request ids: safeRequestId).
 const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
 const safeToken = (value: string | undefined | null): string | undefined => (value && TOKEN.test(value) ? value : undefined);
 
@@ -204,7 +211,7 @@ export function normaliseUpstreamError(
   headers: { get(name: string): string | null },
   now: number = Date.now(),
 ): UpstreamHttpError {
-  const headerId = safeToken(headers.get('x-request-id')) ?? safeToken(headers.get('x-openstack-request-id'));
+  const headerId = safeRequestId(headers.get('x-request-id')) ?? safeRequestId(headers.get('x-openstack-request-id'));
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
   let body: unknown;
   try {
@@ -244,7 +251,7 @@ export function normaliseUpstreamError(
     status,
     safeToken(code) ?? faultNameForStatus(status),
     message ?? `HTTP ${status}`,
-    headerId ?? safeToken(bodyRequestId),
+    headerId ?? safeRequestId(bodyRequestId),
     faultName,
     retryAfterMs,
   );

@@ -109,6 +109,7 @@ async function reportOverdue(deps: DispatchDeps, items: readonly WorkItem[], cyc
   const now = (deps.now ?? Date.now)();
   const records = await store.getScanRecords(items.map((i) => i.projectId), deadline);
   const overdue: DispatchResult['overdue'] = [];
+  const delivered: string[] = [];
   const sink = deps.createSink(deadline);
   for (const item of items) {
     const record = records.get(item.projectId);
@@ -124,12 +125,12 @@ async function reportOverdue(deps: DispatchDeps, items: readonly WorkItem[], cyc
     const sinceIso = new Date(since).toISOString();
     const ctx = { source: deps.source, region: item.region, target: item.target, scanId: cycleId, projectId: item.projectId };
     const message = `${FAILURES.NOT_SCANNED.message.replace(/\.$/, '')}: ${record.lastCompleteAt ? `last complete scan ${sinceIso}` : `never, first dispatched ${sinceIso}`}.`;
-    await sink.add(scanFailedEvent(ctx, { observedAt: new Date(now).toISOString(), failureCode: 'NOT_SCANNED', message, snapshotsRead: 0, pagesRead: 0 }), () => undefined);
+    await sink.add(scanFailedEvent(ctx, { observedAt: new Date(now).toISOString(), failureCode: 'NOT_SCANNED', message, snapshotsRead: 0, pagesRead: 0 }), () => delivered.push(item.projectId));
     overdue.push({ target: item.target, projectId: item.projectId, since: sinceIso });
   }
   await sink.flush();
-  // Marked only once the notices are on the bus, so undelivered ones are sent again next cycle.
-  if (sink.stats.failed.length === 0) for (const o of overdue) await store.noteOverdueNotified(o.projectId, now, deadline);
+  // Each notice is marked once it is on the bus: an undelivered one is sent again next cycle, a delivered one is not.
+  for (const projectId of delivered) await store.noteOverdueNotified(projectId, now, deadline);
   return overdue;
 }
 

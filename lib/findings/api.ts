@@ -101,6 +101,8 @@ export function parseSuppression(body: unknown, now: number): { until: string; r
   }
   const until = Date.parse(body.until);
   if (!/(Z|[+-]\d{2}:\d{2})$/i.test(body.until)) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" must carry a time zone (Z or ±hh:mm).');
+  // The schema's date-time accepts a leap second (23:59:60), which Date.parse cannot read.
+  if (!Number.isFinite(until)) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is not a time this service can read (a leap second, say); use another.');
   if (until <= now) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is in the past.');
   if (until - now > YEAR_MS) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is more than a year ahead.');
   return { until: new Date(until).toISOString(), reason: body.reason };

@@ -2,6 +2,7 @@ import type { FindingType, Severity } from '../domain/finding';
 import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
 import defaultPolicyDocument from './default-policy.json';
 import schema from './policy.schema.json';
+import { compileSafePattern, PatternError } from '../patterns/safe-pattern';
 
 export type StatusSpec = string | string[] | { notIn: string[] };
 export type NameSpec = string | string[] | { pattern: string };
@@ -70,9 +71,9 @@ const validate = lazyValidator(schema);
 function checkMatch(match: MatchSpec, path: FieldPath, fail: (path: FieldPath, why: string) => never): void {
   const compiles = (pattern: string, at: FieldPath) => {
     try {
-      new RegExp(pattern);
-    } catch {
-      fail(at, 'is not a valid regular expression');
+      compileSafePattern(pattern);
+    } catch (error) {
+      fail(at, error instanceof PatternError ? error.message : 'is not a valid regular expression');
     }
   };
   if (match.name && typeof match.name === 'object' && !Array.isArray(match.name)) compiles(match.name.pattern, [...path, 'name', 'pattern']);

@@ -2,6 +2,7 @@ import { type Classification, describeMinutes, type FindingType } from '../domai
 import type { Snapshot } from '../domain/snapshot';
 import { readTimes, type SnapshotTimes } from '../scan/times';
 import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
+import { compileSafePattern } from '../patterns/safe-pattern';
 
 /** Whether a volume exists; `has` may answer true for an id it never saw only with negligible odds (see VolumeSet). */
 export interface VolumeIndex {
@@ -77,7 +78,7 @@ function compileMatch(match: MatchSpec): CompiledMatch {
       const names = new Set(spec);
       rest.push((s) => (names.has(s.name ?? '') ? YES : NO));
     } else {
-      const pattern = new RegExp(spec.pattern);
+      const pattern = compileSafePattern(spec.pattern);
       rest.push((s) => (pattern.test(s.name ?? '') ? YES : NO));
     }
   }
@@ -90,7 +91,7 @@ function compileMatch(match: MatchSpec): CompiledMatch {
     if (typeof spec === 'string') rest.push((s) => (value(s) === spec ? YES : NO));
     else if ('present' in spec) rest.push((s) => ((value(s) !== undefined) === spec.present ? YES : NO));
     else {
-      const pattern = new RegExp(spec.pattern);
+      const pattern = compileSafePattern(spec.pattern);
       rest.push((s) => {
         const v = value(s);
         return v !== undefined && pattern.test(v) ? YES : NO;

@@ -143,6 +143,7 @@ export function summariseResult(result: ScanResult) {
       pagesRead: p.pagesRead,
       findings: p.countsByFindingType,
       ...(p.skipped ? { skipped: true } : {}),
+      ...(p.malformedRows > 0 ? { malformedRows: p.malformedRows } : {}),
       transitions: p.transitions,
       delivered: p.delivery.published,
       deliveryFailures: p.delivery.failed.length,

@@ -44,6 +44,9 @@ export function selectDiscovered(found: readonly DiscoveredProject[], discover: 
   return [...new Set(ids)].sort();
 }
 
+/** How long a worker trusts a discovered project list when checking a work item against it. */
+const DISCOVERY_MAX_AGE_MS = 60_000;
+
 /** A selection naming targets or projects the configuration does not have. */
 export class UnknownSelectionError extends ConfigError {
   override name = 'UnknownSelectionError';
@@ -57,6 +60,7 @@ export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer;
  */
 export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch } = {}) {
   const clients = new Map<string, TargetClient>();
+  const discovered = new Map<string, { at: number; ids: Promise<string[]> }>();
   let loaded: Promise<ScanTarget[]> | undefined;
   const readParameter = source.kind === 'parameter' ? (io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 })) : undefined;
 
@@ -132,7 +136,30 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
     return { target, client: client(target) };
   }
 
-  return { targets, plan, clientFor };
+  /**
+   * Whether a work item names a project this configuration scans: a configured target, its own
+   * region, and a project it lists or (for a discovering target) discovers now. A message on the
+   * queue is not trusted to say so: anyone who can send to it could name any project.
+   */
+  async function covers(item: WorkItem, deadline: number): Promise<boolean> {
+    const target = (await targets()).find((t) => t.name === item.target);
+    if (!target || target.upstream.region !== item.region) return false;
+    if (!target.discover) return (target.projects ?? []).includes(item.projectId);
+    const discover = target.discover;
+    const list = (maxAgeMs: number) => {
+      // One discovery shared by the work items a container runs within a minute, not one per message.
+      const cached = discovered.get(target.name);
+      if (cached && Date.now() - cached.at < maxAgeMs) return cached.ids;
+      const ids = client(target).listProjects(discover.identityEndpoint, { deadline }).then((found) => selectDiscovered(found, discover));
+      ids.catch(() => discovered.delete(target.name));
+      discovered.set(target.name, { at: Date.now(), ids });
+      return ids;
+    };
+    // A project missing from a list older than a few seconds may be new: ask again once.
+    return (await list(DISCOVERY_MAX_AGE_MS)).includes(item.projectId) || (await list(5_000)).includes(item.projectId);
+  }
+
+  return { targets, plan, clientFor, covers };
 }
 
 export type TargetCatalog = ReturnType<typeof createTargetCatalog>;

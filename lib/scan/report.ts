@@ -20,6 +20,7 @@ export function formatScanTable(result: ScanResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const failures = result.projects.filter((p) => p.failure && !p.skipped).map((p) => `  ${p.projectId}: ${p.failure?.code}: ${p.failure?.message}`);
+  const malformed = result.projects.filter((p) => p.malformedRows > 0).map((p) => `  ${p.projectId}: ${p.malformedRows} listed row(s) malformed (a size or field out of range), left unjudged`);
   const skipped = result.projects.filter((p) => p.skipped).map((p) => `  ${p.projectId}: another scan holds its lease; this run did not scan it`);
-  return [line(header), ...rows.map(line), ...(failures.length ? ['failures:', ...failures] : []), ...(skipped.length ? ['skipped:', ...skipped] : []), `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`].join('\n');
+  return [line(header), ...rows.map(line), ...(failures.length ? ['failures:', ...failures] : []), ...(skipped.length ? ['skipped:', ...skipped] : []), ...(malformed.length ? ['malformed:', ...malformed] : []), `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`].join('\n');
 }

@@ -3,6 +3,7 @@ import type { SnapshotLister, VolumeLister } from '../evs/client';
 import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots, paginateVolumes } from '../evs/pager';
 import { FAILURES } from '../domain/failure';
+import { malformedSnapshot } from '../domain/snapshot';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { type Policy, UNDETERMINED } from '../policy/policy';
@@ -77,6 +78,8 @@ export interface ProjectResult {
   countsBySeverity: Record<string, CountMap>;
   /** What the listing added up to: sizes, ages, the oldest and largest (the fleet report's row). */
   stats: ProjectStats;
+  /** Rows the upstream listed that could not be judged (an absurd size, a field of the wrong type). */
+  malformedRows: number;
   /** When the listing ended (ISO), for the report. */
   scannedAt: string;
   /** With a report store: whether this project's part was written (complete scans only). */
@@ -138,6 +141,8 @@ async function openTracker(deps: ScanDeps, settings: ScanSettings, ctx: ScanCont
     onLeased(undefined);
     return statelessTracker(ctx);
   }
+  // Before the lease: a table keyed otherwise would take the lease and then fail to give it back.
+  await state.store.verifyTable(listDeadline);
   let lease: HeldLease | undefined;
   if (!state.dryRun) {
     // Short and renewed while this run works: a run that dies blocks the next one for one lease at most.
@@ -173,6 +178,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   let snapshotsRead = 0;
   let pagesRead = 0;
   let unreadableTimestamps = 0;
+  let malformedRows = 0;
   let undetermined = 0;
   let volumesRead: number | null = null;
   let volumeFailure: Failure | undefined;
@@ -235,6 +241,12 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
         const ctx = { now: observedAt, volumes };
         for (const snapshot of page.snapshots) {
           snapshotsRead++;
+          if (malformedSnapshot(snapshot) !== undefined) {
+            // Reported, not judged; a finding it already has stays as it is (neither announced nor resolved).
+            malformedRows++;
+            tracker.keep(snapshot.id);
+            continue;
+          }
           const times = readTimes(snapshot);
           if (Number.isNaN(times.created)) unreadableTimestamps++;
           const verdict = projectPolicy.judge(snapshot, times, ctx);
@@ -308,6 +320,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       gbByStatus: columnOf(projectStats.byStatus, 'gb'),
       gbByFindingType: columnOf(projectStats.byFindingType, 'gb'),
       unreadableTimestamps,
+      malformedRows,
       volumesRead,
       undetermined,
       stateful: deps.state !== undefined,
@@ -334,13 +347,13 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   await sink.flush();
   if (tracker) await lease?.release(settings.deadline);
   const f = failure as Failure | undefined;
-  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
+  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, malformedRows, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
 }
 
 /** The result of a project that could not be scanned at all. */
 export function unscanned(unit: Pick<ScanUnit, 'target' | 'region' | 'projectId'>, failure: Failure): ProjectResult {
   const none = { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
-  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: Object.create(null) as Record<string, CountMap>, stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
+  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, malformedRows: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: Object.create(null) as Record<string, CountMap>, stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
 }
 
 /**

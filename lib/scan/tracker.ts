@@ -21,6 +21,8 @@ export interface FindingTracker {
   readonly openingStamp?: string;
   /** The announcement for a finding this scan saw, or undefined when nothing is to be said. */
   seen(snapshot: Snapshot, c: Classification, observedAt: number): Announcement | undefined;
+  /** A listed snapshot this scan could not judge: whatever finding it has is kept as it is, not resolved. */
+  keep(snapshotId: string): void;
   /** After a complete listing: the findings the table holds open that the scan did not see. */
   resolutions(now: number, deadline: number): Promise<Announcement[]>;
   /** Waits for every state write of announced transitions; rejects with StateUnavailableError. */
@@ -46,6 +48,7 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
         onDelivered: () => undefined,
       };
     },
+    keep() {},
     async resolutions() {
       return [];
     },
@@ -177,6 +180,11 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
         }
       };
       return { event, onDelivered };
+    },
+
+    keep(snapshotId) {
+      const position = index.positionOf(findingIdOf(ctx.projectId, snapshotId));
+      if (position !== undefined) index.seen[position] = 1;
     },
 
     async resolutions(now, deadline) {

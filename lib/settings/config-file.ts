@@ -1,6 +1,38 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from './env';
+
+/** The largest policy or targets file read: far above any real one, far below what exhausts memory. */
+export const MAX_CONFIG_BYTES = 1_048_576;
+/** Aliases a configuration file may expand (yaml's own default); more is an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Reads the file a variable names, refusing one over MAX_CONFIG_BYTES before reading it (a 50 MB
+ * list would otherwise run the scanner out of memory while parsing).
+ */
+export function readConfigFile(file: string, variable: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_CONFIG_BYTES) throw new ConfigError(`${variable} names ${file}, which is ${size} bytes; a configuration file may have at most ${MAX_CONFIG_BYTES}`);
+    const buffer = Buffer.alloc(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${variable} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 export type FieldPath = readonly (string | number)[];
 
@@ -42,6 +74,8 @@ export function lazyValidator(schema: object): (value: unknown) => ErrorObject[]
  * The first schema error is reported the same way; `describe` may word a keyword its own way.
  */
 export function readConfigDocument<T>(text: string, source: string, validate: (value: unknown) => ErrorObject[], describe?: (error: ErrorObject) => string | undefined): ConfigDocument<T> {
+  // Text that did not come through readConfigFile (an SSM parameter, say) is bounded too.
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(`${source}: is ${text.length} characters; a configuration file may have at most ${MAX_CONFIG_BYTES}`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -65,7 +99,20 @@ export function readConfigDocument<T>(text: string, source: string, validate: (v
     throw new ConfigError(`${where(path)}: ${fieldName(path)} ${why}`);
   };
 
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml refuses an alias bomb (aliases of aliases expanding to millions of nodes) with a ReferenceError.
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(`${at(offset)}: not a usable configuration file: ${(error as Error).message.split('\n')[0]}`);
+  }
   const errors = validate(value);
   // A field of several forms fails each form first; the error that names the field as a whole
   // (oneOf/anyOf, not a discriminated union, which reports its one branch) says more.

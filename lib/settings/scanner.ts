@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { DEFAULT_SOURCE } from '../events/contract';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
 import { parseTargets, type ScanTarget, type TargetDefaults } from '../targets/load';
@@ -6,6 +5,7 @@ import type { RetryOptions } from '../retry';
 import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../policy/load';
 import { createPolicy, type Policy, stuckLimits } from '../policy/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
+import { readConfigFile } from './config-file';
 import { loadReportBucket, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
@@ -72,13 +72,7 @@ export function loadPolicy(env: Env): Policy {
   if (file !== undefined) {
     const tuned = TUNING_VARIABLES.find((name) => text(env, name) !== undefined);
     if (tuned) throw new ConfigError(`${tuned} and SCAN_POLICY_FILE are both set: with a policy file, its rules hold the thresholds`);
-    let content: string;
-    try {
-      content = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`SCAN_POLICY_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    return createPolicy(parsePolicy(content, file));
+    return createPolicy(parsePolicy(readConfigFile(file, 'SCAN_POLICY_FILE'), file));
   }
   const builtIn = defaultPolicy();
   const tuning: DefaultPolicyTuning = {
@@ -114,13 +108,7 @@ export function loadTargetsSource(env: Env): TargetsSource {
     }
     if (file !== undefined && parameter !== undefined) throw new ConfigError('SCAN_TARGETS_FILE and SCAN_TARGETS_PARAMETER are both set: keep one');
     if (parameter !== undefined) return { kind: 'parameter', ref: parseSecretRef(parameter, 'SCAN_TARGETS_PARAMETER'), defaults };
-    let content: string;
-    try {
-      content = readFileSync(file as string, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`SCAN_TARGETS_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    return { kind: 'static', targets: parseTargets(content, file as string, defaults) };
+    return { kind: 'static', targets: parseTargets(readConfigFile(file as string, 'SCAN_TARGETS_FILE'), file as string, defaults) };
   }
   let projects = projectList(env, 'SCAN_PROJECT_IDS', false) as string[];
   if (projects.length === 0) {

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
-import { StateUnavailableError } from './errors';
+import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from './errors';
 import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot } from './records';
 
 /** The commands the store sends; a DynamoDBDocumentClient in production. */
@@ -101,8 +101,11 @@ export function createFindingsStore(options: StoreOptions) {
         return (await client.send(command, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, left))) })) as T;
       } catch (error) {
         if (error instanceof StateUnavailableError) throw error;
-        const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+        const e = error as { name?: string; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
         if (e?.name === 'ConditionalCheckFailedException') throw error;
+        // Refused before it was sent: the SDK could not encode an item (a number DynamoDB cannot hold).
+        if (!e?.$metadata && e?.name === 'Error' && e.code === undefined) throw new InvalidItemError('findings table: an item could not be encoded', { cause: error });
+        if (e?.name === 'ValidationException') throw new InvalidItemError('findings table: ValidationException', { cause: error });
         const transient = THROTTLED.has(e?.name ?? '') || !!e?.$retryable || (e?.$metadata?.httpStatusCode ?? 0) >= 500 || e?.name === 'TimeoutError';
         const delay = backoffDelay(Math.min(attempt, 10), retry, clock.random);
         const networkLike = !e?.$metadata;
@@ -134,14 +137,57 @@ export function createFindingsStore(options: StoreOptions) {
     }
   }
 
+  /** One BatchWriteItem of at most 25 items, its unprocessed items sent again within the deadline. */
+  async function putBatch(items: FindingItem[], deadline: number): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; requests.length > 0; attempt++) {
+      stats.batchWriteCalls++;
+      const out = await send<{ UnprocessedItems?: Record<string, typeof requests> }>(new BatchWriteCommand({ RequestItems: { [TableName]: requests } }), deadline, 'write');
+      const left = out.UnprocessedItems?.[TableName] ?? [];
+      stats.itemsWritten += requests.length - left.length;
+      requests = left;
+      if (requests.length === 0) break;
+      const delay = backoffDelay(Math.min(attempt, 10), retry, clock.random);
+      if (clock.now() + delay >= deadline) throw new StateUnavailableError(`findings table left ${requests.length} items unprocessed`);
+      await clock.sleep(delay);
+    }
+  }
+
   const projectKey = (projectId: string): QueryCommandInput => ({
     TableName,
     KeyConditionExpression: 'projectId = :p AND findingId BETWEEN :lo AND :hi',
     ExpressionAttributeValues: { ':p': projectId, ':lo': FINDING_RANGE.lo, ':hi': FINDING_RANGE.hi },
   });
 
+  let tableChecked: Promise<void> | undefined;
+
   return {
     stats,
+
+    /**
+     * Checks once per container (cold start) that the table is keyed as the store needs
+     * (projectId HASH + findingId RANGE). A table keyed otherwise fails every call after this
+     * check, every run (TableMisconfiguredError), instead of turning writes into silent skips; a
+     * check that could not be made is tried again next time.
+     */
+    async verifyTable(deadline: number): Promise<void> {
+      tableChecked ??= (async () => {
+        const out = await send<{ Table?: { KeySchema?: Array<{ AttributeName?: string; KeyType?: string }> } }>(new DescribeTableCommand({ TableName }), deadline, 'read');
+        const keys = out.Table?.KeySchema ?? [];
+        const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+        const range = keys.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+        if (hash !== 'projectId' || range !== 'findingId') {
+          const actual = keys.map((k) => `${k.AttributeName} (${k.KeyType})`).join(' + ') || 'nothing';
+          throw new TableMisconfiguredError(`findings table ${TableName} is keyed by ${actual}, not projectId (HASH) + findingId (RANGE)`);
+        }
+      })();
+      try {
+        await tableChecked;
+      } catch (error) {
+        if (!(error instanceof TableMisconfiguredError)) tableChecked = undefined;
+        throw error;
+      }
+    },
 
     /** Takes the project's lease until `untilMs`; false when another live scan holds it. */
     acquireLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean> {
@@ -210,22 +256,31 @@ export function createFindingsStore(options: StoreOptions) {
       return found;
     },
 
-    /** Writes whole items, 25 per BatchWriteItem, retrying unprocessed ones within the deadline. */
+    /**
+     * Writes whole items, 25 per BatchWriteItem, retrying unprocessed ones within the deadline. A
+     * batch DynamoDB refuses as invalid (one item it cannot store fails all 25) is written item by
+     * item, so only the bad item is lost: the error then names how many could not be written.
+     */
     async putItems(items: FindingItem[], deadline: number): Promise<void> {
+      let refused = 0;
       for (let start = 0; start < items.length; start += MAX_BATCH) {
-        let requests = items.slice(start, start + MAX_BATCH).map((Item) => ({ PutRequest: { Item } }));
-        for (let attempt = 1; requests.length > 0; attempt++) {
-          stats.batchWriteCalls++;
-          const out = await send<{ UnprocessedItems?: Record<string, typeof requests> }>(new BatchWriteCommand({ RequestItems: { [TableName]: requests } }), deadline, 'write');
-          const left = out.UnprocessedItems?.[TableName] ?? [];
-          stats.itemsWritten += requests.length - left.length;
-          requests = left;
-          if (requests.length === 0) break;
-          const delay = backoffDelay(Math.min(attempt, 10), retry, clock.random);
-          if (clock.now() + delay >= deadline) throw new StateUnavailableError(`findings table left ${requests.length} items unprocessed`);
-          await clock.sleep(delay);
+        const batch = items.slice(start, start + MAX_BATCH);
+        try {
+          await putBatch(batch, deadline);
+        } catch (error) {
+          if (!(error instanceof InvalidItemError)) throw error;
+          for (const Item of batch) {
+            try {
+              await send(new PutCommand({ TableName, Item }), deadline, 'write');
+              stats.itemsWritten++;
+            } catch (single) {
+              if (!(single instanceof InvalidItemError)) throw single;
+              refused++;
+            }
+          }
         }
       }
+      if (refused > 0) throw new StateUnavailableError(`findings table refused ${refused} item(s) as invalid`);
     },
 
     /** Records an announced transition on an existing item; false when the item changed under it (e.g. suppressed meanwhile). */
@@ -381,7 +436,15 @@ export function createFindingsStore(options: StoreOptions) {
      * new id. Stored before it is returned, so it is on the table before any event carries it.
      */
     async beginOpenings(projectId: string, fresh: string, deadline: number, dryRun = false): Promise<string> {
-      const read = async () => (await send<{ Item?: { openingStamp?: unknown; openingSettled?: unknown } }>(new GetCommand({ TableName, Key: { projectId, findingId: SCAN_KEY }, ConsistentRead: true }), deadline, 'read')).Item;
+      // A Query of the one key (the scanner's role has Query, not GetItem).
+      const read = async () =>
+        (
+          await send<{ Items?: Array<{ openingStamp?: unknown; openingSettled?: unknown }> }>(
+            new QueryCommand({ TableName, KeyConditionExpression: 'projectId = :p AND findingId = :k', ExpressionAttributeValues: { ':p': projectId, ':k': SCAN_KEY }, ConsistentRead: true }),
+            deadline,
+            'read',
+          )
+        ).Items?.[0];
       const current = await read();
       if (typeof current?.openingStamp === 'string' && current.openingSettled !== true) return current.openingStamp;
       if (dryRun) return fresh;

@@ -5,3 +5,13 @@ export class StateUnavailableError extends CodedError {
   override name = 'StateUnavailableError';
   readonly code = 'STATE_UNAVAILABLE' as const;
 }
+
+/** The table (or the SDK, before sending) refused an item as invalid: sending it again cannot help. */
+export class InvalidItemError extends StateUnavailableError {
+  override name = 'InvalidItemError';
+}
+
+/** The table is not keyed as the store needs: nothing can be read or written safely until it is fixed. */
+export class TableMisconfiguredError extends StateUnavailableError {
+  override name = 'TableMisconfiguredError';
+}

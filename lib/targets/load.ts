@@ -3,12 +3,13 @@ import type { UpstreamAuthOptions, UpstreamOptions } from '../evs/factory';
 import { parseSecretRef } from '../secrets/reader';
 import { lazyValidator, readConfigDocument } from '../settings/config-file';
 import schema from './targets.schema.json';
+import { compileSafePattern, PatternError, type SafePattern } from '../patterns/safe-pattern';
 
 /** Projects found through Keystone instead of listed; patterns are checked at load time. */
 export interface DiscoverySettings {
   identityEndpoint: string;
-  namePattern: RegExp | undefined;
-  regionPattern: RegExp | undefined;
+  namePattern: SafePattern | undefined;
+  regionPattern: SafePattern | undefined;
 }
 
 /** One cloud endpoint with its credentials and its projects. */
@@ -72,9 +73,9 @@ export function parseTargets(text: string, source: string, defaults: TargetDefau
       const raw = typeof entry.discover === 'object' ? entry.discover[key] : undefined;
       if (raw === undefined) return undefined;
       try {
-        return new RegExp(raw);
-      } catch {
-        return fail([...path, 'discover', key], 'is not a valid regular expression');
+        return compileSafePattern(raw);
+      } catch (error) {
+        return fail([...path, 'discover', key], error instanceof PatternError ? error.message : 'is not a valid regular expression');
       }
     };
     let discover: DiscoverySettings | undefined;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports';
+import { startScriptedServer } from '../helpers/scripted-server';
 
 // `npm start` as a user runs it: emulator, local EventBridge and serverless-offline, on ports the OS says are free.
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -9,13 +10,16 @@ let emulatorUrl = '';
 let reportUrl = '';
 let stack: ChildProcess;
 let output = '';
+// The alert webhook answers 404 to everything: each alert's invocation fails, and the stack must go on.
+let webhook: Awaited<ReturnType<typeof startScriptedServer>>;
 
 beforeAll(async () => {
   const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), SQS_PORT: String(await freePort()), S3_PORT: String(await freePort()) };
   base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
   emulatorUrl = `http://127.0.0.1:${PORTS.EMULATOR_PORT}`;
   reportUrl = `http://127.0.0.1:${PORTS.S3_PORT}/evs-snapshot-sentinel-local-reports`;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn' };
+  webhook = await startScriptedServer(() => ({ status: 404, body: '{"message": "no such hook"}' }));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn', ALERT_WEBHOOK_URL: `${webhook.url}/hook` };
   for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS']) delete env[key];
   stack = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });
   stack.stdout?.on('data', (c) => (output += c));
@@ -27,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (stack.pid) process.kill(-stack.pid, 'SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
+  await webhook?.close();
 });
 
 describe('npm start (local stack)', () => {
@@ -85,4 +90,11 @@ describe('npm start (local stack)', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<canvas id="chart-age"');
   }, 120_000);
+
+  it('logs each alert the webhook refused (HTTP 404) and goes on: serverless-offline is still serving', async () => {
+    expect(webhook.requests.length).toBeGreaterThan(0);
+    expect(output).toContain('[local] invocation of evs-snapshot-sentinel-local-alertSubscriber failed (alert webhook answered HTTP 404); the event is dropped, the stack goes on');
+    expect(output).not.toContain('serverless-offline exited');
+    expect((await fetch(`${base}/v2/${PROJECT}/snapshots?limit=1`)).status).toBe(200);
+  });
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchScansHandler, dispatchScansDepsFromEnv } from '../../functions/dispatch-scans';
@@ -180,6 +180,33 @@ describe('fan-out: dispatcher, FIFO queue, workers', () => {
     for (const region of [euDe, euNl]) expect(new Set(region.scans.values())).toEqual(new Set([2]));
     expect(details('EVS Snapshot Scan Summary', before)).toHaveLength(60);
     expect(euDe.emulator.maxInFlight).toBe(2);
+  });
+
+  it('refuses a work message naming a project, target or region the configuration does not scan: no listing, no events, and it ends in the dead-letter queue', async () => {
+    const before = bus.received.length;
+    const scansBefore = [euDe, euNl].map((r) => new Map(r.scans));
+    const deadBefore = queue.deadLetters.length;
+    const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const cycleId = new Date(clock.t + 7 * CYCLE_MS).toISOString();
+    const forged = [
+      // A project of eu-nl, named as eu-de's (SCAN_PROJECT_IDS of eu-de does not list it).
+      { target: 'eu-de', region: 'eu-de', projectId: euNl.projects[0] },
+      // An id nobody configured or discovered.
+      { target: 'eu-de', region: 'eu-de', projectId: 'ffffffffffffffffffffffffffffffff' },
+      // eu-de's own project, in another region.
+      { target: 'eu-de', region: 'eu-nl', projectId: euDe.projects[0] },
+      // A discovering target, with a project it does not discover.
+      { target: 'eu-nl', region: 'eu-nl', projectId: euDe.projects[1] },
+      // A target that does not exist.
+      { target: 'nowhere', region: 'eu-de', projectId: euDe.projects[2] },
+    ];
+    for (const [i, item] of forged.entries()) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify({ version: 1, cycleId, dispatchedAt: cycleId, ...item }), MessageGroupId: `forged-${i}`, MessageDeduplicationId: `forged-${i}` }));
+    }
+    await queue.drained();
+    expect(queue.deadLetters.length - deadBefore).toBe(forged.length);
+    expect(bus.received.length).toBe(before);
+    expect([euDe, euNl].map((r) => new Map(r.scans))).toEqual(scansBefore);
   });
 
   it('reports NOT_SCANNED for projects not scanned completely for two cycles, once: the down target now, and everyone when no worker runs', async () => {

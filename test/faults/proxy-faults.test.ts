@@ -79,10 +79,10 @@ describe('upstream answers the proxy must not pass on', () => {
   });
 
   it('answers a 401 whose body names an internal address with a 502 that does not', async () => {
-    reply = () => ({ status: 401, body: '{"error_code":"APIGW.0301","error_msg":"token rejected by iam at https://10.1.2.3:5000/v3 (node keystone-2.internal)","request_id":"r-1"}' });
+    reply = () => ({ status: 401, body: '{"error_code":"APIGW.0301","error_msg":"token rejected by iam at https://10.1.2.3:5000/v3 (node keystone-2.internal)","request_id":"a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f"}' });
     const result = await handler(httpApiEvent(), lambdaContext());
     expect(result.statusCode).toBe(502);
-    expect(body(result).computeFault).toEqual({ code: 'UPSTREAM_AUTH_FAILED', message: "The upstream refused the service's credentials (HTTP 401). Upstream request id: r-1." });
+    expect(body(result).computeFault).toEqual({ code: 'UPSTREAM_AUTH_FAILED', message: "The upstream refused the service's credentials (HTTP 401). Upstream request id: a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f." });
   });
 
   it('passes a 4xx message on without URLs or addresses, and capped in length', async () => {

@@ -71,9 +71,32 @@ const modes = (): Array<[string, Record<string, string>]> => [
   ['aksk from Secrets Manager', { EVS_AUTH: 'aksk', EVS_CREDENTIALS_SECRET: secretArn }],
 ];
 
+/** A secret as an upstream could echo it: in any case, base64 (and url-safe), %-encoded. */
+const encodings = (secret: string) => [secret, Buffer.from(secret).toString('base64').replace(/=+$/, ''), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret).replace(/-/g, '%2D')];
+
 function expectNoSecret(text: string, where: string) {
   for (const secret of FORBIDDEN) expect(text.toLowerCase().includes(secret.toLowerCase()), `${where} contains ${secret}`).toBe(false);
+  for (const secret of FORBIDDEN.slice(0, 5)) for (const form of encodings(secret).slice(1)) expect(text.includes(form), `${where} contains ${secret} encoded as ${form}`).toBe(false);
 }
+
+/** What each auth mode holds, so what an upstream answering it could echo. */
+const heldBy: Record<string, string[]> = {
+  aksk: [SECRETS.HUAWEICLOUD_SDK_SK, SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN],
+  'static token': [SECRETS.EVS_TOKEN],
+  'IAM password': [ISSUED_TOKEN, SECRETS.EVS_IAM_PASSWORD],
+  'aksk from Secrets Manager': [SECRETS.HUAWEICLOUD_SDK_SK, SECRETS.HUAWEICLOUD_SDK_SECURITY_TOKEN],
+};
+
+/** Every place an upstream can put a string the service passes on, each holding the secret. */
+const echoes = (secret: string): Array<[string, ScriptedReply]> => [
+  ['an error code', { status: 400, body: JSON.stringify({ error: { code: secret, message: 'no' } }) }],
+  ['a Cinder fault code', { status: 400, body: JSON.stringify({ badRequest: { code: secret, message: 'no' } }) }],
+  ['x-request-id on a 5xx', { status: 500, body: '{}', headers: { 'X-Request-Id': secret } }],
+  ['x-openstack-request-id on a 200', { status: 200, body: page, headers: { 'X-Openstack-Request-Id': secret } }],
+  ['x-request-id as a request id of the right shape prefixed', { status: 200, body: page, headers: { 'X-Request-Id': `req-${secret}` } }],
+  ['an API Gateway request_id', { status: 401, body: JSON.stringify({ error_code: 'APIGW.0301', error_msg: 'no', request_id: secret }) }],
+  ['a message with it lowercased, uppercased, base64 and %-encoded', { status: 400, body: JSON.stringify({ badRequest: { code: 400, message: `a ${secret.toLowerCase()} b ${secret.toUpperCase()} c ${encodings(secret).slice(1).join(' d ')}` } }) }],
+];
 
 describe('no secret in logs, answers or events (LOG_LEVEL=debug)', () => {
   it.each(failures)('the proxy, for every auth mode, on %s', async (_label, answer) => {
@@ -101,6 +124,28 @@ describe('no secret in logs, answers or events (LOG_LEVEL=debug)', () => {
       expect(bus.received.length).toBeGreaterThan(before);
     }
   });
+
+  it('drops or scrubs a credential an upstream echoes in a code, a request id or a message, in any encoding, for every auth mode (proxy and scanner)', async () => {
+    for (const [mode, env] of modes()) {
+      for (const secret of heldBy[mode] ?? []) {
+        for (const [where, answer] of echoes(secret)) {
+          reply = () => answer;
+          seen.length = 0;
+          const proxy = await importProxyHandler({ EVS_ENDPOINT: upstream.url, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '1', LOG_LEVEL: 'debug', ...env }, debugLogger(), io);
+          const answered = await proxy(httpApiEvent(), lambdaContext(3_000));
+          expectNoSecret(JSON.stringify(answered), `${mode}: proxy answer to ${where}`);
+          expectNoSecret(seen.join('\n'), `${mode}: proxy log of ${where}`);
+          seen.length = 0;
+          const before = bus.received.length;
+          const scan = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: upstream.url, SCAN_PROJECT_IDS: SAMPLE_PROJECT, EVS_TIMEOUT_MS: '500', EVS_MAX_ATTEMPTS: '1', SCAN_RESERVE_MS: '200', LOG_LEVEL: 'debug', ...env }, debugLogger(), io)) as unknown as (e: unknown, c: Context) => Promise<unknown>;
+          const result = await scan(loadEvent('scheduled-scan.json'), lambdaContext(5_000));
+          expectNoSecret(JSON.stringify(result), `${mode}: scan result of ${where}`);
+          expectNoSecret(seen.join('\n'), `${mode}: scan log of ${where}`);
+          expectNoSecret(JSON.stringify(bus.received.slice(before)), `${mode}: events of ${where}`);
+        }
+      }
+    }
+  }, 120_000);
 
   it('refuses a bad configuration without echoing the secrets it was given', async () => {
     seen.length = 0;

@@ -4,11 +4,14 @@
  * own, which the test stops with SIGSTOP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
+import { startLocalDynamo } from '../../tools/local/dynamodb';
 import { startDynaliteProcess } from '../helpers/dynalite-process';
 
 let fleet: Fleet;
@@ -69,4 +72,23 @@ describe('a findings table that stops answering', () => {
     expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => e.detail)).toEqual([expect.objectContaining({ complete: false, failureCode: 'STATE_UNAVAILABLE' })]);
     expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual(['STATE_UNAVAILABLE']);
   }, 60_000);
+
+  it('a table keyed only by projectId fails every run loudly (exit 1, STATE_UNAVAILABLE, Scan Failed), never a silent skip, and is left without a lease', async () => {
+    const dynamo = await startLocalDynamo();
+    cleanups.push(dynamo.close);
+    const bus: LocalEventBridge = await startLocalEventBridge();
+    cleanups.push(bus.close);
+    await dynamo.client.send(new CreateTableCommand({ TableName: 'mis-keyed', AttributeDefinitions: [{ AttributeName: 'projectId', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'projectId', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    for (const run of [1, 2]) {
+      const before = bus.received.length;
+      const scan = startScan(['--timeout-seconds', '30'], { FINDINGS_TABLE: 'mis-keyed', AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+      expect(await scan.done, `run ${run}: ${scan.stderr()}`).toBe(1);
+      expect(scan.stderr()).toContain(`${project()}: STATE_UNAVAILABLE`);
+      expect(scan.stderr()).not.toContain('skipped');
+      const events = bus.received.slice(before).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
+      expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual(['STATE_UNAVAILABLE']);
+      expect(events.filter((e) => e.type === DETAIL_TYPES.finding)).toEqual([]);
+    }
+    expect((await DynamoDBDocumentClient.from(dynamo.client).send(new ScanCommand({ TableName: 'mis-keyed' }))).Items).toEqual([]);
+  }, 90_000);
 });

@@ -122,6 +122,7 @@ describe('findings API (middy-wrapped, events/ fixtures, dynalite)', () => {
     ['an until in the past', { body: JSON.stringify({ until: '2026-11-01T00:00:00Z', reason: 'r' }) }, 400, 'INVALID_BODY', 'in the past'],
     ['an until more than a year ahead', { body: JSON.stringify({ until: '2028-06-01T00:00:00Z', reason: 'r' }) }, 400, 'INVALID_BODY', 'more than a year'],
     ['an until without a zone', { body: JSON.stringify({ until: '2027-01-01T00:00:00', reason: 'r' }) }, 400, 'INVALID_BODY', 'until'],
+    ['a leap-second until (the schema accepts it, Date.parse cannot read it)', { body: JSON.stringify({ until: '2026-12-31T23:59:60Z', reason: 'r' }) }, 400, 'INVALID_BODY', 'leap second'],
     ['a missing reason', { body: JSON.stringify({ until: '2027-01-01T00:00:00Z' }) }, 400, 'INVALID_BODY', 'reason'],
     ['an unknown field', { body: JSON.stringify({ until: '2027-01-01T00:00:00Z', reason: 'r', forever: true }) }, 400, 'INVALID_BODY', 'forever'],
     ['an unknown finding', { findingId: 'f'.repeat(32) }, 404, 'FINDING_NOT_FOUND', 'not known'],

@@ -100,19 +100,19 @@ describe('list-snapshots handler (middy-wrapped, events/ fixtures)', () => {
   });
 
   it('keeps an EVS error code from the upstream', async () => {
-    fault = { status: 400, body: '{"error": {"message": "Invalid volume id.", "code": "EVS.1002"}}', headers: { 'X-Request-Id': 'evs-req-7' } };
+    fault = { status: 400, body: '{"error": {"message": "Invalid volume id.", "code": "EVS.1002"}}', headers: { 'X-Request-Id': 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f' } };
     const result = await handler(httpApiEvent(), lambdaContext());
     expect(result.statusCode).toBe(400);
     expect(body(result)).toEqual({ badRequest: { code: 'EVS.1002', message: 'Invalid volume id.' } });
-    expect(result.headers?.['X-Upstream-Request-Id']).toBe('evs-req-7');
+    expect(result.headers?.['X-Upstream-Request-Id']).toBe('a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f');
   });
 
   it('turns an upstream 5xx into a 502 without the upstream body or host, after retrying', async () => {
     const before = emulator.listRequests;
-    fault = { status: 500, body: '{"computeFault": {"message": "db at 10.0.0.5 exploded: Traceback ...", "code": 500}}', headers: { 'X-Request-Id': 'boom-1' } };
+    fault = { status: 500, body: '{"computeFault": {"message": "db at 10.0.0.5 exploded: Traceback ...", "code": 500}}', headers: { 'X-Request-Id': 'req-5e1f0c2a-9d3b-4c7e-8a61-0f2b3c4d5e6f' } };
     const result = await handler(httpApiEvent(), lambdaContext());
     expect(result.statusCode).toBe(502);
-    expect(body(result)).toEqual({ computeFault: { code: 'UPSTREAM_ERROR', message: 'The upstream failed (HTTP 500). Upstream request id: boom-1.' } });
+    expect(body(result)).toEqual({ computeFault: { code: 'UPSTREAM_ERROR', message: 'The upstream failed (HTTP 500). Upstream request id: req-5e1f0c2a-9d3b-4c7e-8a61-0f2b3c4d5e6f.' } });
     expect(result.body).not.toContain('127.0.0.1');
     expect(emulator.listRequests - before).toBe(3);
   });

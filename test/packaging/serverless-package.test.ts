@@ -205,7 +205,7 @@ describe('serverless package', () => {
   it('gives the scanner and the findings API only the table actions they use, on that table alone', () => {
     const tableStatements = (role: string) =>
       evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('DispatcherRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
@@ -310,7 +310,7 @@ describe('serverless package', () => {
     const bus = { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] } };
     expect(statements('ScannerRole')).toEqual([
       bus,
-      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
       { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
       { ...logs('scanSnapshots'), Resource: [logs('scanSnapshots').Resource, logs('scanWorker').Resource] },

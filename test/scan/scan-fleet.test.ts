@@ -105,12 +105,12 @@ describe('a scan of a seeded emulator fleet', () => {
 
   it('reports an upstream failure mid-scan as Scan Failed, with an incomplete summary, and finishes the other projects', async () => {
     const broken = fleet.projects[1]?.projectId as string;
-    fault = (r) => (r.projectId === broken && r.query.has('marker') ? { status: 503, body: '{"serviceUnavailable": {"message": "down", "code": 503}}', headers: { 'X-Request-Id': 'r-503' } } : undefined);
+    fault = (r) => (r.projectId === broken && r.query.has('marker') ? { status: 503, body: '{"serviceUnavailable": {"message": "down", "code": 503}}', headers: { 'X-Request-Id': 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f' } } : undefined);
     const { result, events } = await scanOnce();
     expect(result.ok).toBe(false);
     const failed = events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail);
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ projectId: broken, failureCode: 'UPSTREAM_ERROR', upstreamStatus: 503, upstreamRequestId: 'r-503', snapshotsRead: 1000, pagesRead: 1 });
+    expect(failed[0]).toMatchObject({ projectId: broken, failureCode: 'UPSTREAM_ERROR', upstreamStatus: 503, upstreamRequestId: 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f', snapshotsRead: 1000, pagesRead: 1 });
     const summary = events.find((e) => e.type === DETAIL_TYPES.summary && e.detail.projectId === broken)?.detail;
     expect(summary).toMatchObject({ complete: false, failureCode: 'UPSTREAM_ERROR', snapshotsRead: 1000 });
     const others = events.filter((e) => e.type === DETAIL_TYPES.summary && e.detail.projectId !== broken).map((e) => e.detail.complete);

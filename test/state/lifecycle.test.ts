@@ -146,7 +146,7 @@ describe('finding lifecycle in DynamoDB (dynalite)', () => {
 
   it('keeps the transitionId of an OPENED whose state write was lost, so subscribers can de-duplicate the re-send', async () => {
     // The table takes every call but BatchWriteItem: the run announces, then cannot record what it announced.
-    const lossy = await startDynamoProxy(dynamo.url, (operation) => (operation === 'BatchWriteItem' ? { status: 400, type: 'ValidationException', message: 'lost' } : undefined));
+    const lossy = await startDynamoProxy(dynamo.url, (operation) => (operation === 'BatchWriteItem' ? { status: 400, type: 'AccessDeniedException', message: 'lost' } : undefined));
     const direct = process.env.AWS_ENDPOINT_URL_DYNAMODB;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = lossy.url;
     let first: Awaited<ReturnType<typeof scan>>;

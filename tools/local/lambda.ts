@@ -48,3 +48,47 @@ export function invokeOverHttp(url: string) {
     return text ? (JSON.parse(text) ?? {}) : {};
   };
 }
+
+/**
+ * Delivers events to a function as EventBridge does, asynchronously: the caller (the local bus)
+ * is not held up, and a failing invocation — a function error, an HTTP error, a function that
+ * cannot be reached — is logged, never thrown, so one failing target cannot stop the stack. It
+ * invokes RequestResponse rather than `Event`: serverless-offline runs an `Event` invocation
+ * without catching its rejection, so one throwing handler (a webhook answering 404, say) would end
+ * its whole process.
+ */
+export function invokeAsyncOverHttp(url: string, log: (line: string) => void, concurrency = 4) {
+  const name = decodeURIComponent(/\/functions\/([^/]+)\/invocations/.exec(url)?.[1] ?? url);
+  // A scan's burst goes a few at a time, in order: hundreds of invocations at once made each one slow
+  // enough on a busy machine to hit the function's timeout.
+  let busy = 0;
+  const waiting: Array<() => void> = [];
+  const slot = async () => {
+    if (busy >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    busy++;
+  };
+  const release = () => {
+    busy--;
+    waiting.shift()?.();
+  };
+  return (event: unknown): void => {
+    void slot()
+      .then(() => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }))
+      .then(async (response) => {
+        const text = await response.text();
+        if (!response.ok || response.headers.get('x-amz-function-error')) {
+          let why = `HTTP ${response.status}`;
+          try {
+            const body = JSON.parse(text) as { errorMessage?: unknown; Payload?: { errorMessage?: unknown } } | null;
+            const message = body?.errorMessage ?? body?.Payload?.errorMessage;
+            if (typeof message === 'string') why = message;
+          } catch {
+            // not JSON: the status says enough
+          }
+          log(`invocation of ${name} failed (${why}); the event is dropped, the stack goes on`);
+        }
+      })
+      .catch((error: Error) => log(`invocation of ${name} failed (${error.message}); the event is dropped, the stack goes on`))
+      .finally(release);
+  };
+}

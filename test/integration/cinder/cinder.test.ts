@@ -15,7 +15,9 @@ import { createEvsClient } from '../../../lib/evs/client';
 import { noauthAuth } from '../../../lib/evs/auth';
 import { paginateVolumes } from '../../../lib/evs/pager';
 import type { FindingType } from '../../../lib/domain/finding';
+import { createFindingsStore } from '../../../lib/state/dynamo-store';
 import { importProxyHandler } from '../../helpers/handler';
+import { startStateTable } from '../../helpers/state';
 import { schemaErrors } from '../../helpers/schemas';
 
 const run = promisify(execFile);
@@ -24,6 +26,8 @@ const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8'
   now: number;
   projects: FleetProject[];
   expected: Array<[string, FindingType]>;
+  /** Snapshots seeded with an absurd size (1e200). */
+  malformed: string[];
 };
 const [A, B] = fleet.projects.map((p) => p.projectId) as [string, string];
 const snapshotsOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.snapshots ?? [];
@@ -257,11 +261,48 @@ describe('the scanner against real Cinder', () => {
     // Orphans too: snapshots whose volume Cinder holds as deleted.
     expect([...found.values()].filter((t) => t === 'ORPHANED').length).toBeGreaterThan(5);
     const volumesOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.volumes?.length;
-    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => [e.detail.projectId, e.detail.complete, e.detail.snapshotsRead, e.detail.volumesRead])).toEqual(
+    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => [e.detail.projectId, e.detail.complete, e.detail.snapshotsRead, e.detail.volumesRead, e.detail.malformedRows])).toEqual(
       expect.arrayContaining([
-        [A, true, snapshotsOf(A).length, volumesOf(A)],
-        [B, true, snapshotsOf(B).length, volumesOf(B)],
+        [A, true, snapshotsOf(A).length, volumesOf(A), 0],
+        [B, true, snapshotsOf(B).length, volumesOf(B), 1],
       ]),
     );
+  });
+
+  it('with a findings table, a snapshot Cinder lists with size 1e200 is reported as malformed: the second run announces nothing and both projects are complete', async () => {
+    expect(fleet.malformed).toHaveLength(1);
+    // What Cinder itself lists, before the scanner sees it.
+    const seeded = snapshotsOf(B).find((s) => s.id === fleet.malformed[0]) as Snapshot;
+    const direct = (await (await fetch(`${CINDER}/v2/${B}/snapshots?volume_id=${seeded.volume_id}`, { headers: { 'X-Auth-Token': `admin:${B}` } })).json()) as { snapshots: Snapshot[] };
+    expect(direct.snapshots.find((s) => s.id === seeded.id)?.size).toBe(1e200);
+    const dynamo = await startStateTable();
+    const local = await startLocalEventBridge();
+    try {
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = local.url;
+      const config = loadScanSettings({ EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: `${A},${B}`, FINDINGS_TABLE: dynamo.table });
+      const runOnce = async () => {
+        const from = local.received.length;
+        const result = await buildScanner(config, { eventBridge: new EventBridgeClient({}), store: createFindingsStore({ tableName: dynamo.table }) })(Date.now() + 120_000);
+        const events = local.received.slice(from).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
+        for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
+        return { result, findings: events.filter((e) => e.type === DETAIL_TYPES.finding), summaries: events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => e.detail) };
+      };
+      const first = await runOnce();
+      expect(first.result.ok).toBe(true);
+      expect(first.findings).toHaveLength(fleet.expected.length);
+      expect(first.findings.map((e) => e.detail.snapshot.id)).not.toContain(fleet.malformed[0]);
+      const second = await runOnce();
+      expect(second.result.ok).toBe(true);
+      expect(second.findings).toEqual([]);
+      expect(second.summaries.map((d) => [d.projectId, d.complete, d.malformedRows, d.opened, d.resolved, d.open])).toEqual(
+        expect.arrayContaining([
+          [A, true, 0, 0, 0, fleet.expected.filter(([id]) => snapshotsOf(A).some((s) => s.id === id)).length],
+          [B, true, 1, 0, 0, fleet.expected.filter(([id]) => snapshotsOf(B).some((s) => s.id === id)).length],
+        ]),
+      );
+    } finally {
+      await local.close();
+      await dynamo.close();
+    }
   });
 });

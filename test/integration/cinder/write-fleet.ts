@@ -5,4 +5,11 @@ import { generateFleet } from '../../../tools/emulator/fleet';
 export const CINDER_PROJECTS = ['c1d2e3f4a5b60718293a4b5c6d7e8f90', '90f8e7d6c5b4a3928170f6e5d4c3b2a1'];
 
 const fleet = generateFleet({ seed: 'cinder', size: 2_400, projects: CINDER_PROJECTS, now: Date.now(), cinderCompatible: true });
-writeFileSync(process.argv[2] as string, JSON.stringify({ now: fleet.now, projects: fleet.projects, expected: [...fleet.expected] }));
+// One snapshot of the second project in error with an absurd size, as a hostile or broken upstream
+// could list it: the scanner must report it as malformed and go on, not flag it or fail the project.
+const second = fleet.projects[1];
+const absurd = second?.snapshots.find((s) => s.status === 'error' && fleet.expected.get(s.id) === 'ERROR_STATUS');
+if (!absurd) throw new Error('the cinder fleet has no snapshot in error in its second project');
+absurd.size = 1e200;
+fleet.expected.delete(absurd.id);
+writeFileSync(process.argv[2] as string, JSON.stringify({ now: fleet.now, projects: fleet.projects, expected: [...fleet.expected], malformed: [absurd.id] }));
