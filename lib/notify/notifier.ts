@@ -192,7 +192,18 @@ export function createNotifier(deps: NotifierDeps) {
       result.failed++;
       return;
     }
-    const message = deps.render(destination.kind, digest);
+    let message: RenderedMessage;
+    try {
+      message = deps.render(destination.kind, digest);
+    } catch (error) {
+      // A digest this destination cannot show is dead-lettered; the other destinations still get theirs.
+      const dead = { ...d, status: 'dead' as const, attempts: d.attempts + 1, nextAttemptAt: deps.now(), lastError: `could not render: ${(error as Error).message}` };
+      await deadLetterOf(dead, destination.kind, digest);
+      await settle(dead);
+      deps.count('NotificationsFailed', destination.name, destination.kind);
+      result.failed++;
+      return;
+    }
     let attempts = d.attempts;
     for (;;) {
       attempts++;

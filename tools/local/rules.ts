@@ -4,6 +4,6 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('../../events/rules/', import.meta.url));
 
 /** The rule patterns serverless.yml deploys, read from the same files. */
-export function loadRulePattern(name: 'high-severity-findings' | 'resolved-findings' | 'scan-failures' | 'scan-summaries'): Record<string, unknown> {
+export function loadRulePattern(name: 'notifications'): Record<string, unknown> {
   return JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')) as Record<string, unknown>;
 }
