@@ -70,14 +70,16 @@ export function createDynamoNotificationStore(table: string, sender: DocumentSen
         'record a notice',
       ),
     async carriedBy(findingId) {
-      const r = await send<{ Item?: { routes?: string[] } }>(new GetCommand({ TableName: table, Key: { pk: `F#${findingId}`, sk: 'routes' } }), 'read the routes of a finding');
-      return r.Item?.routes ?? [];
+      const r = await send<{ Item?: { routes?: Set<string> | string[] } }>(new GetCommand({ TableName: table, Key: { pk: `F#${findingId}`, sk: 'routes' } }), 'read the routes of a finding');
+      return [...(r.Item?.routes ?? [])];
     },
     async carry(findingId, routes, expiresAt) {
       if (routes.length === 0) return;
-      const known = await this.carriedBy(findingId);
-      const all = [...new Set([...known, ...routes])].sort();
-      await send(new PutCommand({ TableName: table, Item: { pk: `F#${findingId}`, sk: 'routes', routes: all, expiresAt: seconds(expiresAt) } }), 'remember the routes of a finding');
+      // A string set: adding the same route again changes nothing, in one write.
+      await send(
+        new UpdateCommand({ TableName: table, Key: { pk: `F#${findingId}`, sk: 'routes' }, UpdateExpression: 'ADD routes :r SET expiresAt = :e', ExpressionAttributeValues: { ':r': new Set(routes), ':e': seconds(expiresAt) } }),
+        'remember the routes of a finding',
+      );
     },
     async healthOf(project) {
       const r = await send<{ Item?: { failingSince?: string; failureCode?: string } }>(new GetCommand({ TableName: table, Key: { pk: `H#${project}`, sk: 'health' } }), 'read a project health');
