@@ -226,3 +226,82 @@ routes:
     expect(n.metrics.filter((m) => m.destination === 'broken' && m.metric === 'NotificationsDeferred').length).toBeGreaterThan(0);
   });
 });
+
+describe('escalations, resolutions and scan health', () => {
+  it('pages an escalation on an immediate route at once, counted as escalated; a de-escalation reaches only the digest that asks for it', async () => {
+    const [pager, digest] = await Promise.all([receiver(), receiver()]);
+    const n = await notifier({
+      NOTIFY_ROUTES_FILE: routesFile(`version: 1
+routes:
+  - name: pager
+    match: { severity: [high], transition: [new, escalated] }
+    continue: true
+    delivery: { mode: immediate }
+    destinations: [{ kind: webhook, url: "${pager.url}/p" }]
+  - name: changes
+    match: { transition: [deescalated, escalated] }
+    delivery: { mode: digest, window: 15m }
+    destinations: [{ kind: webhook, url: "${digest.url}/d" }]
+`),
+    });
+    const up = finding({ transition: 'CHANGED', findingType: 'ERROR_STATUS', severity: 'high', previous: { findingType: 'STUCK', severity: 'medium' }, name: 'went-bad' });
+    const down = finding({ transition: 'CHANGED', findingType: 'STUCK', severity: 'medium', previous: { findingType: 'ERROR_STATUS', severity: 'high' }, name: 'calmer' });
+    await n.deliver([up, down]);
+    const paged = pager.accepted() as unknown as Array<{ counts: Array<{ kind: string; count: number }>; findings: Array<{ kind: string; snapshot: { name: string } }> }>;
+    expect(paged.map((m) => m.findings.map((f) => [f.kind, f.snapshot.name]))).toEqual([[['escalated', 'went-bad']]]);
+    expect(paged[0]?.counts).toEqual([expect.objectContaining({ kind: 'escalated', count: 1 })]);
+    await n.tick(15);
+    expect(names(digest)).toEqual(['calmer', 'went-bad']);
+  });
+
+  it('sends RESOLVED to the routes that carried the finding, even when the snapshot no longer matches them', async () => {
+    const [team, rest] = await Promise.all([receiver(), receiver()]);
+    const n = await notifier({
+      NOTIFY_ROUTES_FILE: routesFile(`version: 1
+routes:
+  - name: team-a
+    match: { owner: [team-a] }
+    delivery: { mode: digest, window: 15m }
+    destinations: [{ kind: webhook, url: "${team.url}/a" }]
+  - name: rest
+    delivery: { mode: digest, window: 15m }
+    destinations: [{ kind: webhook, url: "${rest.url}/r" }]
+`),
+    });
+    const opened = finding({ owner: 'team-a', name: 'owned' });
+    await n.deliver([opened]);
+    await n.tick(15);
+    // The owner tag was removed before the snapshot was cleaned up: the resolution still goes to team-a.
+    const resolved = { type: opened.type, detail: { ...opened.detail, transition: 'RESOLVED' as const, transitionId: `r${opened.detail.transitionId.slice(1)}`, openForMinutes: 30, snapshot: { ...opened.detail.snapshot, metadata: {} } } };
+    await n.deliver([resolved]);
+    await n.tick(15);
+    const bodies = team.accepted() as unknown as Array<{ findings: Array<{ kind: string; snapshot: { name: string } }> }>;
+    expect(bodies.map((b) => b.findings.map((f) => [f.kind, f.snapshot.name]))).toEqual([[['new', 'owned']], [['resolved', 'owned']]]);
+    expect(rest.requests).toHaveLength(0);
+  });
+
+  it('notifies once when a project starts failing and once when it recovers, not every cycle', async () => {
+    const hook = await receiver();
+    const n = await notifier({ ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' });
+    const where = { projectId: 'f9e8d7c6b5a4938271605f4e3d2c1b0a', region: 'eu-de', target: 'default' };
+    const failed = (at: string) => [
+      { type: 'EVS Snapshot Scan Failed', detail: { ...loadEvent<{ detail: object }>('samples/scan-failed.json').detail, ...where, observedAt: at } },
+      { type: 'EVS Snapshot Scan Summary', detail: { ...loadEvent<{ detail: object }>('samples/scan-summary-incomplete.json').detail, ...where, finishedAt: at } },
+    ];
+    const healthy = (at: string) => [{ type: 'EVS Snapshot Scan Summary', detail: { ...loadEvent<{ detail: object }>('samples/scan-summary.json').detail, ...where, finishedAt: at } }];
+    await n.deliver(healthy('2026-03-02T09:45:00.000Z'));
+    for (const at of ['2026-03-02T10:00:00.000Z', '2026-03-02T10:15:00.000Z', '2026-03-02T10:30:00.000Z', '2026-03-02T10:45:00.000Z']) {
+      await n.deliver(failed(at));
+      await n.tick(15);
+    }
+    await n.deliver(healthy('2026-03-02T11:00:00.000Z'));
+    await n.tick(15);
+    await n.deliver(healthy('2026-03-02T11:15:00.000Z'));
+    await n.tick(15);
+    const bodies = hook.requests.map((r) => JSON.parse(r.body) as { health: Array<{ kind: string; since: string; failureCode?: string }>; findings: unknown[] });
+    expect(bodies.map((b) => b.health.map((h) => [h.kind, h.since, h.failureCode]))).toEqual([
+      [['failing', '2026-03-02T10:00:00.000Z', 'UPSTREAM_ERROR']],
+      [['recovered', '2026-03-02T10:00:00.000Z', undefined]],
+    ]);
+  });
+});
