@@ -1,26 +1,19 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotifierHandler, notifierDepsFromEnv } from '../../functions/notifier';
-import { createLogger } from '../../lib/log';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
 import { buildScanner } from '../../lib/scan/build';
 import { loadScanSettings } from '../../lib/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { createFindingsTable, type LocalDynamo, startLocalDynamo } from '../../tools/local/dynamodb';
-import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
-import { createNotificationsTable, toQueue } from '../../tools/local/notifications';
-import { loadRulePattern } from '../../tools/local/rules';
-import { type LocalFifoQueue, startLocalFifoQueue } from '../../tools/local/sqs';
+import { startNotificationPath } from '../helpers/notifier';
 import { startScriptedServer } from '../helpers/scripted-server';
 
 // The scanner, the shipped rule, the queue and the notifier with only a webhook URL set: the default route.
 let fleet: Fleet;
 let emulator: RunningEmulator;
 let dynamo: LocalDynamo;
-let bus: LocalEventBridge;
-let queue: LocalFifoQueue;
+let path: Awaited<ReturnType<typeof startNotificationPath>>;
 let hook: Awaited<ReturnType<typeof startScriptedServer>>;
 const clock = { now: 0 };
 const CYCLE = 15 * 60_000;
@@ -31,16 +24,10 @@ beforeAll(async () => {
   [emulator, dynamo, hook] = await Promise.all([startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } }), startLocalDynamo(), startScriptedServer(() => ({ status: 200 }))]);
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
   await createFindingsTable(dynamo.client, 'findings');
-  await createNotificationsTable(dynamo.client, 'notifications');
-  const deps = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: 'notifications', ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' }, createLogger({}, () => undefined));
-  const handler = createNotifierHandler({ ...deps, build: () => ({ ...deps.build(), now: () => clock.now }) }) as unknown as (e: unknown, c: Context) => Promise<unknown>;
-  const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
-  queue = await startLocalFifoQueue({ deliver: (event: SQSEvent) => handler(event, context) as never });
-  bus = await startLocalEventBridge({ rules: [{ name: 'notifications', pattern: loadRulePattern('notifications'), deliver: toQueue(queue.endpoint, queue.queueUrl) }] });
-  (globalThis as { tick?: () => Promise<unknown> }).tick = () => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
+  path = await startNotificationPath(dynamo, { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' }, clock);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([emulator?.close(), bus?.close(), queue?.close(), hook?.close()]);
+  await Promise.all([emulator?.close(), path?.close(), hook?.close()]);
   await dynamo?.close();
 });
 
@@ -56,12 +43,11 @@ async function cycle(): Promise<WebhookBody[]> {
     FINDINGS_TABLE: 'findings',
   });
   // The fleet's own clock stands still (no snapshot ages into a new finding): a cycle changes only what the test changes.
-  const scan = buildScanner(settings, { eventBridge: new EventBridgeClient({ endpoint: bus.url }), now: () => fleet.now });
+  const scan = buildScanner(settings, { eventBridge: new EventBridgeClient({ endpoint: path.bus.url }), now: () => fleet.now });
   const result = await scan(Date.now() + 60_000);
   expect(result.ok).toBe(true);
-  await queue.drained();
-  clock.now += CYCLE;
-  await (globalThis as { tick?: () => Promise<unknown> }).tick?.();
+  await path.queue.drained();
+  await path.tick(CYCLE);
   return hook.requests.slice(before).map((r) => JSON.parse(r.body) as WebhookBody);
 }
 
@@ -99,8 +85,7 @@ describe('the default route (only ALERT_WEBHOOK_URL set)', () => {
 
   it('sends the low-severity (STALE) findings once a day, in a digest of their own', async () => {
     const before = hook.requests.length;
-    clock.now += 24 * 3_600_000;
-    await (globalThis as { tick?: () => Promise<unknown> }).tick?.();
+    await path.tick(24 * 3_600_000);
     const daily = hook.requests.slice(before).map((r) => JSON.parse(r.body) as WebhookBody);
     expect(daily.map((d) => d.route)).toEqual(['default-daily']);
     expect(total(daily[0] as WebhookBody, 'new')).toBe([...fleet.expected.values()].filter((t) => t === 'STALE').length);
