@@ -72,7 +72,7 @@ export function loadNotifierSettings(env: Env = process.env): NotifierSettings {
     deadLetterQueueUrl: optionalHttpUrl(env, 'NOTIFY_DEAD_LETTER_QUEUE_URL', 'where undeliverable notifications go'),
     timeoutMs: integer(env, 'ALERT_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
     secretMaxAgeSeconds: integer(env, 'ALERT_WEBHOOK_MAX_AGE_SECONDS', 300, 0, 86_400),
-    maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 30, 1, 1_000),
+    maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 100, 1, 1_000),
     maxAgeMs: integer(env, 'NOTIFY_MAX_AGE_HOURS', 24, 1, 336) * 3_600_000,
     retentionMs: 30 * 86_400_000,
   };
