@@ -137,7 +137,10 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
     lines,
     more: ordered.length - lines.length,
     health: digest.health.map(healthLine),
-    links: { ...digest.links },
+    links: {
+      ...(digest.links.report ? { report: cleanText(digest.links.report, 2_048) } : {}),
+      ...(digest.links.findings ? { findings: cleanText(digest.links.findings, 2_048) } : {}),
+    },
     gbChanged: round(gbChanged),
   };
 }

@@ -12,7 +12,7 @@ addFormats(ajv);
 const validate = ajv.compile(schema);
 const errors = (body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
-const hostileDigest = () =>
+const hostileDigestLocal = () =>
   digestOf(
     Object.values(HOSTILE_NAMES).map((name, i) =>
       noticeFinding(i + 1, { kind: 'new', type: 'ERROR_STATUS', severity: 'high', status: 'error', size: 1, name, firstSeen: null, owner: name }, {
@@ -59,7 +59,7 @@ describe('the generic webhook body', () => {
   });
 
   it('keeps hostile names valid and one-line: no control, bidi or line-break character, capped, Chinese intact', () => {
-    const body = renderWebhook(hostileDigest()) as WebhookBody;
+    const body = renderWebhook(hostileDigestLocal()) as WebhookBody;
     expect(errors(body)).toEqual([]);
     for (const f of body.findings) {
       for (const value of [f.snapshot.name ?? '', f.owner ?? '', f.reason, f.snapshot.description ?? '', ...Object.entries(f.snapshot.metadata ?? {}).flat()]) {
