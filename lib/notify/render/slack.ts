@@ -33,10 +33,10 @@ const link = (url: string, label: string) => `<${escapeSlack(url).replace(/\|/g,
 /** Slack Block Kit for a digest. */
 export function renderSlack(digest: Digest, maxLines: number): SlackMessage {
   const view = viewDigest(digest, maxLines);
-  const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.headline}`, SLACK_LIMITS.headerText), emoji: true } };
-  const blocks: KnownBlock[] = [header, context(`${esc(view.window)} UTC · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`)];
+  const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.route}`, SLACK_LIMITS.headerText), emoji: true } };
+  const blocks: KnownBlock[] = [header, context(`${esc(view.window)} · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`)];
 
-  const summary = [countsText(view), view.open ? `*${esc(capitalise(view.open))}*` : '', view.money ? `:moneybag: ${esc(view.money)}` : ''].filter(Boolean).join('\n\n');
+  const summary = [`*${esc(view.changes)}*`, countsText(view), view.open ? `*${esc(capitalise(view.open))}*` : '', view.money ? `:moneybag: ${esc(view.money)}` : ''].filter(Boolean).join('\n\n');
   if (summary) blocks.push(section(summary));
 
   if (view.lines.length > 0) {

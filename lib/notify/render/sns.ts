@@ -17,20 +17,26 @@ export interface SnsMessage {
 /** The SNS subject and plain-text body for a digest. */
 export function renderSns(digest: Digest, maxLines: number): SnsMessage {
   const view = viewDigest(digest, maxLines);
-  return { subject: subjectOf(view), message: bodyOf(view, digest) };
+  return { subject: subjectOf(view, digest), message: bodyOf(view, digest) };
 }
 
-function subjectOf(view: DigestView): string {
-  const subject = asciiOnly(`EVS snapshots ${view.headline}`);
+/** "EVS snapshots default: 23 new, 1 escalated, 1 resolved, 1 failing": the kinds that happened, no GB, to fit 100 characters. */
+function subjectOf(view: DigestView, digest: Digest): string {
+  const parts = KIND_ORDER.filter((k) => view.totalsByKind[k] > 0).map((k) => `${view.totalsByKind[k]} ${KIND_LABEL[k]}`);
+  const failing = digest.health.filter((h) => h.kind === 'failing').length;
+  const recovered = digest.health.length - failing;
+  if (failing) parts.push(`${failing} failing`);
+  if (recovered) parts.push(`${recovered} recovered`);
+  const subject = asciiOnly(`EVS snapshots ${view.route}: ${parts.join(', ') || 'no changes'}`);
   return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3).trimEnd()}...`;
 }
 
 function bodyOf(view: DigestView, digest: Digest): string {
   const out: string[] = [];
   out.push(`EVS snapshot ${digest.mode === 'digest' ? 'digest' : 'notice'} for route "${view.route}"`);
-  out.push(`Window: ${view.window} UTC`);
+  out.push(`Window: ${view.window}`);
   out.push('');
-  out.push(`Changes: ${view.headline.slice(view.route.length + 2)}`);
+  out.push(`Changes: ${view.changes}`);
   if (view.open) out.push(`Open now: ${view.open.slice('open now: '.length)}`);
   if (view.money) out.push(`Cost: ${view.money}`);
   if (view.rows.length > 0) {

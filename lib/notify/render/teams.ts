@@ -40,8 +40,9 @@ const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBl
 export function renderTeams(digest: Digest, maxLines: number): TeamsMessage {
   const view = viewDigest(digest, maxLines);
   const body: CardElement[] = [
-    text(`EVS snapshots · ${md(view.headline)}`, { size: 'Large', weight: 'Bolder' }),
-    text(`Window ${md(view.window)} UTC · ${digest.mode}`, { isSubtle: true, spacing: 'None', size: 'Small' }),
+    text(`EVS snapshots · ${md(view.route)}`, { size: 'Large', weight: 'Bolder' }),
+    text(`Window ${md(view.window)} · ${digest.mode}`, { isSubtle: true, spacing: 'None', size: 'Small' }),
+    text(`**${md(view.changes)}**`, { size: 'Medium' }),
   ];
   const facts = countFacts(view);
   if (facts.length > 0) body.push({ type: 'FactSet', facts, spacing: 'Medium' });

@@ -42,7 +42,7 @@ describe('the Slack message', () => {
     expect(all.split('\n').filter((l) => /^:(red|large_orange|white)_circle: :/.test(l))).toHaveLength(20);
     expect(all).toContain('…and 6 more: <https://api.example.com/prod/findings?route=default&amp;state=open|list them all>');
     expect(all).toContain('`数据库备份-生产`');
-    expect(all).toMatch(/:warning: `staging\/f9e8d7c6b5a4938271605f4e3d2c1b0a\/eu-west-101` scans failing since 2026-12-05 08:45 UTC \(UPSTREAM_UNAVAILABLE\)/);
+    expect(all).toMatch(/:warning: `staging\/f9e8d7c6\/eu-west-101` scans failing since 2026-12-05 08:45 UTC \(UPSTREAM_UNAVAILABLE\)/);
     expect(all).toContain('<https://reports.example.com/fleet/latest.html|Fleet report>');
   });
 

@@ -17,7 +17,8 @@ describe('the SNS message', () => {
       expect(subject.length).toBeLessThanOrEqual(100);
       expect(subject).toMatch(/^[\u0020-\u007e]+$/);
     }
-    expect(sns().subject).toBe('EVS snapshots default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 project failing, 1 project...');
+    expect(sns().subject).toBe('EVS snapshots default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 failing, 1 recovered');
+    expect(sns(hostileDigest()).subject).toBe('EVS snapshots team RESOLVED route: 6 new, 6 escalated, 1 failing');
   });
 
   it('is text people read, not JSON: counts, open totals, money, 20 numbered findings, "and N more", health, links', () => {
@@ -32,7 +33,7 @@ describe('the SNS message', () => {
     expect(lines.filter((l) => /^ +\d+\. \[/.test(l))).toHaveLength(20);
     expect(lines.find((l) => l.startsWith('   1. '))).toMatch(/^ {3}1\. \[HIGH\] ERROR_STATUS reminded: "old-broken"/);
     expect(message).toContain('  ...and 6 more: https://api.example.com/prod/findings?route=default&state=open');
-    expect(message).toContain('  FAILING   staging/f9e8d7c6b5a4938271605f4e3d2c1b0a/eu-west-101: scans failing since 2026-12-05 08:45 UTC (UPSTREAM_UNAVAILABLE): Cinder answered 503 three times');
+    expect(message).toContain('  FAILING   staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC (UPSTREAM_UNAVAILABLE): Cinder answered 503 three times');
     expect(message).toContain('Fleet report:  https://reports.example.com/fleet/latest.html');
     expect(message).toContain('"数据库备份-生产"');
   });

@@ -58,7 +58,7 @@ describe('the Teams message', () => {
     expect(all.split('\n').filter((l) => /^\*\*(HIGH|MEDIUM|LOW)\*\* /.test(l))).toHaveLength(20);
     expect(all).toContain('…and 6 more');
     expect(all).toContain('**数据库备份-生产**');
-    expect(all).toContain('FAILING staging/f9e8d7c6b5a4938271605f4e3d2c1b0a/eu-west-101: scans failing since 2026-12-05 08:45 UTC \\(UPSTREAM\\_UNAVAILABLE\\)');
+    expect(all).toContain('FAILING staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC \\(UPSTREAM\\_UNAVAILABLE\\)');
     expect(card.actions?.map((a) => a.title)).toEqual(['Fleet report', 'All 26 findings']);
   });
 
