@@ -8,7 +8,8 @@
  * observation (default 72 hours, three times the default 24-hour reminder interval), and each
  * REMINDER re-sends it and moves `endsAt` on; RESOLVED sends `endsAt` = when it resolved. An
  * alert's identity in Alertmanager is its label set: when a finding changes type or severity,
- * the alert under its previous labels is ended in the same post.
+ * the alert under its previous labels is ended in the same post. A failing project gets no
+ * reminders (it notifies once, and once more when it recovers), so its hold is longer: 30 days.
  */
 import type { Severity } from '../../domain/finding';
 import { UNOWNED } from '../../domain/owner';
@@ -18,6 +19,8 @@ import { orderFindings, plainFindingLine, viewDigest } from './digest-view';
 
 /** How long an alert stays open after it was last sent, unless a REMINDER or RESOLVED comes first. */
 export const DEFAULT_HOLD_HOURS = 72;
+/** How long a failing project's alert stays open; its recovered notice ends it sooner. */
+export const DEFAULT_HEALTH_HOLD_HOURS = 720;
 export const FINDING_ALERTNAME = 'EvsSnapshotFinding';
 export const SCAN_HEALTH_ALERTNAME = 'EvsSnapshotScanFailing';
 const LABEL_MAX = 128;
@@ -35,6 +38,8 @@ export interface PostableAlert {
 export interface AlertmanagerOptions {
   /** Hours an open alert stays open without a re-send; must exceed the reminder interval plus the route's window. */
   holdHours?: number;
+  /** Hours a failing project's alert stays open without its recovered notice (default 720). */
+  healthHoldHours?: number;
 }
 
 /** A label value Alertmanager accepts and people can read: one line, no controls, capped, never empty. */
@@ -75,7 +80,7 @@ export function renderAlertmanager(digest: Digest, options: AlertmanagerOptions 
       });
     }
   }
-  for (const h of digest.health) alerts.push(healthAlert(h, digest.route, hold, linkNotes));
+  for (const h of digest.health) alerts.push(healthAlert(h, digest.route, options.healthHoldHours ?? DEFAULT_HEALTH_HOLD_HOURS, linkNotes));
   return alerts;
 }
 

@@ -37,7 +37,7 @@ export function render(kind: DestinationKind, digest: Digest, options: RenderOpt
   }
 }
 
-export { DEFAULT_HOLD_HOURS, type PostableAlert } from './alertmanager';
+export { DEFAULT_HEALTH_HOLD_HOURS, DEFAULT_HOLD_HOURS, type PostableAlert } from './alertmanager';
 export { DEFAULT_MAX_LINES } from './digest-view';
 export { SLACK_LIMITS, type SlackMessage } from './slack';
 export { SNS_SUBJECT_MAX } from './sns';
