@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../lib/notify/render/index';
 import { renderWebhook, type WebhookBody } from '../../../lib/notify/render/webhook';
+import { hostileDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
 
 const schema = JSON.parse(readFileSync(new URL('../../../events/schemas/notification.schema.json', import.meta.url), 'utf8'));
@@ -11,16 +12,6 @@ const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictR
 addFormats(ajv);
 const validate = ajv.compile(schema);
 const errors = (body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
-
-const hostileDigestLocal = () =>
-  digestOf(
-    Object.values(HOSTILE_NAMES).map((name, i) =>
-      noticeFinding(i + 1, { kind: 'new', type: 'ERROR_STATUS', severity: 'high', status: 'error', size: 1, name, firstSeen: null, owner: name }, {
-        reason: `status is error ${name}`,
-        snapshot: { description: name, metadata: { owner: name, [`k\n${name}`]: name } } as never,
-      }),
-    ),
-  );
 
 describe('the generic webhook body', () => {
   it('validates against the committed notification schema for the sample digest', () => {
@@ -59,7 +50,7 @@ describe('the generic webhook body', () => {
   });
 
   it('keeps hostile names valid and one-line: no control, bidi or line-break character, capped, Chinese intact', () => {
-    const body = renderWebhook(hostileDigestLocal()) as WebhookBody;
+    const body = renderWebhook(hostileDigest()) as WebhookBody;
     expect(errors(body)).toEqual([]);
     for (const f of body.findings) {
       for (const value of [f.snapshot.name ?? '', f.owner ?? '', f.reason, f.snapshot.description ?? '', ...Object.entries(f.snapshot.metadata ?? {}).flat()]) {
