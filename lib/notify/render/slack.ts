@@ -10,7 +10,12 @@ import type { Digest } from '../model';
 import { escapeSlack, truncate } from '../text';
 import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest } from './digest-view';
 
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3_000, headerText: 150, contextElements: 10, fallbackText: 3_000 } as const;
+/**
+ * Slack's documented limits, and `messageText`: Slack refuses (msg_blocks_too_long) messages whose
+ * blocks hold about 13,000 characters in all (slackapi/bolt-js#2509), fewer than the documented
+ * limits allow, so the renderer keeps the blocks' text under 12,000.
+ */
+export const SLACK_LIMITS = { blocks: 50, sectionText: 3_000, headerText: 150, contextElements: 10, fallbackText: 3_000, messageText: 12_000 } as const;
 
 export interface SlackMessage {
   /** The notification text (shown in pushes and by clients that cannot show blocks). */
@@ -30,8 +35,29 @@ const context = (...texts: string[]): ContextBlock => ({ type: 'context', elemen
 /** A link people click: the URL comes from configuration; `|` and `>` would end it, so they are percent-encoded. */
 const link = (url: string, label: string) => `<${escapeSlack(url).replace(/\|/g, '%7C')}|${esc(label)}>`;
 
-/** Slack Block Kit for a digest. */
+/** Slack Block Kit for a digest: fewer finding lines (and a larger "and N more") when long text would pass Slack's limits. */
 export function renderSlack(digest: Digest, maxLines: number): SlackMessage {
+  let lines = maxLines;
+  let message = slackMessage(digest, lines);
+  while (lines > 0 && (message.blocks.length > SLACK_LIMITS.blocks || blocksText(message) > SLACK_LIMITS.messageText)) {
+    lines -= 1;
+    message = slackMessage(digest, lines);
+  }
+  return { text: message.text, blocks: message.blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/** Characters of text in all blocks. */
+export function blocksText(message: SlackMessage): number {
+  let n = 0;
+  for (const b of message.blocks) {
+    const any = b as { text?: { text: string }; elements?: { text?: string }[] };
+    n += any.text?.text.length ?? 0;
+    for (const e of any.elements ?? []) n += e.text?.length ?? 0;
+  }
+  return n;
+}
+
+function slackMessage(digest: Digest, maxLines: number): SlackMessage {
   const view = viewDigest(digest, maxLines);
   const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.route}`, SLACK_LIMITS.headerText), emoji: true } };
   const blocks: KnownBlock[] = [header, context(`${esc(view.window)} · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`)];
@@ -53,7 +79,7 @@ export function renderSlack(digest: Digest, maxLines: number): SlackMessage {
   const links = [view.links.report ? link(view.links.report, 'Fleet report') : '', view.links.findings ? link(view.links.findings, 'Open findings') : ''].filter(Boolean);
   if (links.length > 0) blocks.push(context(links.join(' · ')));
 
-  return { text: truncate(esc(`EVS snapshots · ${view.headline}`), SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  return { text: truncate(esc(`EVS snapshots · ${view.headline}`), SLACK_LIMITS.fallbackText), blocks };
 }
 
 function capitalise(s: string): string {

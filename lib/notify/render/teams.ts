@@ -11,6 +11,8 @@ import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest }
 
 export const ADAPTIVE_CARD_VERSION = '1.4';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+/** Teams documents 28 KB for a webhook message; this leaves room for what Teams adds. */
+export const TEAMS_MAX_BYTES = 24_000;
 
 export interface TeamsMessage {
   type: 'message';
@@ -36,8 +38,18 @@ const COLOR: Record<Severity, 'Attention' | 'Warning' | 'Accent'> = { high: 'Att
 
 const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBlock' }>> = {}): CardElement => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
 
-/** The Teams workflow webhook body for a digest. */
+/** The Teams workflow webhook body for a digest: fewer finding lines (and a larger "and N more") when long text would pass Teams' size limit. */
 export function renderTeams(digest: Digest, maxLines: number): TeamsMessage {
+  let lines = maxLines;
+  let message = cardMessage(digest, lines);
+  while (lines > 0 && Buffer.byteLength(JSON.stringify(message)) > TEAMS_MAX_BYTES) {
+    lines -= 1;
+    message = cardMessage(digest, lines);
+  }
+  return message;
+}
+
+function cardMessage(digest: Digest, maxLines: number): TeamsMessage {
   const view = viewDigest(digest, maxLines);
   const body: CardElement[] = [
     text(`EVS snapshots · ${md(view.route)}`, { size: 'Large', weight: 'Bolder' }),

@@ -18,3 +18,17 @@ export function hostileDigest(): Digest {
 
 /** Lines a reader would take for a separate notice if a name could start one. */
 export const FORGED_LINE = /^\s*(?:\d+\.\s*)?(?:RESOLVED|\[HIGH\] forged|RESOLVED u2028|RESOLVED u2029)/;
+
+/** The longest text every field can hold: 100 escalations whose every cloud field is 10,000 characters of CJK or markdown. */
+export function longestDigest(): Digest {
+  const cjk = '数'.repeat(10_000);
+  return digestOf(
+    Array.from({ length: 100 }, (_, i) =>
+      noticeFinding(
+        i + 1,
+        { kind: 'escalated', type: 'ERROR_STATUS', severity: 'high', status: cjk, size: 1, name: '*<&'.repeat(3_400), firstSeen: null, owner: cjk, previous: { findingType: cjk, severity: 'medium' } },
+        { reason: cjk, projectId: cjk, region: cjk, target: cjk },
+      ),
+    ),
+  );
+}

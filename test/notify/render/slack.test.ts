@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../lib/notify/render/index';
-import { SLACK_LIMITS, type SlackMessage } from '../../../lib/notify/render/slack';
-import { FORGED_LINE, hostileDigest } from './hostile';
+import { blocksText, SLACK_LIMITS, type SlackMessage } from '../../../lib/notify/render/slack';
+import { FORGED_LINE, hostileDigest, longestDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
 
 const slack = (digest = sampleDigest()) => {
@@ -28,6 +28,7 @@ function expectWithinSlackLimits(message: SlackMessage): void {
     expect(t.text.length).toBeLessThanOrEqual(t.block === 'header' ? SLACK_LIMITS.headerText : SLACK_LIMITS.sectionText);
   }
   for (const b of message.blocks) if (b.type === 'context') expect((b as { elements: unknown[] }).elements.length).toBeLessThanOrEqual(10);
+  expect(blocksText(message)).toBeLessThanOrEqual(12_000);
 }
 
 describe('the Slack message', () => {
@@ -75,5 +76,15 @@ describe('the Slack message', () => {
     expect(all).toContain(`\`${HOSTILE_NAMES.chinese}\``);
     expect(all).not.toContain('x'.repeat(201));
     expect(all).toContain(`\`${'x'.repeat(79)}…\``);
+  });
+
+  it('lists fewer findings, and says how many more, when the longest text would pass 12,000 characters', () => {
+    const m = slack(longestDigest());
+    expectWithinSlackLimits(m);
+    const all = texts(m).map((t) => t.text).join('\n');
+    const listed = all.split('\n').filter((l) => l.startsWith(':red_circle: :arrow_double_up: ')).length;
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(20);
+    expect(all).toContain(`…and ${100 - listed} more`);
   });
 });

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../lib/notify/render/index';
 import type { TeamsMessage } from '../../../lib/notify/render/teams';
-import { FORGED_LINE, hostileDigest } from './hostile';
+import { FORGED_LINE, hostileDigest, longestDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
 
 // The package's ES build imports without file extensions; its bundled build loads in Node.
@@ -87,5 +87,16 @@ describe('the Teams message', () => {
     const m = teams(digestOf(long));
     expect(cardProblems(m.attachments[0].content)).toEqual([]);
     expect(JSON.stringify(m).length).toBeLessThan(28_000);
+  });
+
+  it('lists fewer findings, and says how many more, when the longest text would pass 24,000 bytes', () => {
+    const m = teams(longestDigest());
+    const card = m.attachments[0].content;
+    expect(cardProblems(card)).toEqual([]);
+    expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(24_000);
+    const listed = cardTexts(card.body).filter((t) => t.startsWith('**HIGH** ')).length;
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(20);
+    expect(cardTexts(card.body)).toContain(`…and ${100 - listed} more`);
   });
 });
