@@ -49,6 +49,22 @@ describe('the generic webhook body', () => {
     expect(errors(body)).toEqual([]);
   });
 
+  it('stays under 1,000,000 bytes when every field is as long as allowed, and counts what it left out', () => {
+    const big = Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`key-${k}-${'k'.repeat(100)}`, '数'.repeat(1_000)]));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: '名'.repeat(1_000), firstSeen: null, owner: '主'.repeat(1_000) }, {
+        reason: '因'.repeat(1_000),
+        snapshot: { description: '述'.repeat(1_000), metadata: big } as never,
+      }),
+    );
+    const body = renderWebhook(digestOf(many));
+    expect(errors(body)).toEqual([]);
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(1_000_000);
+    expect(body.findings.length).toBeGreaterThan(0);
+    expect(body.omittedFindings).toBe(500 - body.findings.length);
+    expect(body.omittedFindings).toBeGreaterThan(0);
+  });
+
   it('keeps hostile names valid and one-line: no control, bidi or line-break character, capped, Chinese intact', () => {
     const body = renderWebhook(hostileDigest()) as WebhookBody;
     expect(errors(body)).toEqual([]);
