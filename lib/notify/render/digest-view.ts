@@ -163,6 +163,12 @@ function placeOf(target: string, projectId: string, region: string): string {
   return `${cleanText(target, 40)}/${Array.from(cleanText(projectId, 64)).slice(0, 8).join('')}/${cleanText(region, 32)}`;
 }
 
+/** The same view listing only its first `n` findings, the rest added to "and N more". */
+export function withLines(view: DigestView, n: number): DigestView {
+  const lines = view.lines.slice(0, Math.max(0, n));
+  return { ...view, lines, more: view.more + view.lines.length - lines.length };
+}
+
 function formatMoney(amount: number, currency: string): string {
   return `${cleanText(currency, 8)} ${amount.toFixed(2)}`;
 }

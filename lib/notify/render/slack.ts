@@ -8,7 +8,7 @@ import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeSlack, truncate } from '../text';
-import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest } from './digest-view';
+import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest, withLines } from './digest-view';
 
 /**
  * Slack's documented limits, and `messageText`: Slack refuses (msg_blocks_too_long) messages whose
@@ -37,11 +37,12 @@ const link = (url: string, label: string) => `<${escapeSlack(url).replace(/\|/g,
 
 /** Slack Block Kit for a digest: fewer finding lines (and a larger "and N more") when long text would pass Slack's limits. */
 export function renderSlack(digest: Digest, maxLines: number): SlackMessage {
-  let lines = maxLines;
-  let message = slackMessage(digest, lines);
+  const view = viewDigest(digest, maxLines);
+  let lines = view.lines.length;
+  let message = slackMessage(digest, view);
   while (lines > 0 && (message.blocks.length > SLACK_LIMITS.blocks || blocksText(message) > SLACK_LIMITS.messageText)) {
     lines -= 1;
-    message = slackMessage(digest, lines);
+    message = slackMessage(digest, withLines(view, lines));
   }
   return { text: message.text, blocks: message.blocks.slice(0, SLACK_LIMITS.blocks) };
 }
@@ -57,8 +58,7 @@ export function blocksText(message: SlackMessage): number {
   return n;
 }
 
-function slackMessage(digest: Digest, maxLines: number): SlackMessage {
-  const view = viewDigest(digest, maxLines);
+function slackMessage(digest: Digest, view: DigestView): SlackMessage {
   const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.route}`, SLACK_LIMITS.headerText), emoji: true } };
   const blocks: KnownBlock[] = [header, context(`${esc(view.window)} · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`)];
 

@@ -7,7 +7,7 @@
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeCardMarkdown as md } from '../text';
-import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest } from './digest-view';
+import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest, withLines } from './digest-view';
 
 export const ADAPTIVE_CARD_VERSION = '1.4';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -40,17 +40,17 @@ const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBl
 
 /** The Teams workflow webhook body for a digest: fewer finding lines (and a larger "and N more") when long text would pass Teams' size limit. */
 export function renderTeams(digest: Digest, maxLines: number): TeamsMessage {
-  let lines = maxLines;
-  let message = cardMessage(digest, lines);
+  const view = viewDigest(digest, maxLines);
+  let lines = view.lines.length;
+  let message = cardMessage(digest, view);
   while (lines > 0 && Buffer.byteLength(JSON.stringify(message)) > TEAMS_MAX_BYTES) {
     lines -= 1;
-    message = cardMessage(digest, lines);
+    message = cardMessage(digest, withLines(view, lines));
   }
   return message;
 }
 
-function cardMessage(digest: Digest, maxLines: number): TeamsMessage {
-  const view = viewDigest(digest, maxLines);
+function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
   const body: CardElement[] = [
     text(`EVS snapshots · ${md(view.route)}`, { size: 'Large', weight: 'Bolder' }),
     text(`Window ${md(view.window)} · ${digest.mode}`, { isSubtle: true, spacing: 'None', size: 'Small' }),
