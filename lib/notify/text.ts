@@ -40,16 +40,19 @@ export function escapeSlack(value: string): string {
 }
 
 /**
- * Adaptive Card TextBlock markdown (Teams renders a CommonMark subset, and HTML-ish text in some
- * clients): markdown punctuation is backslash-escaped and `<`, `>`, `&` become look-alike
- * characters, so a name cannot make a link, emphasis, a list, a heading or a tag.
+ * Adaptive Card TextBlock / Fact markdown (Teams renders a CommonMark subset: emphasis, lists,
+ * links; `<at>` tags become mentions; `{{DATE(…)}}` is a function). Markdown punctuation that can
+ * start emphasis, code or a link is backslash-escaped, `<` and `>` become look-alikes and `{{` is
+ * split, so a name cannot make a link, emphasis, a mention or a date. Callers never start a
+ * TextBlock with untrusted text, so line-start syntax (lists, headings) cannot be reached.
  */
 export function escapeCardMarkdown(value: string): string {
   return value
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]()~]/g, (c) => `\\${c}`)
     .replace(/</g, '‹')
     .replace(/>/g, '›')
-    .replace(/&/g, '＆');
+    .replace(/\{(?=\{)/g, '{ ')
+    .replace(/\}(?=\})/g, '} ');
 }
 
 /** Text for HTML: the five characters that could open markup, escaped. */

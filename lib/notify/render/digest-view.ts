@@ -58,6 +58,8 @@ export interface HealthLine {
 export interface DigestView {
   /** One line: "route: 3 new, 1 escalated, 2 resolved (120 GB)". */
   headline: string;
+  /** The headline without the route: "3 new, 1 escalated, 2 resolved (120 GB)". */
+  changes: string;
   route: string;
   window: string;
   totalsByKind: Record<NoticeKind, number>;
@@ -115,7 +117,8 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
   if (failing) parts.push(`${plural(failing, 'project')} failing`);
   if (recovered) parts.push(`${plural(recovered, 'project')} recovered`);
   const gbText = gbChanged > 0 ? ` (${round(gbChanged)} GB)` : '';
-  const headline = `${route}: ${parts.join(', ') || 'no changes'}${gbText}`;
+  const changes = `${parts.join(', ') || 'no changes'}${gbText}`;
+  const headline = `${route}: ${changes}`;
 
   const open = digest.openTotals ? `open now: ${SEVERITIES.map((s) => `${digest.openTotals?.[s] ?? 0} ${s}`).join(', ')}` : null;
   const money = digest.money
@@ -128,8 +131,9 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
   const lines = ordered.slice(0, Math.max(0, maxLines)).map(lineOf);
   return {
     headline,
+    changes,
     route,
-    window: `${digest.window.from} – ${digest.window.to}`,
+    window: describeWindow(digest.window.from, digest.window.to),
     totalsByKind,
     rows,
     open,
@@ -137,9 +141,32 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
     lines,
     more: ordered.length - lines.length,
     health: digest.health.map(healthLine),
-    links: { ...digest.links },
+    links: {
+      ...(digest.links.report ? { report: cleanText(digest.links.report, 2_048) } : {}),
+      ...(digest.links.findings ? { findings: cleanText(digest.links.findings, 2_048) } : {}),
+    },
     gbChanged: round(gbChanged),
   };
+}
+
+/** "2026-12-05 09:00–09:15 UTC", or both dates when the window spans days. */
+function describeWindow(from: string, to: string): string {
+  const f = minuteOf(from);
+  const t = minuteOf(to);
+  return f.slice(0, 10) === t.slice(0, 10) ? `${f}–${t.slice(11)} UTC` : `${f} – ${t} UTC`;
+}
+
+const minuteOf = (iso: string) => cleanText(iso, 40).slice(0, 16).replace('T', ' ');
+
+/** "prod/0a1b2c3d/eu-west-101": people recognise a project by its first eight characters; the links list the rest. */
+function placeOf(target: string, projectId: string, region: string): string {
+  return `${cleanText(target, 40)}/${Array.from(cleanText(projectId, 64)).slice(0, 8).join('')}/${cleanText(region, 32)}`;
+}
+
+/** The same view listing only its first `n` findings, the rest added to "and N more". */
+export function withLines(view: DigestView, n: number): DigestView {
+  const lines = view.lines.slice(0, Math.max(0, n));
+  return { ...view, lines, more: view.more + view.lines.length - lines.length };
 }
 
 function formatMoney(amount: number, currency: string): string {
@@ -152,7 +179,7 @@ function lineOf(f: NoticeFinding): FindingLine {
   if (f.kind === 'resolved') detail = f.openForMinutes === undefined ? 'resolved' : `resolved after ${describeMinutes(f.openForMinutes)} open`;
   else if (f.previous && (f.kind === 'escalated' || f.kind === 'deescalated'))
     detail = `was ${cleanText(f.previous.findingType, 40)}/${f.previous.severity}`;
-  else if (f.firstSeenAt) detail = `open since ${f.firstSeenAt.slice(0, 16).replace('T', ' ')} UTC`;
+  else if (f.firstSeenAt) detail = `open since ${minuteOf(f.firstSeenAt)} UTC`;
   else detail = f.ageMinutes === null ? '' : `age ${describeMinutes(f.ageMinutes)}`;
   return {
     kind: f.kind,
@@ -162,7 +189,7 @@ function lineOf(f: NoticeFinding): FindingLine {
     snapshotId: cleanText(f.snapshot.id, 64),
     status: cleanText(f.snapshot.status, 32),
     gb: f.snapshot.size,
-    project: `${cleanText(f.target, 40)}/${cleanText(f.projectId, 40)}/${cleanText(f.region, 32)}`,
+    project: placeOf(f.target, f.projectId, f.region),
     owner: cleanText(f.owner, OWNER_MAX) || UNOWNED,
     detail,
     reason: cleanText(f.reason, REASON_MAX),
@@ -170,8 +197,8 @@ function lineOf(f: NoticeFinding): FindingLine {
 }
 
 function healthLine(h: ScanHealthNotice): HealthLine {
-  const project = `${cleanText(h.target, 40)}/${cleanText(h.projectId, 40)}/${cleanText(h.region, 32)}`;
-  const since = h.since.slice(0, 16).replace('T', ' ');
+  const project = placeOf(h.target, h.projectId, h.region);
+  const since = minuteOf(h.since);
   const minutes = Math.max(0, Math.round((Date.parse(h.observedAt) - Date.parse(h.since)) / 60_000));
   const text =
     h.kind === 'failing'

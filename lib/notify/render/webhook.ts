@@ -12,6 +12,8 @@ export const NOTIFICATION_SCHEMA_VERSION = '1.0';
 export const NOTIFICATION_SCHEMA_ID = 'https://evs-snapshot-sentinel/schemas/notification/1.json';
 /** At most this many findings in one body (about 1 KB each); the rest are counted in `omittedFindings`. */
 export const WEBHOOK_MAX_FINDINGS = 500;
+/** And at most this many bytes in all, so a receiver's usual 1 MB request limit holds whatever the names. */
+export const WEBHOOK_MAX_BYTES = 1_000_000;
 const METADATA_MAX_KEYS = 20;
 
 export interface WebhookBody {
@@ -34,7 +36,18 @@ export interface WebhookBody {
 /** The generic webhook's JSON body for a digest. */
 export function renderWebhook(digest: Digest, maxFindings = WEBHOOK_MAX_FINDINGS): WebhookBody {
   const view = viewDigest(digest, 0);
-  const findings = orderFindings(digest.findings).slice(0, maxFindings).map(cleanFinding);
+  const body = bodyOf(digest, view.headline, []);
+  let bytes = Buffer.byteLength(JSON.stringify(body));
+  for (const finding of orderFindings(digest.findings).slice(0, maxFindings).map(cleanFinding)) {
+    bytes += Buffer.byteLength(JSON.stringify(finding)) + 1;
+    if (bytes > WEBHOOK_MAX_BYTES) break;
+    body.findings.push(finding);
+  }
+  body.omittedFindings = digest.findings.length - body.findings.length;
+  return body;
+}
+
+function bodyOf(digest: Digest, headline: string, findings: NoticeFinding[]): WebhookBody {
   return {
     schema: NOTIFICATION_SCHEMA_ID,
     schemaVersion: NOTIFICATION_SCHEMA_VERSION,
@@ -42,7 +55,7 @@ export function renderWebhook(digest: Digest, maxFindings = WEBHOOK_MAX_FINDINGS
     route: cleanText(digest.route, 64),
     mode: digest.mode,
     window: { from: digest.window.from, to: digest.window.to },
-    headline: view.headline,
+    headline,
     counts: digest.counts.map((c) => ({ ...c, findingType: cleanText(c.findingType, 40) })),
     openTotals: digest.openTotals,
     ...(digest.money ? { money: { ...digest.money, currency: cleanText(digest.money.currency, 8) } } : {}),

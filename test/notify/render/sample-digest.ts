@@ -152,3 +152,10 @@ export const HOSTILE_NAMES = {
   long: 'x'.repeat(10_000),
   chinese: '数据库备份-生产环境-每日',
 } as const;
+
+/** The same digest observed at `at` instead of 2026-12-05 09:15 UTC: every timestamp in it moved by the same amount. */
+export function observedAt<T>(value: T, at: Date): T {
+  const shift = at.getTime() - Date.parse(OBSERVED);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+  return JSON.parse(JSON.stringify(value), (_k, v) => (typeof v === 'string' && iso.test(v) ? new Date(Date.parse(v) + shift).toISOString() : v)) as T;
+}

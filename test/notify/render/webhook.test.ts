@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../lib/notify/render/index';
 import { renderWebhook, type WebhookBody } from '../../../lib/notify/render/webhook';
+import { hostileDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
 
 const schema = JSON.parse(readFileSync(new URL('../../../events/schemas/notification.schema.json', import.meta.url), 'utf8'));
@@ -11,16 +12,6 @@ const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictR
 addFormats(ajv);
 const validate = ajv.compile(schema);
 const errors = (body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
-
-const hostileDigest = () =>
-  digestOf(
-    Object.values(HOSTILE_NAMES).map((name, i) =>
-      noticeFinding(i + 1, { kind: 'new', type: 'ERROR_STATUS', severity: 'high', status: 'error', size: 1, name, firstSeen: null, owner: name }, {
-        reason: `status is error ${name}`,
-        snapshot: { description: name, metadata: { owner: name, [`k\n${name}`]: name } } as never,
-      }),
-    ),
-  );
 
 describe('the generic webhook body', () => {
   it('validates against the committed notification schema for the sample digest', () => {
@@ -56,6 +47,22 @@ describe('the generic webhook body', () => {
     expect(body.findings).toHaveLength(500);
     expect(body.omittedFindings).toBe(120);
     expect(errors(body)).toEqual([]);
+  });
+
+  it('stays under 1,000,000 bytes when every field is as long as allowed, and counts what it left out', () => {
+    const big = Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`key-${k}-${'k'.repeat(100)}`, '数'.repeat(1_000)]));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: '名'.repeat(1_000), firstSeen: null, owner: '主'.repeat(1_000) }, {
+        reason: '因'.repeat(1_000),
+        snapshot: { description: '述'.repeat(1_000), metadata: big } as never,
+      }),
+    );
+    const body = renderWebhook(digestOf(many));
+    expect(errors(body)).toEqual([]);
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(1_000_000);
+    expect(body.findings.length).toBeGreaterThan(0);
+    expect(body.omittedFindings).toBe(500 - body.findings.length);
+    expect(body.omittedFindings).toBeGreaterThan(0);
   });
 
   it('keeps hostile names valid and one-line: no control, bidi or line-break character, capped, Chinese intact', () => {
