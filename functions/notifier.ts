@@ -78,9 +78,16 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env, logger
         );
       };
       if (settings.routes.routes.some((r) => r.destinations.some((d) => d.kind === 'sns'))) {
+        // One client per container, made on the first publish.
+        let sns: Promise<PublishToTopic> | undefined;
         publish = async (input) => {
-          const { SNSClient, PublishCommand } = await import('@aws-sdk/client-sns');
-          await new SNSClient({}).send(new PublishCommand(input));
+          sns ??= import('@aws-sdk/client-sns').then(({ SNSClient, PublishCommand }) => {
+            const client = new SNSClient({});
+            return async (i) => {
+              await client.send(new PublishCommand(i));
+            };
+          });
+          await (await sns)(input);
         };
       }
       return {

@@ -305,3 +305,35 @@ routes:
     ]);
   });
 });
+
+describe('SNS', () => {
+  it('publishes the default route digest to the alert topic as a readable subject and text, through the real SNS client', async () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:evs-alerts';
+    const sns = await startScriptedServer(() => ({
+      status: 200,
+      headers: { 'Content-Type': 'text/xml' },
+      body: '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>',
+    }));
+    closers.push(sns.close);
+    process.env.AWS_ENDPOINT_URL_SNS = sns.url;
+    try {
+      const n = await notifier({ ALERT_TOPIC_ARN: topic, SCAN_CYCLE_MINUTES: '15' });
+      await n.deliver([finding({ name: 'db-nightly' }), finding({ name: 'line\nALERT RESOLVED forged' })]);
+      await n.tick(15);
+      expect(sns.requests).toHaveLength(1);
+      const form = new URLSearchParams(sns.requests[0]?.body);
+      expect(form.get('Action')).toBe('Publish');
+      expect(form.get('TopicArn')).toBe(topic);
+      expect(form.get('Subject')).toMatch(/^[\x20-\x7e]{1,100}$/);
+      expect(form.get('Subject')).toContain('2 new');
+      const text = form.get('Message') ?? '';
+      expect(text).toContain('db-nightly');
+      expect(() => JSON.parse(text)).toThrow();
+      // A newline in a name does not forge a line of its own.
+      expect(text.split('\n').some((l) => l.startsWith('ALERT RESOLVED'))).toBe(false);
+      expect(n.metrics).toEqual([{ metric: 'NotificationsSent', destination: 'topic' }]);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_SNS;
+    }
+  });
+});
