@@ -16,7 +16,7 @@ export interface BundleRow {
   ratioVsEmptyModule: number;
 }
 
-const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'findings', 'alertSubscriber', 'fleetReport'];
+const FUNCTIONS = ['listSnapshots', 'scanSnapshots', 'findings', 'notifier', 'fleetReport'];
 
 /** `serverless package` for real, then each bundle's size and import time against bare `node -e 0`. */
 export function benchColdStart(runs: number): BundleRow[] {

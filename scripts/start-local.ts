@@ -2,15 +2,17 @@
  * `npm start`: the whole thing on 127.0.0.1. The EVS emulator with a seeded fleet (unless
  * EVS_ENDPOINT points at a real upstream), a local EventBridge, DynamoDB, SQS and S3, and
  * serverless-offline serving the proxy and running the dispatcher and the fleet report every
- * minute; events matching the shipped rules reach the alert subscriber, which prints readable
- * alerts, and the fleet report is served from the local S3.
+ * minute; scanner events go through the shipped rule and a local queue to the notifier, which
+ * posts one digest per scan cycle to ALERT_WEBHOOK_URL (when set) and prints it, and the fleet
+ * report is served from the local S3.
  */
 import { spawn } from 'node:child_process';
 import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
 import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
-import { invokeAsyncOverHttp, invokeOverHttp } from '../tools/local/lambda';
+import { invokeOverHttp } from '../tools/local/lambda';
+import { createNotificationsTable, toQueue } from '../tools/local/notifications';
 import { loadRulePattern } from '../tools/local/rules';
 import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { startLocalS3 } from '../tools/local/s3';
@@ -38,23 +40,30 @@ if (env.EVS_ENDPOINT) {
 
 // The findings table, in dynalite, created from the definition serverless.yml deploys.
 const FINDINGS_TABLE = env.FINDINGS_TABLE ?? `${service}-${stage}-findings`;
+const NOTIFICATIONS_TABLE = env.NOTIFICATIONS_TABLE ?? `${service}-${stage}-notifications`;
 let dynamoUrl = env.AWS_ENDPOINT_URL_DYNAMODB;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>> | undefined;
 if (!dynamoUrl) {
   dynamo = await startLocalDynamo(Number(env.DYNAMODB_PORT ?? 4569));
   await createFindingsTable(dynamo.client, FINDINGS_TABLE);
+  await createNotificationsTable(dynamo.client, NOTIFICATIONS_TABLE);
   dynamoUrl = dynamo.url;
-  log(`DynamoDB (dynalite, in memory) at ${dynamoUrl}, table ${FINDINGS_TABLE}`);
+  log(`DynamoDB (dynalite, in memory) at ${dynamoUrl}, tables ${FINDINGS_TABLE} and ${NOTIFICATIONS_TABLE}`);
 } else {
-  log(`findings table ${FINDINGS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
+  log(`findings table ${FINDINGS_TABLE}, notifications table ${NOTIFICATIONS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
 }
 
-// Every rule's target is invoked asynchronously; a failing invocation is logged and the stack goes on.
-const invokeSubscriber = invokeAsyncOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-alertSubscriber/invocations`, log);
+// The notifications queue: the shipped rule sends scanner events to it, and it invokes the
+// notifier through serverless-offline's Lambda port, as the SQS event source does.
+const notifyQueue = await startLocalFifoQueue({
+  port: Number(env.NOTIFY_SQS_PORT ?? 0),
+  deliver: invokeOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-notifier/invocations`),
+  visibilityMs: 5_000,
+  maxReceiveCount: 5,
+});
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
-  // The shipped rules, matching the source the functions publish with (serverless.yml's eventSource).
-  rules: ['high-severity-findings', 'resolved-findings', 'scan-failures', 'scan-summaries'].map((name) => ({ name, pattern: loadRulePattern(name, env.EVENT_SOURCE || DEFAULT_SOURCE), deliver: invokeSubscriber })),
+  rules: [{ name: 'notifications', pattern: loadRulePattern('notifications', env.EVENT_SOURCE || DEFAULT_SOURCE), deliver: toQueue(notifyQueue.endpoint, notifyQueue.queueUrl) }],
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 
@@ -84,6 +93,8 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     SCAN_QUEUE_URL: workQueue.queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     FINDINGS_TABLE,
+    NOTIFICATIONS_TABLE,
+    NOTIFY_REPORT_URL: env.NOTIFY_REPORT_URL ?? reportUrl,
     AWS_ENDPOINT_URL_S3: s3.url,
     REPORT_BUCKET,
     AWS_REGION: env.AWS_REGION ?? 'eu-west-1',
@@ -113,14 +124,18 @@ if (emulator) {
   log(`  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`);
 }
 log(`the fleet report (from the second minute on; also .json, .csv, .prom): ${reportUrl}`);
-log('every minute the dispatcher queues one work item per project and the workers scan them; alerts appear below as "ALERT ..." lines. Ctrl-C stops everything.');
+log(
+  env.ALERT_WEBHOOK_URL || env.NOTIFY_ROUTES_FILE
+    ? 'every minute the dispatcher queues one work item per project and the workers scan them; what changed is sent as one digest per cycle, printed below as "NOTIFY ..." lines (nothing when nothing changed). Ctrl-C stops everything.'
+    : 'every minute the dispatcher queues one work item per project and the workers scan them. Set ALERT_WEBHOOK_URL (or NOTIFY_ROUTES_FILE) to receive digests of what changed; `npm run notify -- --dry-run` shows what they would hold. Ctrl-C stops everything.',
+);
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   child.kill('SIGTERM');
-  await Promise.all([bus.close(), workQueue.close(), s3.close(), emulator?.close(), dynamo?.close()]);
+  await Promise.all([bus.close(), workQueue.close(), notifyQueue.close(), s3.close(), emulator?.close(), dynamo?.close()]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

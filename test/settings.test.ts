@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/settings/env';
 import { loadProxySettings as loadProxyConfig } from '../lib/settings/proxy';
 import { loadScanSettings as loadScanConfig } from '../lib/settings/scanner';
-import { loadSubscriberSettings } from '../lib/settings/subscriber';
+import { loadNotifierSettings } from '../lib/settings/notifier';
 import { loadUpstreamSettings as loadUpstreamConfig } from '../lib/settings/upstream';
 import { stuckLimits } from '../lib/policy/policy';
 
@@ -86,9 +86,10 @@ describe('secrets in the configuration', () => {
   });
 
   it('keeps the alert webhook URL in a secret when deployed, and never repeats a URL it refuses', () => {
-    expect(loadSubscriberSettings({ ALERT_WEBHOOK_SECRET: 'ssm:/alerts/webhook' }).webhook).toEqual({ secret: { store: 'ssm', id: '/alerts/webhook' }, maxAgeSeconds: 300 });
-    expect(() => loadSubscriberSettings({ ALERT_WEBHOOK_URL: 'https://hooks.example/T0/B0/FAKE', ...deployed })).toThrow("ALERT_WEBHOOK_URL is set in a deployed function's environment");
-    expect(loadSubscriberSettings({ ALERT_WEBHOOK_URL: 'https://hooks.example/T0/B0/FAKE' }).webhook).toEqual({ url: 'https://hooks.example/T0/B0/FAKE' });
-    expect(() => loadSubscriberSettings({ ALERT_WEBHOOK_URL: 'hooks.example/FAKE-path' })).toThrow(/^ALERT_WEBHOOK_URL must be an http\(s\) URL$/);
+    const destinations = (env: Record<string, string>) => loadNotifierSettings(env).routes.routes[0]?.destinations;
+    expect(destinations({ ALERT_WEBHOOK_SECRET: 'ssm:/alerts/webhook' })).toEqual([{ kind: 'webhook', name: 'webhook', address: { secret: { store: 'ssm', id: '/alerts/webhook' } } }]);
+    expect(() => loadNotifierSettings({ ALERT_WEBHOOK_URL: 'https://hooks.example/T0/B0/FAKE', ...deployed })).toThrow("ALERT_WEBHOOK_URL is set in a deployed function's environment");
+    expect(destinations({ ALERT_WEBHOOK_URL: 'https://hooks.example/T0/B0/FAKE', ALERT_WEBHOOK_KIND: 'slack' })).toEqual([{ kind: 'slack', name: 'webhook', address: { url: 'https://hooks.example/T0/B0/FAKE' } }]);
+    expect(() => loadNotifierSettings({ ALERT_WEBHOOK_URL: 'hooks.example/FAKE-path' })).toThrow(/^ALERT_WEBHOOK_URL must be an http\(s\) URL$/);
   });
 });

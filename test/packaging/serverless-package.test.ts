@@ -88,19 +88,20 @@ const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 
 describe('serverless package', () => {
   it('bundles each function on its own, minified and small, with the secrets reader and the S3 report store as modules of their own that only the functions using them carry', () => {
-    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'alertSubscriber', 'findings', 'fleetReport'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
+    const sizes = Object.fromEntries(['listSnapshots', 'scanSnapshots', 'notifier', 'findings', 'fleetReport'].map((f) => [f, statSync(join(out, `${f}.zip`)).size]));
     expect(sizes.listSnapshots).toBeLessThan(200 * 1024);
     // The handler and its two modules loaded on first use (secrets, S3 report store).
     expect(sizes.scanSnapshots).toBeLessThan(600 * 1024);
     expect(sizes.fleetReport).toBeLessThan(300 * 1024);
-    expect(sizes.alertSubscriber).toBeLessThan(200 * 1024);
+    // The DynamoDB, SQS and SNS clients: about 380 KB measured.
+    expect(sizes.notifier).toBeLessThan(420 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
     const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
-    for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'alertSubscriber']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'notifier']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
     expect(entries('fleetReport')['functions/secrets-aws.mjs']).toBeUndefined();
     for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
-    for (const fn of ['listSnapshots', 'dispatchScans', 'alertSubscriber', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
+    for (const fn of ['listSnapshots', 'dispatchScans', 'notifier', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
   });
@@ -148,8 +149,9 @@ describe('serverless package', () => {
     expect(schedules.map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]).sort()).toEqual([
       ['DispatchScansLambdaFunction', 'rate(15 minutes)'],
       ['FleetReportLambdaFunction', 'rate(15 minutes)'],
+      ['NotifierLambdaFunction', 'rate(1 minute)'],
     ]);
-    expect(byType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties)).toEqual([
+    expect(byType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties).filter((p) => p.FunctionName['Fn::GetAtt'][0] === 'ScanWorkerLambdaFunction')).toEqual([
       { BatchSize: 1, EventSourceArn: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] }, FunctionName: { 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, Enabled: true, FunctionResponseTypes: ['ReportBatchItemFailures'] },
     ]);
     const queue = resources.ScanWorkQueue?.Properties;
@@ -170,18 +172,21 @@ describe('serverless package', () => {
     expect(byType('AWS::Events::EventBus')).toHaveLength(1);
   });
 
-  it('ships the alerting rules: high-severity findings and scan failures to SNS, and the subscriber rules', () => {
+  it('sends every scanner event through one rule to the notifications queue, and none raw to the alert topic', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
-    const patterns = rules.map(([, r]) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { severity: ['high'], transition: ['OPENED', 'REMINDER', 'OBSERVED'] } });
-    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding'], detail: { transition: ['RESOLVED'] } });
-    expect(patterns).toContainEqual({ source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Scan Failed'] });
-    const toSns = rules.filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn?.Ref === 'AlertTopic'));
-    expect(toSns.map(([name]) => name).sort()).toEqual(['HighSeverityFindingsRule', 'ScanFailuresRule']);
-    for (const [, r] of rules) expect(r.Properties.EventBusName).toBeDefined();
-    // RESOLVED goes to the subscriber, never to the alert topic.
-    const resolvedRules = rules.filter(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('RESOLVED'));
-    expect(resolvedRules.every(([, r]) => r.Properties.Targets.every((t: any) => t.Arn?.Ref !== 'AlertTopic'))).toBe(true);
+    expect(rules.map(([name, r]) => [name, r.Properties.EventPattern, r.Properties.Targets.map((t: any) => t.Arn)])).toEqual([
+      ['NotificationsRule', { source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding', 'EVS Snapshot Scan Summary', 'EVS Snapshot Scan Failed'] }, [{ 'Fn::GetAtt': ['NotificationsQueue', 'Arn'] }]],
+    ]);
+    expect(rules[0]?.[1].Properties.EventBusName).toEqual({ Ref: 'SentinelBus' });
+    expect(resources.NotificationsQueuePolicy?.Properties.PolicyDocument.Statement[0].Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['NotificationsRule', 'Arn'] } } });
+    // The notifier reads the queue in batches, reporting the items it could not record; the schedule closes digest windows every minute.
+    const sources = byType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties).filter((p) => p.FunctionName['Fn::GetAtt']?.[0] === 'NotifierLambdaFunction');
+    expect(sources).toEqual([expect.objectContaining({ EventSourceArn: { 'Fn::GetAtt': ['NotificationsQueue', 'Arn'] }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] })]);
+    const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.Targets.some((t: any) => t.Arn['Fn::GetAtt']?.[0] === 'NotifierLambdaFunction'));
+    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    expect(resources.NotifyDeadLetterQueue?.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+    expect(resources.NotificationsQueue?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['NotificationsQueueDeadLetter', 'Arn'] }, maxReceiveCount: 5 });
+    expect(resources.NotificationsTable?.Properties).toMatchObject({ TableName: 'evs-snapshot-sentinel-prod-notifications', BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
   });
 
   it('deploys the findings table on demand, with point-in-time recovery and a TTL, as resources/findings-table.json defines it', () => {
@@ -213,16 +218,16 @@ describe('serverless package', () => {
 
   it('gives every shipped rule pattern the source the functions publish with (EVENT_SOURCE), so none goes deaf when it is set', () => {
     const patterns = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
-    expect(patterns.length).toBe(6);
+    expect(patterns.length).toBe(1);
     for (const [name, r] of patterns) expect(r.Properties.EventPattern.source, name).toEqual([EVENT_SOURCE]);
     const publishers = byType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.EVENT_BUS_NAME);
     expect(publishers.map(([name]) => name).sort()).toEqual(['DispatchScansLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']);
     for (const [name, r] of publishers) expect(r.Properties.Environment.Variables.EVENT_SOURCE, name).toBe(EVENT_SOURCE);
   });
 
-  it('gives every rule target, the two schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
+  it('gives every rule target, the three schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
     const rules = byType('AWS::Events::Rule');
-    expect(rules.length).toBe(8);
+    expect(rules.length).toBe(4);
     for (const [name, r] of rules) {
       for (const target of r.Properties.Targets) {
         expect(target.DeadLetterConfig, name).toEqual({ Arn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } });
@@ -235,10 +240,10 @@ describe('serverless package', () => {
     expect(resources.SentinelBusArchive?.Properties).toMatchObject({ SourceArn: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] }, RetentionDays: 30 });
   });
 
-  it('keeps an invocation that still fails after Lambda\'s retries in the dead-letter queue, for every function invoked asynchronously (the subscriber and both schedules)', () => {
+  it('keeps an invocation that still fails after Lambda\'s retries in the dead-letter queue, for every function invoked asynchronously (the three schedules)', () => {
     const toDeadLetters = { OnFailure: { Destination: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } } };
     const invokeConfig = Object.fromEntries(byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [r.Properties.FunctionName.Ref, r.Properties]));
-    expect(Object.keys(invokeConfig).sort()).toEqual(['AlertSubscriberLambdaFunction', 'DispatchScansLambdaFunction', 'FleetReportLambdaFunction']);
+    expect(Object.keys(invokeConfig).sort()).toEqual(['DispatchScansLambdaFunction', 'FleetReportLambdaFunction', 'NotifierLambdaFunction']);
     for (const config of Object.values(invokeConfig)) expect(config).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: toDeadLetters });
     // Every function some rule invokes (asynchronously) has such a config.
     const invoked = byType('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets.map((t: any) => t.Arn?.['Fn::GetAtt']?.[0])).filter(Boolean);
@@ -254,7 +259,9 @@ describe('serverless package', () => {
 
   it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
     const alarms = Object.fromEntries(byType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'FleetReportErrorsAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'FleetReportErrorsAlarm', 'NotificationsQueueDeadLetterAlarm', 'NotifierErrorsAlarm', 'NotifyDeadLetterAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    // A notification that could not be delivered within its bounds waits in the notify dead-letter queue: an alarm.
+    expect(alarms.NotifyDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['NotifyDeadLetterQueue', 'QueueName'] } }], Threshold: 0 });
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     expect(alarms.ProjectsIncompleteAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'ProjectsIncomplete', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarms.EventsUndeliveredAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'EventsUndelivered', Threshold: 0 });
@@ -283,12 +290,21 @@ describe('serverless package', () => {
     }
   });
 
-  it('gives the subscriber and the findings API none of the EVS settings or credentials', () => {
-    for (const fn of ['AlertSubscriberLambdaFunction', 'FindingsLambdaFunction']) {
+  it('gives the notifier and the findings API none of the EVS settings or credentials', () => {
+    for (const fn of ['NotifierLambdaFunction', 'FindingsLambdaFunction']) {
       const variables = resources[fn]?.Properties.Environment.Variables as Record<string, unknown>;
       expect(Object.keys(variables).filter((k) => /^(EVS_|HUAWEICLOUD_)/.test(k)), fn).toEqual([]);
     }
-    expect(resources.AlertSubscriberLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), ALERT_WEBHOOK_SECRET: WEBHOOK_ARN, ALERT_WEBHOOK_URL: '', ALLOW_PLAIN_SECRETS: 'false' });
+    expect(resources.NotifierLambdaFunction?.Properties.Environment.Variables).toMatchObject({
+      ALERT_WEBHOOK_SECRET: WEBHOOK_ARN,
+      ALERT_WEBHOOK_URL: '',
+      ALLOW_PLAIN_SECRETS: 'false',
+      NOTIFY_ROUTES_FILE: '',
+      NOTIFICATIONS_TABLE: 'evs-snapshot-sentinel-prod-notifications',
+      NOTIFY_DEAD_LETTER_QUEUE_URL: { Ref: 'NotifyDeadLetterQueue' },
+      ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+      SCAN_CYCLE_MINUTES: '15',
+    });
   });
 
   it('puts no credential value anywhere in a production template, only the references to the secrets', () => {
@@ -325,7 +341,16 @@ describe('serverless package', () => {
       xray,
       readCredentials,
     ]);
-    expect(statements('SubscriberRole')).toEqual([logs('alertSubscriber'), xray, { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN }]);
+    expect(statements('NotifierRole')).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [{ 'Fn::GetAtt': ['NotificationsTable', 'Arn'] }, { 'Fn::Sub': '${NotificationsTable.Arn}/index/*' }] },
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: { 'Fn::GetAtt': ['NotificationsQueue', 'Arn'] } },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['NotifyDeadLetterQueue', 'Arn'] } },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' } },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] } },
+      logs('notifier'),
+      xray,
+      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN },
+    ]);
     expect(statements('FindingsApiRole')).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       logs('findings'),
@@ -341,10 +366,10 @@ describe('serverless package', () => {
       xray,
     ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
-    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', AlertSubscriberLambdaFunction: 'SubscriberRole', FleetReportLambdaFunction: 'ReportRole' });
+    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', NotifierLambdaFunction: 'NotifierRole', FleetReportLambdaFunction: 'ReportRole' });
     expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '' });
     // No shared framework role that every function could use.
-    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'ProxyRole', 'ReportRole', 'ScannerRole', 'SubscriberRole']);
+    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'NotifierRole', 'ProxyRole', 'ReportRole', 'ScannerRole']);
   });
 
   it('keeps the report bucket private, encrypted and TLS-only, lets parts of removed projects and old history age out, and names it in the outputs', () => {
@@ -382,40 +407,31 @@ describe('the packaged prod template, as AWS would read it', () => {
 
   it('lets CloudWatch publish to the alert topic for exactly the alarms that notify it, and no other account\'s', () => {
     const alarms = byType('AWS::CloudWatch::Alarm').filter(([, r]) => ['AlarmActions', 'OKActions', 'InsufficientDataActions'].some((k) => targetsTopic(r.Properties[k])));
-    expect(alarms.length).toBe(10);
+    expect(alarms.length).toBe(13);
     const statements = topicStatement('cloudwatch.amazonaws.com');
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' }, Condition: thisAccount });
     expect(new Set(statements[0].Condition.ArnEquals['aws:SourceArn'])).toEqual(new Set(alarms.map(([name]) => ({ 'Fn::GetAtt': [name, 'Arn'] }))));
   });
 
-  it('lets EventBridge publish to the alert topic for exactly the rules that target it, and no other account\'s', () => {
+  it('lets no rule publish to the alert topic: only the alarms (above) and the notifier, through its role', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => targetsTopic(r.Properties.Targets.map((t: any) => t.Arn)));
-    expect(rules.length).toBeGreaterThanOrEqual(2);
-    const statements = topicStatement('events.amazonaws.com');
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' }, Condition: thisAccount });
-    expect(new Set(statements[0].Condition.ArnEquals['aws:SourceArn'])).toEqual(new Set(rules.map(([name]) => ({ 'Fn::GetAtt': [name, 'Arn'] }))));
+    expect(rules).toEqual([]);
+    expect(topicStatement('events.amazonaws.com')).toEqual([]);
     // Nobody else may publish.
-    expect(resources.AlertTopicPolicy?.Properties.PolicyDocument.Statement).toHaveLength(2);
+    expect(resources.AlertTopicPolicy?.Properties.PolicyDocument.Statement).toHaveLength(1);
   });
 
-  it('conditions every service principal on the topic\'s key on this account, except EventBridge, where AWS does not support it and the topic policy does that work', () => {
+  it('conditions every service principal on the topic\'s key on this account and its alarms', () => {
     const statements = resources.AlertTopicKey?.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service);
     const services = statements.map((s: any) => s.Principal.Service);
     // One principal per statement, so a condition cannot cover one service by accident of another.
     for (const service of services) expect(typeof service).toBe('string');
-    expect(services.sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
-    for (const s of statements) expect(s.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
-    const cloudwatch = statements.find((s: any) => s.Principal.Service === 'cloudwatch.amazonaws.com');
-    expect(cloudwatch.Condition).toEqual({
+    expect(services).toEqual(['cloudwatch.amazonaws.com']);
+    expect(statements[0].Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(statements[0].Condition).toEqual({
       ...thisAccount,
       ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' } },
     });
-    // aws:SourceAccount / aws:SourceArn on EventBridge's key grant would refuse every alert (SNS
-    // developer guide, "Key management"); the topic policy above limits it to this stack's rules.
-    const events = statements.find((s: any) => s.Principal.Service === 'events.amazonaws.com');
-    expect(events.Condition).toBeUndefined();
-    expect(topicStatement('events.amazonaws.com')[0].Condition.ArnEquals['aws:SourceArn'].length).toBeGreaterThan(0);
   });
 });

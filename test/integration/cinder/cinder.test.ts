@@ -18,6 +18,10 @@ import type { FindingType } from '../../../lib/domain/finding';
 import { createFindingsStore } from '../../../lib/state/dynamo-store';
 import { importProxyHandler } from '../../helpers/handler';
 import { startStateTable } from '../../helpers/state';
+import type { WebhookBody } from '../../../lib/notify/render/webhook';
+import { createFindingsTable, startLocalDynamo } from '../../../tools/local/dynamodb';
+import { startNotificationPath } from '../../helpers/notifier';
+import { startScriptedServer } from '../../helpers/scripted-server';
 import { schemaErrors } from '../../helpers/schemas';
 
 const run = promisify(execFile);
@@ -305,4 +309,67 @@ describe('the scanner against real Cinder', () => {
       await dynamo.close();
     }
   });
+});
+
+// Issue 22's acceptance on real Cinder: the scanner with a findings table, the shipped rule, the
+// queue and the notifier with only ALERT_WEBHOOK_URL set, posting to a loopback receiver. Last
+// in this file: it changes a snapshot's status in Cinder.
+describe('notifications from a scan of real Cinder, with only ALERT_WEBHOOK_URL set', () => {
+  const clock = { now: fleet.now };
+  const CYCLE = 15 * 60_000;
+  let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+  let hook: Awaited<ReturnType<typeof startScriptedServer>>;
+  let path: Awaited<ReturnType<typeof startNotificationPath>>;
+
+  beforeAll(async () => {
+    [dynamo, hook] = await Promise.all([startLocalDynamo(), startScriptedServer(() => ({ status: 200 }))]);
+    Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    await createFindingsTable(dynamo.client, 'findings');
+    path = await startNotificationPath(dynamo, { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' }, clock);
+  });
+  afterAll(async () => {
+    await Promise.all([path?.close(), hook?.close()]);
+    await dynamo?.close();
+  });
+
+  /** One cycle: both projects scanned (the fleet's clock stands still), the events through the queue, the schedule's run at the cycle's end. */
+  const cycle = async (): Promise<WebhookBody[]> => {
+    const before = hook.requests.length;
+    const config = loadScanSettings({ EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: `${A},${B}`, EVENT_BUS_NAME: 'sentinel', FINDINGS_TABLE: 'findings' });
+    const result = await buildScanner(config, { eventBridge: new EventBridgeClient({ endpoint: path.bus.url }), now: () => fleet.now })(Date.now() + 120_000);
+    expect(result.ok).toBe(true);
+    await path.queue.drained();
+    await path.tick(CYCLE);
+    return hook.requests.slice(before).map((r) => JSON.parse(r.body) as WebhookBody);
+  };
+  const newCount = (d: WebhookBody) => d.counts.filter((c) => c.kind === 'new').reduce((n, c) => n + c.count, 0);
+  let stuck: { id: string; projectId: string } | undefined;
+
+  it('sends one message for the first cycle, stating the counts of every high and medium finding', async () => {
+    const messages = await cycle();
+    const expected = fleet.expected.filter(([, type]) => type !== 'STALE').length;
+    process.stderr.write(`first cycle on Cinder: ${fleet.projects.reduce((n, p) => n + p.snapshots.length, 0)} snapshots, ${fleet.expected.length} findings, ${messages.length} message(s), ${messages.map(newCount).join('+')} new\n`);
+    expect(messages).toHaveLength(1);
+    expect(newCount(messages[0] as WebhookBody)).toBe(expected);
+    const found = messages[0]?.findings.find((f) => f.findingType === 'STUCK');
+    stuck = found && { id: found.snapshot.id, projectId: found.projectId };
+    expect(stuck).toBeDefined();
+  }, 180_000);
+
+  it('sends nothing for an unchanged cycle', async () => {
+    expect(await cycle()).toEqual([]);
+  }, 180_000);
+
+  it('names a STUCK snapshot that Cinder turned to error in the next cycle', async () => {
+    if (!stuck) throw new Error('no STUCK snapshot in the first digest');
+    const reset = await fetch(`${CINDER}/v3/${stuck.projectId}/snapshots/${stuck.id}/action`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': `admin:${stuck.projectId}` },
+      body: JSON.stringify({ 'os-reset_status': { status: 'error' } }),
+    });
+    expect(reset.status).toBe(202);
+    const messages = await cycle();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.findings.map((f) => [f.kind, f.snapshot.id, f.findingType])).toEqual([['escalated', stuck.id, 'ERROR_STATUS']]);
+  }, 180_000);
 });
