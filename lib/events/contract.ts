@@ -18,13 +18,17 @@
  * `ORPHANED` (the snapshot's volume no longer exists); summaries carry size totals
  * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
  * on findingType should have a default branch: policies may add types in later minor versions.
+ *
+ * 2.3 (additive): where prices are configured, summaries carry `money` (the project's monthly cost
+ * and that of its findings, an upper bound priced from `size`), and `reportUrl`, a link to the
+ * latest fleet report that opens without credentials, where the scanner can make one.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
-export const SCHEMA_VERSION = '2.2';
+export const SCHEMA_VERSION = '2.3';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
 
 export const DETAIL_TYPES = {
@@ -140,6 +144,21 @@ export interface SummaryDetail extends TransitionCounts {
   skipped: number;
   /** Present when `complete` is false. */
   failureCode?: ScanFailureCode;
+  /** Monthly cost at the configured prices (2.3); absent without prices. */
+  money?: SummaryMoney;
+  /** The latest fleet report, openable in a browser without credentials until it expires (2.3). */
+  reportUrl?: string;
+}
+
+/** A summary's money: per month, in `currency`, rounded to the cent; an upper bound (see `basis`). */
+export interface SummaryMoney {
+  currency: string;
+  /** What the amounts are computed from: `size`, the source disk's GB (no usage figure is listed). */
+  basis: 'size';
+  perMonth: number;
+  /** What the flagged snapshots cost: saved per month if they were removed. */
+  flaggedPerMonth: number;
+  flaggedPerMonthByFindingType: CountMap;
 }
 
 export type ScanFailureCode = FailureCode;
