@@ -254,13 +254,6 @@ ${m ? `<div class="card money" id="cost-month">snapshots cost per month, at most
 <div class="card money" id="saved-month">saved per month if the flagged ones were removed, at most<b>${money(m.flaggedPerMonth)}</b></div>` : ''}
 </div>
 ${moneyNote}
-<div class="charts">
-<div class="chart"><canvas id="chart-status" aria-label="GB by status"></canvas></div>
-<div class="chart"><canvas id="chart-age" aria-label="Snapshots and GB by age"></canvas></div>
-<div class="chart"><canvas id="chart-findings" aria-label="Findings by type"></canvas></div>
-<div class="chart"><canvas id="chart-projects" aria-label="GB per project"></canvas></div>
-<div class="chart"><canvas id="chart-owners" aria-label="GB per owner"></canvas></div>
-</div>
 <h2>Over time</h2>
 ${trendNote}
 <div class="charts" id="trends">
@@ -269,6 +262,14 @@ ${m || points.some((p) => p.perMonth !== undefined) ? '<div class="chart"><canva
 <div class="chart"><canvas id="chart-trend-findings" aria-label="Open findings by type over time"></canvas></div>
 <div class="chart"><canvas id="chart-trend-changes" aria-label="New and resolved findings per day"></canvas></div>
 <div class="chart"><canvas id="chart-trend-owners" aria-label="Flagged GB per owner over time"></canvas></div>
+</div>
+<h2>Now</h2>
+<div class="charts">
+<div class="chart"><canvas id="chart-status" aria-label="GB by status"></canvas></div>
+<div class="chart"><canvas id="chart-age" aria-label="Snapshots and GB by age"></canvas></div>
+<div class="chart"><canvas id="chart-findings" aria-label="Findings by type"></canvas></div>
+<div class="chart"><canvas id="chart-projects" aria-label="GB per project"></canvas></div>
+<div class="chart"><canvas id="chart-owners" aria-label="GB per owner"></canvas></div>
 </div>
 <h2>Projects</h2>
 <table id="projects"><thead><tr><th>target</th><th>region</th><th>project</th><th>scanned</th><th>snapshots</th><th>size</th><th>findings</th><th>findings size</th>${moneyHead('cost')}</tr></thead><tbody>
@@ -366,7 +367,7 @@ function pageScript(): string {
   });
 
   var points = report.trend || [];
-  var at = points.map(function (p) { return p.at.slice(0, 16).replace('T', ' '); });
+  var at = points.map(function (p) { return p.at.slice(0, 19).replace('T', ' '); });
   var line = function (label, data, color, axis) { return { label: label, data: data, borderColor: color, backgroundColor: color, yAxisID: axis || 'y', tension: 0, pointRadius: 3 }; };
   new Chart(canvas('chart-trend-size'), {
     type: 'line',
@@ -386,7 +387,7 @@ function pageScript(): string {
         line('all snapshots', points.map(function (p) { return p.currency === currency ? amount(p.perMonth) : null; }), '#9a6700'),
         line('flagged (saved if removed)', points.map(function (p) { return p.currency === currency ? amount(p.flaggedPerMonth) : null; }), '#cf222e')
       ] },
-      options: { plugins: { title: { display: true, text: 'Cost per month, at most (' + currency + ')' } } }
+      options: { plugins: { title: { display: true, text: 'Cost per month, at most (' + currency + ')' } }, scales: { y: { beginAtZero: true } } }
     });
   }
   var seenTypes = types.slice();
