@@ -49,13 +49,11 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
       return out;
     },
     async readTrend(deadline) {
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket, Key: TREND_KEY }), { abortSignal: until(deadline) });
-        return (await object.Body?.transformToString('utf-8')) ?? undefined;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-        throw error;
-      }
+      // Listed first: without s3:ListBucket on its key, a GET of a missing object is AccessDenied, not NoSuchKey.
+      const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: TREND_KEY, MaxKeys: 1 }), { abortSignal: until(deadline) });
+      if (!listed.Contents?.some((o) => o.Key === TREND_KEY)) return undefined;
+      const object = await client.send(new GetObjectCommand({ Bucket, Key: TREND_KEY }), { abortSignal: until(deadline) });
+      return (await object.Body?.transformToString('utf-8')) ?? undefined;
     },
     async putTrend(text, deadline) {
       await put(TREND_KEY, text, 'application/json', deadline);
