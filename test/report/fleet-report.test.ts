@@ -19,6 +19,7 @@ import { loadScanSettings } from '../../lib/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { launchChromium } from '../helpers/browser';
+import { readCharts } from '../helpers/charts';
 
 const DAY = 86_400_000;
 let fleet: Fleet;
@@ -138,20 +139,7 @@ describe('the HTML report in headless Chromium', () => {
     expect(problems).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
 
-    type Drawn = { labels: string[]; datasets: Array<{ label: string; data: number[] }>; painted: number };
-    const charts: Record<string, Drawn> = await page.evaluate(() => {
-      const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { labels: string[]; datasets: Array<{ label: string; data: number[] }> } } } }).Chart;
-      return Object.fromEntries(
-        [...document.querySelectorAll('canvas')].map((canvas) => {
-          const chart = C.getChart(canvas);
-          // Painted: some pixel of the canvas is not transparent.
-          const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
-          let painted = 0;
-          for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] as number) > 0) painted++;
-          return [canvas.id, { labels: chart.data.labels, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })), painted }];
-        }),
-      );
-    });
+    const charts = await readCharts(page);
     const t = report.totals;
     const round = (gb: number) => Math.round(gb * 100) / 100;
     const statuses = Object.keys(t.byStatus).sort((a, b) => (t.byStatus[b]?.gb ?? 0) - (t.byStatus[a]?.gb ?? 0) || (a < b ? -1 : 1));

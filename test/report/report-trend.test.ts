@@ -4,7 +4,6 @@
  * changes: the folder keeps its history, and the page (in headless Chromium) draws the trends from
  * the three runs, with money, owners and hostile names shown as text.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,8 @@ import type { TrendFile } from '../../lib/report/trend';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { launchChromium } from '../helpers/browser';
+import { readCharts } from '../helpers/charts';
+import { runScript } from '../helpers/cli';
 
 const HOSTILE = '<img src=x onerror="window.pwned=1"></script><script>window.pwned=2</script>';
 let fleet: Fleet;
@@ -50,18 +51,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-function runReport(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/report.ts', '--out', join(dir, 'out'), '--prices', join(dir, 'prices.yml')], {
-      env: { PATH: process.env.PATH, SCAN_TARGETS_FILE: join(dir, 'targets.yml'), EVS_RETRY_BASE_MS: '1', LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runReport = () => runScript('scripts/report.ts', ['--out', join(dir, 'out'), '--prices', join(dir, 'prices.yml')], { SCAN_TARGETS_FILE: join(dir, 'targets.yml'), EVS_RETRY_BASE_MS: '1', LOG_LEVEL: 'silent' });
 
 describe('three report runs into one folder', () => {
   it('keep a history the page draws as trends: snapshots, GB, money, open findings, new against resolved, flagged GB per owner', async () => {
@@ -98,19 +88,7 @@ describe('three report runs into one folder', () => {
     expect(problems).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
 
-    type Drawn = { labels: string[]; datasets: Array<{ label: string; data: Array<number | null> }>; painted: number };
-    const charts: Record<string, Drawn> = await page.evaluate(() => {
-      const C = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { labels: string[]; datasets: Array<{ label: string; data: number[] }> } } } }).Chart;
-      return Object.fromEntries(
-        [...document.querySelectorAll('canvas')].map((canvas) => {
-          const chart = C.getChart(canvas);
-          const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
-          let painted = 0;
-          for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] as number) > 0) painted++;
-          return [canvas.id, { labels: chart.data.labels, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })), painted }];
-        }),
-      );
-    });
+    const charts = await readCharts(page);
     const points = trend.points;
     const round = (n: number) => Math.round(n * 100) / 100;
     expect(charts['chart-trend-size']?.labels).toHaveLength(3);

@@ -4,7 +4,6 @@
  * per project and in total, in the JSON, the CSV and the page. The seeded fleet's answer key says
  * which snapshots are flagged; their sizes are the ones Cinder was seeded with.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,24 +11,15 @@ import { describe, expect, it } from 'vitest';
 import type { FindingType } from '../../../lib/domain/finding';
 import type { FleetReport } from '../../../lib/report/fleet';
 import type { FleetProject } from '../../../tools/emulator/fleet';
+import { runScript } from '../../helpers/cli';
 
 const CINDER = process.env.CINDER_URL as string;
 const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8')) as { projects: FleetProject[]; expected: Array<[string, FindingType]> };
 const flagged = new Set(fleet.expected.map(([id]) => id));
 const cents = (amount: number) => Math.round(amount * 100);
 
-function runReport(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/report.ts', '--out', join(dir, 'out'), '--prices', join(dir, 'prices.yml')], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','), LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runReport = (dir: string) =>
+  runScript('scripts/report.ts', ['--out', join(dir, 'out'), '--prices', join(dir, 'prices.yml')], { EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','), LOG_LEVEL: 'silent' });
 
 describe('the fleet report against real Cinder, at 0.05 per GB-month', () => {
   it('prices the flagged snapshots at the sum of their size × 0.05, to the cent, per project and in total', async () => {
