@@ -128,8 +128,10 @@ function ownersOf(projects: readonly ProjectReport[], prices: PriceList | undefi
   const ranked = [...all.entries()].sort(([a, x], [b, y]) => y.flaggedGb - x.flaggedGb || y.gb - x.gb || (a < b ? -1 : 1));
   const totals = Object.create(null) as Record<string, OwnerTotals>;
   const money = Object.create(null) as Record<string, MoneyRow>;
-  for (const [i, [name, row]] of ranked.entries()) {
-    const key = i < MAX_OWNERS && name !== OTHER_OWNERS ? name : OTHER_OWNERS;
+  let named = 0;
+  for (const [name, row] of ranked) {
+    const key = named < MAX_OWNERS && name !== OTHER_OWNERS ? name : OTHER_OWNERS;
+    if (key !== OTHER_OWNERS) named++;
     const t = (totals[key] ??= { count: 0, gb: 0, flaggedCount: 0, flaggedGb: 0 });
     t.count += row.count;
     t.gb += row.gb;
