@@ -62,3 +62,23 @@ export function roundMoney(amount: number): number {
 export function formatMoney(currency: string, amount: number): string {
   return `${currency} ${roundMoney(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
+
+/** A snapshot where it lives, as a finding or a digest names it. */
+export interface PricedSnapshot {
+  target: string;
+  region: string;
+  snapshot: { status: string; size: number };
+}
+
+/**
+ * What these snapshots cost per month together, e.g. a digest's new findings (`money.newPerMonth`);
+ * a size that is not a positive number counts as 0 GB, as in the report. Not rounded.
+ */
+export function monthlyCostOf(prices: PriceList, items: Iterable<PricedSnapshot>): number {
+  let total = 0;
+  for (const { target, region, snapshot } of items) {
+    const gb = typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) && snapshot.size > 0 ? snapshot.size : 0;
+    total += monthlyCost(prices, { target, region, status: snapshot.status }, gb);
+  }
+  return total;
+}

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPricesFile, parsePrices } from '../../lib/pricing/load';
-import { formatMoney, monthlyCost, monthlyCostByStatus, priceOf, roundMoney } from '../../lib/pricing/prices';
+import { formatMoney, monthlyCost, monthlyCostByStatus, monthlyCostOf, priceOf, roundMoney } from '../../lib/pricing/prices';
 import { ConfigError } from '../../lib/settings/env';
 
 const where = { target: 'default', region: 'eu-de', status: 'available' };
@@ -16,6 +16,17 @@ describe('a price file', () => {
     expect(prices).toEqual({ currency: 'USD', pricePerGbMonth: 0.05 });
     expect(roundMoney(monthlyCost(prices, where, 1_234))).toBe(61.7);
     expect(formatMoney(prices.currency, 1_234_567.891)).toBe('USD 1,234,567.89');
+  });
+
+  it('prices a digest\'s findings as the report prices them, a size that is not a positive number as 0 GB', () => {
+    const prices = parsePrices('currency: USD\npricePerGbMonth: 0.05\nrules: [{ status: error, pricePerGbMonth: 0.02 }]\n', 'p.yml');
+    const items = [
+      { target: 'a', region: 'r', snapshot: { status: 'available', size: 100 } },
+      { target: 'a', region: 'r', snapshot: { status: 'error', size: 50 } },
+      { target: 'a', region: 'r', snapshot: { status: 'available', size: -3 } },
+      { target: 'a', region: 'r', snapshot: { status: 'available', size: Number.NaN } },
+    ];
+    expect(roundMoney(monthlyCostOf(prices, items))).toBe(6);
   });
 
   it('reads JSON too', () => {
