@@ -6,7 +6,8 @@ import { FAILURES } from '../domain/failure';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, type SummaryMoney, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { type Policy, UNDETERMINED } from '../policy/policy';
-import { ownerOf, UNOWNED } from '../domain/owner';
+import { DEFAULT_OWNER_KEY, ownerOf, UNOWNED } from '../domain/owner';
+import type { Snapshot } from '../domain/snapshot';
 import { monthlyCostByStatus, type PriceList, roundMoney } from '../pricing/prices';
 import { columnOf, createStatsAccumulator, type ProjectStats } from '../report/stats';
 import type { FindingsStore } from '../state/dynamo-store';
@@ -165,8 +166,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   const startedAt = now();
   const wallStart = Date.now();
   const countsBySeverity = Object.create(null) as Record<string, CountMap>;
-  const ownerSource = { metadataKey: settings.ownerMetadataKey, projectOwner: unit.projectOwner };
-  const stats = createStatsAccumulator(startedAt, { ownerOf: (s) => ownerOf(s.metadata, ownerSource) ?? UNOWNED });
+  const stats = createStatsAccumulator(startedAt, { ownerOf: ownerReader(settings.ownerMetadataKey, unit.projectOwner) });
   const projectPolicy = settings.policy.forProject(unit.target, projectId);
   let snapshotsRead = 0;
   let pagesRead = 0;
@@ -329,6 +329,27 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   }
   const f = failure as Failure | undefined;
   return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
+}
+
+/**
+ * The owner of each snapshot of one project, on the scan's hot path: the project's owner is worked
+ * out once, and a metadata value already seen is not cleaned again (a few owners, many snapshots).
+ */
+function ownerReader(metadataKey: string | undefined, projectOwner: string | undefined): (snapshot: Snapshot) => string {
+  const key = metadataKey ?? DEFAULT_OWNER_KEY;
+  const fallback = ownerOf(undefined, { projectOwner }) ?? UNOWNED;
+  const seen = new Map<string, string>();
+  return (snapshot) => {
+    const raw = snapshot.metadata?.[key];
+    if (typeof raw !== 'string') return fallback;
+    let owner = seen.get(raw);
+    if (owner === undefined) {
+      owner = ownerOf({ [key]: raw }, { metadataKey: key }) ?? fallback;
+      // Bounded: metadata is cloud input, and a project may hold a different value per snapshot.
+      if (seen.size < 1_000) seen.set(raw, owner);
+    }
+    return owner;
+  };
 }
 
 /** What the project's snapshots cost per month at these prices (an upper bound: priced from `size`). */
