@@ -108,14 +108,18 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
   const largest: SnapshotBrief[] = [];
   const largestFlagged: SnapshotBrief[] = [];
   const byFindingTypeStatus = Object.create(null) as Record<string, ByStatus>;
-  const byOwner = Object.create(null) as Record<string, OwnerStats>;
-  let owners = 0;
+  // A Map while adding (many lookups of a few keys), a record in the result (JSON).
+  const byOwner = new Map<string, OwnerStats>();
   const ownerStats = (name: string): OwnerStats => {
-    const known = byOwner[name];
+    let known = byOwner.get(name);
     if (known) return known;
-    const key = owners < MAX_OWNERS || name === OTHER_OWNERS ? name : OTHER_OWNERS;
-    if (key !== OTHER_OWNERS) owners++;
-    return (byOwner[key] ??= { byStatus: Object.create(null) as ByStatus, flaggedByStatus: Object.create(null) as ByStatus });
+    const key = byOwner.size < MAX_OWNERS || name === OTHER_OWNERS ? name : OTHER_OWNERS;
+    known = byOwner.get(key);
+    if (!known) {
+      known = { byStatus: Object.create(null) as ByStatus, flaggedByStatus: Object.create(null) as ByStatus };
+      byOwner.set(key, known);
+    }
+    return known;
   };
   let snapshots = 0;
   let gb = 0;
@@ -125,8 +129,8 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
     entry.gb += size;
   };
   const daysOf = (createdMs: number) => Math.max(0, Math.floor((now - createdMs) / DAY_MS));
-  const brief = (s: Snapshot, createdMs: number, findingType: string | null): SnapshotBrief => ({
-    owner: owner(s),
+  const brief = (s: Snapshot, createdMs: number, findingType: string | null, ownedBy: string = owner(s)): SnapshotBrief => ({
+    owner: ownedBy,
     id: s.id,
     name: s.name ?? null,
     status: s.status,
@@ -143,14 +147,15 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
       snapshots++;
       gb += size;
       bump(byStatus, s.status, size);
-      const who = ownerStats(owner(s));
+      const ownedBy = owner(s);
+      const who = ownerStats(ownedBy);
       bump(who.byStatus, s.status, size);
       if (finding) {
         bump(byFindingType, finding.type, size);
         bump((byFindingTypeStatus[finding.type] ??= Object.create(null) as ByStatus), s.status, size);
         bump(who.flaggedByStatus, s.status, size);
         if (size > 0 && (largestFlagged.length < TOP_N || size > (largestFlagged[largestFlagged.length - 1] as SnapshotBrief).sizeGb)) {
-          insertTop(largestFlagged, brief(s, times.created, finding.type), (a, b) => a.sizeGb > b.sizeGb);
+          insertTop(largestFlagged, brief(s, times.created, finding.type, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
         }
       }
       const created = times.created;
@@ -176,13 +181,13 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
       bucket.count++;
       bucket.gb += size;
       if (size > 0 && (largest.length < TOP_N || size > (largest[largest.length - 1] as SnapshotBrief).sizeGb)) {
-        insertTop(largest, brief(s, created, finding?.type ?? null), (a, b) => a.sizeGb > b.sizeGb);
+        insertTop(largest, brief(s, created, finding?.type ?? null, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
       }
     },
     result(): ProjectStats {
       const order = oldestMs.map((_, i) => i).sort((a, b) => (oldestMs[a] as number) - (oldestMs[b] as number));
       const oldest = order.map((i) => brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null));
-      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest], byFindingTypeStatus, byOwner, largestFlagged: [...largestFlagged] };
+      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest], byFindingTypeStatus, byOwner: Object.assign(Object.create(null) as Record<string, OwnerStats>, Object.fromEntries(byOwner)), largestFlagged: [...largestFlagged] };
     },
   };
 }
