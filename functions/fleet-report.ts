@@ -8,6 +8,7 @@ import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/log';
 import { createMetrics } from '../lib/observability/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
+import type { PriceList } from '../lib/pricing/prices';
 import { publishFleetReport } from '../lib/report/publish';
 import { lazyS3ReportStore, type ReportStore } from '../lib/report/store';
 import type { Env } from '../lib/settings/env';
@@ -15,6 +16,8 @@ import { loadReportSettings } from '../lib/settings/report';
 
 export interface FleetReportDeps {
   store: ReportStore | Error;
+  /** PRICES_FILE's prices; without them the report shows no money. */
+  prices?: PriceList;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -28,6 +31,8 @@ export interface FleetReportResult {
   gb: number;
   files: string[];
   invalidParts: number;
+  /** At the configured prices, an upper bound (priced from size). */
+  money?: { currency: string; perMonth: number; flaggedPerMonth: number };
 }
 
 /**
@@ -43,14 +48,16 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
 
   async function fleetReport(_event: unknown, context: Context): Promise<FleetReportResult> {
     if (deps.store instanceof Error) throw deps.store;
-    const { report, written, invalid } = await publishFleetReport(deps.store, { now: new Date(now()), deadline: deadlineOf(context, now()), chartJs: chartJs() });
+    const { report, written, invalid, trendRestarted } = await publishFleetReport(deps.store, { now: new Date(now()), deadline: deadlineOf(context, now()), chartJs: chartJs(), prices: deps.prices });
     for (const key of invalid) logger.error('report part is not a project report; left out', { key });
+    if (trendRestarted) logger.error('history/trend.json could not be read; the trend starts again from this report');
     metrics.addMetric('ReportProjects', MetricUnit.Count, report.totals.projects);
     metrics.addMetric('ReportPartsInvalid', MetricUnit.Count, invalid.length);
     metrics.addMetric('SnapshotGigabytes', MetricUnit.Gigabytes, report.totals.gb);
     metrics.addMetric('FlaggedGigabytes', MetricUnit.Gigabytes, Object.values(report.totals.byFindingType).reduce((n, v) => n + v.gb, 0));
-    const result = { generatedAt: report.generatedAt, projects: report.totals.projects, snapshots: report.totals.snapshots, gb: report.totals.gb, files: written, invalidParts: invalid.length };
-    logger.info('fleet report written', result);
+    const result: FleetReportResult = { generatedAt: report.generatedAt, projects: report.totals.projects, snapshots: report.totals.snapshots, gb: report.totals.gb, files: written, invalidParts: invalid.length };
+    if (report.money) result.money = { currency: report.money.currency, perMonth: report.money.perMonth, flaggedPerMonth: report.money.flaggedPerMonth };
+    logger.info('fleet report written', { ...result });
     return result;
   }
 
@@ -61,7 +68,11 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
 
 /** The production dependencies, from an environment. */
 export function fleetReportDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('fleet-report')): FleetReportDeps {
-  return { logger, store: buildOnce(() => lazyS3ReportStore(loadReportSettings(env)), logger) };
+  const built = buildOnce(() => {
+    const settings = loadReportSettings(env);
+    return { store: lazyS3ReportStore(settings), prices: settings.prices };
+  }, logger);
+  return built instanceof Error ? { logger, store: built } : { logger, ...built };
 }
 
 export const handler = createFleetReportHandler(fleetReportDepsFromEnv());

@@ -5,12 +5,11 @@
  */
 import { resolve } from 'node:path';
 import { EXIT, exitAfterFlush, failUsage, integer, list, readCommandLine, text } from '../lib/cli/args';
+import { loadPricesFile } from '../lib/pricing/load';
+import { formatMoney, type PriceList } from '../lib/pricing/prices';
 import { chartJsSource } from '../lib/report/chart-source';
-import { projectReportOf, type ProjectReport } from '../lib/report/fleet';
-import { writeFleetReport } from '../lib/report/publish';
-import { createFileReportStore } from '../lib/report/store';
+import { createFindingCollector, writeLocalReport } from '../lib/report/local-run';
 import { buildScanner } from '../lib/scan/build';
-import { createPrintingSink } from '../lib/scan/dry-run';
 import { ConfigError } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 
@@ -22,6 +21,7 @@ const { values, json } = readCommandLine({
     target: list('TARGET', 'report only this target'),
     project: list('PROJECT', 'report only this project'),
     policy: text('FILE', 'judge with this policy file instead of SCAN_POLICY_FILE'),
+    prices: text('FILE', 'price the snapshots with this price file (money in the report; docs/report.md)'),
     'timeout-seconds': integer('SECONDS', 'stop listing after this long', { min: 1, max: 86_400, default: 840 }),
   },
   notes: [
@@ -31,22 +31,25 @@ const { values, json } = readCommandLine({
 });
 
 let result;
+let prices: PriceList | undefined;
+const findings = createFindingCollector();
 try {
+  prices = values.prices === undefined ? undefined : loadPricesFile(values.prices, '--prices names');
   // Read-only: no findings table, no report bucket, events printed nowhere.
   const settings = loadScanSettings({ ...process.env, FINDINGS_TABLE: '', REPORT_BUCKET: '', ...(values.policy === undefined ? {} : { SCAN_POLICY_FILE: values.policy }) });
-  const scan = buildScanner(settings, { dryRun: true, createSink: () => createPrintingSink(() => undefined) });
+  const scan = buildScanner(settings, { dryRun: true, createSink: findings.createSink });
   result = await scan(Date.now() + values['timeout-seconds'] * 1000, { targets: values.target, projects: values.project });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   failUsage('report', `configuration error: ${error.message}`);
 }
 
-const parts = result.projects.map((p) => projectReportOf(p, result.scanId)).filter((p): p is ProjectReport => p !== undefined);
-const { report, written } = await writeFleetReport(parts, createFileReportStore(resolve(values.out)), { now: new Date(), deadline: Number.POSITIVE_INFINITY, chartJs: chartJsSource() });
+const { report, written } = await writeLocalReport(result, findings.ids, { out: resolve(values.out), prices, now: new Date(), chartJs: chartJsSource() });
 const t = report.totals;
 const flagged = Object.values(t.byFindingType).reduce((n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }), { count: 0, gb: 0 });
 process.stderr.write(`${t.projects} projects, ${t.snapshots} snapshots, ${t.gb} GB; the policy flags ${flagged.count} snapshots, ${flagged.gb} GB\n`);
 for (const [type, v] of Object.entries(t.byFindingType)) process.stderr.write(`  ${type}: ${v.count} snapshots, ${v.gb} GB\n`);
+if (report.money) process.stderr.write(`at most ${formatMoney(report.money.currency, report.money.perMonth)} a month; removing the flagged ones would save at most ${formatMoney(report.money.currency, report.money.flaggedPerMonth)} a month (priced from size)\n`);
 const missing = result.projects.filter((p) => !p.complete);
 const leftOut = missing.map((p) => ({ target: p.target, projectId: p.projectId, code: p.failure?.code ?? 'incomplete', message: p.failure?.message ?? '' }));
 for (const p of leftOut) process.stderr.write(`left out, not scanned completely: ${p.target}/${p.projectId}: ${p.code}: ${p.message}\n`);

@@ -22,6 +22,9 @@
  * 2.3 (additive): summaries count `malformedRows`, listed rows that could not be judged (a size
  * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
  * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
+ * Also in 2.3: where prices are configured, summaries carry `money` (the project's monthly cost
+ * and that of its findings, an upper bound priced from `size`), and `reportUrl`, a link to the
+ * latest fleet report that opens without credentials, where the scanner can make one.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
@@ -146,6 +149,21 @@ export interface SummaryDetail extends TransitionCounts {
   skipped: number;
   /** Present when `complete` is false. */
   failureCode?: ScanFailureCode;
+  /** Monthly cost at the configured prices (2.3); absent without prices. */
+  money?: SummaryMoney;
+  /** The latest fleet report, openable in a browser without credentials until it expires (2.3). */
+  reportUrl?: string;
+}
+
+/** A summary's money: per month, in `currency`, rounded to the cent; an upper bound (see `basis`). */
+export interface SummaryMoney {
+  currency: string;
+  /** What the amounts are computed from: `size`, the source disk's GB (no usage figure is listed). */
+  basis: 'size';
+  perMonth: number;
+  /** What the flagged snapshots cost: saved per month if they were removed. */
+  flaggedPerMonth: number;
+  flaggedPerMonthByFindingType: CountMap;
 }
 
 export type ScanFailureCode = FailureCode;

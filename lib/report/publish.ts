@@ -1,6 +1,18 @@
+import type { PriceList } from '../pricing/prices';
 import { assembleFleetReport, type FleetReport, isProjectReport, type ProjectReport } from './fleet';
 import { renderReportFiles } from './render';
 import type { ReportStore } from './store';
+import { appendTrendPoint, parseTrend } from './trend';
+
+export interface WriteReportOptions {
+  now: Date;
+  deadline: number;
+  chartJs: string;
+  /** Without prices, no money is shown. */
+  prices?: PriceList;
+  /** Findings opened and resolved since the last run, when the caller knows them (see appendTrendPoint). */
+  changes?: { opened: number; resolved: number };
+}
 
 export interface PublishedReport {
   report: FleetReport;
@@ -8,6 +20,8 @@ export interface PublishedReport {
   written: string[];
   /** Parts that could not be read as a project report (skipped, and said). */
   invalid: string[];
+  /** The kept trend could not be read and was started again. */
+  trendRestarted: boolean;
 }
 
 /**
@@ -15,7 +29,7 @@ export interface PublishedReport {
  * the latest report (and its JSON under history/). A part that is not a project report is left
  * out and named, never guessed at.
  */
-export async function publishFleetReport(store: ReportStore, options: { now: Date; deadline: number; chartJs: string }): Promise<PublishedReport> {
+export async function publishFleetReport(store: ReportStore, options: WriteReportOptions): Promise<PublishedReport> {
   const parts: ProjectReport[] = [];
   const invalid: string[] = [];
   for (const { key, text } of await store.readParts(options.deadline)) {
@@ -31,9 +45,17 @@ export async function publishFleetReport(store: ReportStore, options: { now: Dat
   return { ...(await writeFleetReport(parts, store, options)), invalid };
 }
 
-/** The fleet report of these parts, in every format, written to the store. */
-export async function writeFleetReport(parts: readonly ProjectReport[], store: ReportStore, options: { now: Date; deadline: number; chartJs: string }): Promise<{ report: FleetReport; written: string[] }> {
-  const report = assembleFleetReport(parts, options.now);
+/**
+ * The fleet report of these parts, in every format, with the kept trend (this run's point added),
+ * written to the store. The trend is written after the report, so a failed write leaves no point
+ * for a report that does not exist.
+ */
+export async function writeFleetReport(parts: readonly ProjectReport[], store: ReportStore, options: WriteReportOptions): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
+  const report = assembleFleetReport(parts, options.now, { prices: options.prices });
+  const { trend: previous, unreadable } = parseTrend(await store.readTrend(options.deadline));
+  const trend = appendTrendPoint(previous, report, options.changes);
+  report.trend = trend.points;
   const written = await store.putReport(renderReportFiles(report, options.chartJs), report.generatedAt, options.deadline);
-  return { report, written };
+  await store.putTrend(JSON.stringify(trend), options.deadline);
+  return { report, written, trendRestarted: unreadable };
 }

@@ -1,7 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ProjectReport } from './fleet';
 import type { ReportFile } from './render';
-import { historyPrefix, partKey, type ReportStore } from './store';
+import { historyPrefix, LATEST_HTML, partKey, type ReportStore, TREND_KEY } from './store';
 
 export interface S3ReportStoreOptions {
   bucket: string;
@@ -47,6 +48,16 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
       await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
       return out;
     },
+    async readTrend(deadline) {
+      // Listed first: without s3:ListBucket on its key, a GET of a missing object is AccessDenied, not NoSuchKey.
+      const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: TREND_KEY, MaxKeys: 1 }), { abortSignal: until(deadline) });
+      if (!listed.Contents?.some((o) => o.Key === TREND_KEY)) return undefined;
+      const object = await client.send(new GetObjectCommand({ Bucket, Key: TREND_KEY }), { abortSignal: until(deadline) });
+      return (await object.Body?.transformToString('utf-8')) ?? undefined;
+    },
+    async putTrend(text, deadline) {
+      await put(TREND_KEY, text, 'application/json', deadline);
+    },
     async putReport(files: readonly ReportFile[], generatedAt, deadline) {
       await Promise.all(files.map((f) => put(f.name, f.body, f.contentType, deadline)));
       const json = files.find((f) => f.name.endsWith('.json'));
@@ -54,4 +65,24 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
       return files.map((f) => `s3://${Bucket}/${f.name}`);
     },
   };
+}
+
+export interface ReportLinkOptions {
+  bucket: string;
+  forcePathStyle?: boolean;
+  /** At most 7 days (604,800 s), S3's limit for a presigned URL. */
+  expiresSeconds: number;
+  client?: S3Client;
+}
+
+/**
+ * A presigned GET of the latest HTML report: a plain URL any browser or `curl` opens without AWS
+ * credentials until it expires, while the bucket stays private. Signing is local (no call to S3);
+ * the URL carries the signer's access key id, never its secret. Signed with temporary credentials
+ * (a Lambda's role), it stops working when they expire, even before `expiresSeconds`.
+ */
+export function createReportLinker(options: ReportLinkOptions): () => Promise<string> {
+  const client = options.client ?? new S3Client({ forcePathStyle: options.forcePathStyle ?? false });
+  const expiresIn = Math.min(Math.max(1, Math.floor(options.expiresSeconds)), 604_800);
+  return () => getSignedUrl(client, new GetObjectCommand({ Bucket: options.bucket, Key: LATEST_HTML, ResponseContentType: 'text/html; charset=utf-8' }), { expiresIn });
 }

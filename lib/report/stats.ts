@@ -1,4 +1,5 @@
 import type { Classification } from '../domain/finding';
+import { ownerOf, UNOWNED } from '../domain/owner';
 import type { Snapshot } from '../domain/snapshot';
 import type { SnapshotTimes } from '../scan/times';
 
@@ -33,7 +34,22 @@ export interface SnapshotBrief {
   volumeId: string;
   /** The finding the policy gave it, if any. */
   findingType: string | null;
+  /** Who owns it (absent in parts written before owners were kept). */
+  owner?: string;
 }
+
+/** A count-and-GB map keyed by snapshot status. */
+export type ByStatus = Record<string, CountGb>;
+
+/** One owner's snapshots in a project, all and flagged, by status (what money by owner is priced from). */
+export interface OwnerStats {
+  byStatus: ByStatus;
+  flaggedByStatus: ByStatus;
+}
+
+/** Most owners a project's part names; the rest are added up under OTHER_OWNERS (owner names are cloud input). */
+export const MAX_OWNERS = 100;
+export const OTHER_OWNERS = '(other owners)';
 
 /** What one complete listing of a project adds up to (the fleet report's row, the summary's size totals). */
 export interface ProjectStats {
@@ -47,6 +63,17 @@ export interface ProjectStats {
   oldest: SnapshotBrief[];
   /** Largest first, at most TOP_N. */
   largest: SnapshotBrief[];
+  /** The flagged snapshots by finding type, then status (money by finding type is priced by status). */
+  byFindingTypeStatus?: Record<string, ByStatus>;
+  /** By owner (see MAX_OWNERS). */
+  byOwner?: Record<string, OwnerStats>;
+  /** The largest flagged snapshots, largest first, at most TOP_N: what removing them would save. */
+  largestFlagged?: SnapshotBrief[];
+}
+
+export interface StatsOptions {
+  /** The owner of a snapshot; default: its `owner` metadata, else UNOWNED. */
+  ownerOf?: (snapshot: Snapshot) => string;
 }
 
 const DAY_MS = 86_400_000;
@@ -64,7 +91,8 @@ function insertTop<T>(list: T[], item: T, better: (a: T, b: T) => boolean): void
 }
 
 /** Adds up a project's snapshots as the scan reads them: flat memory, whatever the project's size. */
-export function createStatsAccumulator(now: number) {
+export function createStatsAccumulator(now: number, options: StatsOptions = {}) {
+  const owner = options.ownerOf ?? ((s: Snapshot) => ownerOf(s.metadata) ?? UNOWNED);
   // Keyed by upstream statuses and finding types: no prototype, so `__proto__` is just a key.
   const byStatus = Object.create(null) as Record<string, CountGb>;
   const byFindingType = Object.create(null) as Record<string, CountGb>;
@@ -78,6 +106,21 @@ export function createStatsAccumulator(now: number) {
   const oldestTypes: Array<string | null> = [];
   let youngest = 0;
   const largest: SnapshotBrief[] = [];
+  const largestFlagged: SnapshotBrief[] = [];
+  const byFindingTypeStatus = Object.create(null) as Record<string, ByStatus>;
+  // A Map while adding (many lookups of a few keys), a record in the result (JSON).
+  const byOwner = new Map<string, OwnerStats>();
+  const ownerStats = (name: string): OwnerStats => {
+    let known = byOwner.get(name);
+    if (known) return known;
+    const key = byOwner.size < MAX_OWNERS || name === OTHER_OWNERS ? name : OTHER_OWNERS;
+    known = byOwner.get(key);
+    if (!known) {
+      known = { byStatus: Object.create(null) as ByStatus, flaggedByStatus: Object.create(null) as ByStatus };
+      byOwner.set(key, known);
+    }
+    return known;
+  };
   let snapshots = 0;
   let gb = 0;
   const bump = (map: Record<string, CountGb>, key: string, size: number) => {
@@ -86,7 +129,8 @@ export function createStatsAccumulator(now: number) {
     entry.gb += size;
   };
   const daysOf = (createdMs: number) => Math.max(0, Math.floor((now - createdMs) / DAY_MS));
-  const brief = (s: Snapshot, createdMs: number, findingType: string | null): SnapshotBrief => ({
+  const brief = (s: Snapshot, createdMs: number, findingType: string | null, ownedBy: string = owner(s)): SnapshotBrief => ({
+    owner: ownedBy,
     id: s.id,
     name: s.name ?? null,
     status: s.status,
@@ -103,7 +147,17 @@ export function createStatsAccumulator(now: number) {
       snapshots++;
       gb += size;
       bump(byStatus, s.status, size);
-      if (finding) bump(byFindingType, finding.type, size);
+      const ownedBy = owner(s);
+      const who = ownerStats(ownedBy);
+      bump(who.byStatus, s.status, size);
+      if (finding) {
+        bump(byFindingType, finding.type, size);
+        bump((byFindingTypeStatus[finding.type] ??= Object.create(null) as ByStatus), s.status, size);
+        bump(who.flaggedByStatus, s.status, size);
+        if (size > 0 && (largestFlagged.length < TOP_N || size > (largestFlagged[largestFlagged.length - 1] as SnapshotBrief).sizeGb)) {
+          insertTop(largestFlagged, brief(s, times.created, finding.type, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
+        }
+      }
       const created = times.created;
       let bucket = unknownAge;
       if (Number.isFinite(created)) {
@@ -127,13 +181,13 @@ export function createStatsAccumulator(now: number) {
       bucket.count++;
       bucket.gb += size;
       if (size > 0 && (largest.length < TOP_N || size > (largest[largest.length - 1] as SnapshotBrief).sizeGb)) {
-        insertTop(largest, brief(s, created, finding?.type ?? null), (a, b) => a.sizeGb > b.sizeGb);
+        insertTop(largest, brief(s, created, finding?.type ?? null, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
       }
     },
     result(): ProjectStats {
       const order = oldestMs.map((_, i) => i).sort((a, b) => (oldestMs[a] as number) - (oldestMs[b] as number));
       const oldest = order.map((i) => brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null));
-      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest] };
+      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest], byFindingTypeStatus, byOwner: Object.assign(Object.create(null) as Record<string, OwnerStats>, Object.fromEntries(byOwner)), largestFlagged: [...largestFlagged] };
     },
   };
 }

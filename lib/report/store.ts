@@ -12,12 +12,20 @@ export interface ReportStore {
   putPart(part: ProjectReport, deadline: number): Promise<void>;
   /** Every part, as text (the caller checks each). */
   readParts(deadline: number): Promise<Array<{ key: string; text: string }>>;
+  /** The kept trend (history/trend.json), or undefined when there is none yet. */
+  readTrend(deadline: number): Promise<string | undefined>;
+  putTrend(text: string, deadline: number): Promise<void>;
   /** The fleet report's files, as the latest and under history/{generatedAt}/ (JSON only there). */
   putReport(files: readonly ReportFile[], generatedAt: string, deadline: number): Promise<string[]>;
 }
 
 /** The key of a project's part. Target names and project ids are checked at load time: no slashes, no dots. */
 export const partKey = (part: Pick<ProjectReport, 'target' | 'projectId'>) => `projects/${part.target}/${part.projectId}.json`;
+
+/** The latest HTML report, what links point at. */
+export const LATEST_HTML = 'fleet-report.html';
+/** The points the report's trend charts are drawn from, one per report run. */
+export const TREND_KEY = 'history/trend.json';
 
 /** History keys sort by time: `history/2026-12-01T12-00-00Z/`. */
 export const historyPrefix = (generatedAt: string) => `history/${generatedAt.slice(0, 19).replaceAll(':', '-')}Z/`;
@@ -50,6 +58,17 @@ export function createFileReportStore(root: string): ReportStore {
       }
       return out;
     },
+    async readTrend() {
+      try {
+        return await readFile(join(root, TREND_KEY), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async putTrend(text) {
+      await write(TREND_KEY, text);
+    },
     async putReport(files, generatedAt) {
       const written: string[] = [];
       for (const f of files) written.push(await write(f.name, f.body));
@@ -70,6 +89,9 @@ export function lazyS3ReportStore(options: { bucket: string; forcePathStyle: boo
   return {
     putPart: async (part, deadline) => (await get()).putPart(part, deadline),
     readParts: async (deadline) => (await get()).readParts(deadline),
+    readTrend: async (deadline) => (await get()).readTrend(deadline),
+    putTrend: async (text, deadline) => (await get()).putTrend(text, deadline),
     putReport: async (files, generatedAt, deadline) => (await get()).putReport(files, generatedAt, deadline),
   };
 }
+

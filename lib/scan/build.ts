@@ -6,7 +6,9 @@ import type { ScanSettingsFromEnv } from '../settings/scanner';
 import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
 import { scanFailedEvent } from '../events/contract';
 import { projectReportOf } from '../report/fleet';
+import { createReportLink } from '../report/link';
 import { lazyS3ReportStore, type ReportStore } from '../report/store';
+import { projectOwnerOf } from '../targets/load';
 import { createTargetCatalog, type DiscoveryFailure, type ScanRequest, type TargetCatalog, type WorkItem } from './plan';
 import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanUnit, unscanned } from './run-scan';
 
@@ -30,6 +32,8 @@ export interface ScannerOverrides {
   catalog?: TargetCatalog;
   /** Where complete scans write their part of the fleet report; default: REPORT_BUCKET's, none in a dry run. */
   reports?: ReportStore;
+  /** Makes the report link summaries carry; default: presigned from REPORT_BUCKET's, none in a dry run. */
+  reportLink?: () => Promise<string | undefined>;
   /** Told when a project's report part could not be written (the scan itself stands). */
   onReportError?: (error: unknown, project: ProjectResult) => void;
 }
@@ -61,7 +65,9 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
     });
   const store = overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
   const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false, leaseMs: settings.leaseMs } : undefined;
-  const deps: ScanDeps = { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state };
+  // Summaries link the latest report when there is a bucket it lives in (not in a dry run).
+  const reportLink = overrides.reportLink ?? (settings.report && !overrides.dryRun ? createReportLink({ ...settings.report, linkExpiresSeconds: settings.linkExpiresSeconds }) : undefined);
+  const deps: ScanDeps = { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state, reportLink };
   // A dry run writes nothing, report parts included.
   const reports = overrides.reports ?? (settings.report && !overrides.dryRun ? lazyS3ReportStore(settings.report) : undefined);
   const scanSettings = (scanId: string, deadline: number) => ({
@@ -73,12 +79,18 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
     maxPages: settings.maxPages,
     deadline,
     reserveMs: settings.reserveMs,
+    ownerMetadataKey: settings.ownerMetadataKey,
+    prices: settings.prices,
   });
 
   /** Scans these work items in this process, each through its target's client. */
   async function scanItems(items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number): Promise<ScanResult> {
     const units: ScanUnit[] = [];
-    for (const item of items) units.push({ ...item, lister: (await catalog.clientFor(item.target)).client });
+    for (const item of items) {
+      const { target, client } = await catalog.clientFor(item.target);
+      const projectOwner = projectOwnerOf(target, item.projectId);
+      units.push({ ...item, lister: client, ...(projectOwner !== undefined ? { projectOwner } : {}) });
+    }
     const result = await runScan(deps, { ...scanSettings(scanId, deadline), units, targetCaps: caps });
     if (reports) await writeReportParts(reports, result, deadline);
     return result;

@@ -4,9 +4,12 @@ import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots, paginateVolumes } from '../evs/pager';
 import { FAILURES } from '../domain/failure';
 import { malformedSnapshot } from '../domain/snapshot';
-import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
+import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, type SummaryMoney, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { type Policy, UNDETERMINED } from '../policy/policy';
+import { DEFAULT_OWNER_KEY, ownerOf, UNOWNED } from '../domain/owner';
+import type { Snapshot } from '../domain/snapshot';
+import { monthlyCostByStatus, type PriceList, roundMoney } from '../pricing/prices';
 import { columnOf, createStatsAccumulator, type ProjectStats } from '../report/stats';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
@@ -29,12 +32,16 @@ export interface ScanUnit {
   region: string;
   projectId: string;
   lister: SnapshotLister & VolumeLister;
+  /** The owner the targets file gives the project, if any (a snapshot's metadata wins). */
+  projectOwner?: string;
 }
 
 /** How many projects of each target may be scanned at once (targets not named: no cap of their own). */
 export type TargetCaps = Readonly<Record<string, number>>;
 
 export interface ScanDeps {
+  /** A link to the latest fleet report that opens without credentials, for summaries (2.3); undefined: none. */
+  reportLink?: () => Promise<string | undefined>;
   /** One sink per project, so each project's delivery is accounted for separately. */
   createSink: (deadline: number) => EventSink;
   now?: () => number;
@@ -60,6 +67,10 @@ export interface ScanSettings {
   deadline: number;
   /** Time kept back from listing to publish what was found and report what was not finished. */
   reserveMs: number;
+  /** The metadata key that names a snapshot's owner (default `owner`). */
+  ownerMetadataKey?: string;
+  /** Prices, when configured: summaries then carry money (2.3). */
+  prices?: PriceList;
 }
 
 export interface ProjectResult {
@@ -173,7 +184,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   const startedAt = now();
   const wallStart = Date.now();
   const countsBySeverity = Object.create(null) as Record<string, CountMap>;
-  const stats = createStatsAccumulator(startedAt);
+  const stats = createStatsAccumulator(startedAt, { ownerOf: ownerReader(settings.ownerMetadataKey, unit.projectOwner) });
   const projectPolicy = settings.policy.forProject(unit.target, projectId);
   let snapshotsRead = 0;
   let pagesRead = 0;
@@ -307,6 +318,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   const projectStats = stats.result();
   const countsByStatus = columnOf(projectStats.byStatus, 'count');
   const countsByFindingType = columnOf(projectStats.byFindingType, 'count');
+  const reportUrl = await reportLinkOf(deps);
   await sink.add(
     summaryEvent(ctx, {
       startedAt: new Date(startedAt).toISOString(),
@@ -327,6 +339,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       ...counts,
       skipped: skipped ? 1 : 0,
       ...(failure ? { failureCode: (failure as Failure).code } : {}),
+      ...(settings.prices ? { money: summaryMoney(settings.prices, unit, projectStats) } : {}),
+      ...(reportUrl ? { reportUrl } : {}),
     }),
   );
   // Another run holding the lease is normal operation, not a failure to alert on.
@@ -348,6 +362,49 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   if (tracker) await lease?.release(settings.deadline);
   const f = failure as Failure | undefined;
   return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, malformedRows, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
+}
+
+/**
+ * The owner of each snapshot of one project, on the scan's hot path: the project's owner is worked
+ * out once, and a metadata value already seen is not cleaned again (a few owners, many snapshots).
+ */
+function ownerReader(metadataKey: string | undefined, projectOwner: string | undefined): (snapshot: Snapshot) => string {
+  const key = metadataKey ?? DEFAULT_OWNER_KEY;
+  const fallback = ownerOf(undefined, { projectOwner }) ?? UNOWNED;
+  const seen = new Map<string, string>();
+  return (snapshot) => {
+    const raw = snapshot.metadata?.[key];
+    if (typeof raw !== 'string') return fallback;
+    let owner = seen.get(raw);
+    if (owner === undefined) {
+      owner = ownerOf({ [key]: raw }, { metadataKey: key }) ?? fallback;
+      // Bounded: metadata is cloud input, and a project may hold a different value per snapshot.
+      if (seen.size < 1_000) seen.set(raw, owner);
+    }
+    return owner;
+  };
+}
+
+/** What the project's snapshots cost per month at these prices (an upper bound: priced from `size`). */
+function summaryMoney(prices: PriceList, unit: Pick<ScanUnit, 'target' | 'region'>, stats: ProjectStats): SummaryMoney {
+  const where = { target: unit.target, region: unit.region };
+  const flaggedByFindingType = Object.create(null) as CountMap;
+  let flagged = 0;
+  for (const [type, byStatus] of Object.entries(stats.byFindingTypeStatus ?? {})) {
+    const cost = monthlyCostByStatus(prices, where, byStatus);
+    flagged += cost;
+    flaggedByFindingType[type] = roundMoney(cost);
+  }
+  return { currency: prices.currency, basis: 'size', perMonth: roundMoney(monthlyCostByStatus(prices, where, stats.byStatus)), flaggedPerMonth: roundMoney(flagged), flaggedPerMonthByFindingType: flaggedByFindingType };
+}
+
+/** The report link, or none when it cannot be made (a summary goes out without it rather than not at all). */
+async function reportLinkOf(deps: ScanDeps): Promise<string | undefined> {
+  try {
+    return await deps.reportLink?.();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of a project that could not be scanned at all. */

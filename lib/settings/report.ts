@@ -1,9 +1,21 @@
-import { bucketName, ConfigError, type Env, text } from './env';
+import { loadPricesFile } from '../pricing/load';
+import type { PriceList } from '../pricing/prices';
+import { bucketName, ConfigError, type Env, integer, text } from './env';
 
 /** Where the fleet report lives: a bucket, addressed path-style when AWS_ENDPOINT_URL_S3 points at a local endpoint. */
 export interface ReportSettings {
   bucket: string;
   forcePathStyle: boolean;
+}
+
+/** The report's money, owners and link: shared by the report function, the scanner and the notifier. */
+export interface ReportExtras {
+  /** PRICES_FILE, read and checked; undefined: no money is shown anywhere. */
+  prices: PriceList | undefined;
+  /** OWNER_METADATA_KEY: the snapshot metadata key that names its owner (default `owner`). */
+  ownerMetadataKey: string;
+  /** REPORT_LINK_EXPIRES_HOURS: how long a report link works (1 to 168 hours, S3's limit for presigned URLs). */
+  linkExpiresSeconds: number;
 }
 
 /** REPORT_BUCKET, or undefined when reports are off. */
@@ -12,9 +24,21 @@ export function loadReportBucket(env: Env): ReportSettings | undefined {
   return bucket === undefined ? undefined : { bucket, forcePathStyle: text(env, 'AWS_ENDPOINT_URL_S3') !== undefined };
 }
 
+/** PRICES_FILE, OWNER_METADATA_KEY and REPORT_LINK_EXPIRES_HOURS. */
+export function loadReportExtras(env: Env): ReportExtras {
+  const file = text(env, 'PRICES_FILE');
+  const ownerMetadataKey = text(env, 'OWNER_METADATA_KEY') ?? 'owner';
+  if (ownerMetadataKey.length > 255) throw new ConfigError('OWNER_METADATA_KEY is longer than a metadata key can be (255)');
+  return {
+    prices: file === undefined ? undefined : loadPricesFile(file, 'PRICES_FILE names'),
+    ownerMetadataKey,
+    linkExpiresSeconds: integer(env, 'REPORT_LINK_EXPIRES_HOURS', 168, 1, 168) * 3_600,
+  };
+}
+
 /** Settings of the fleet report function: the bucket is what it is for. */
-export function loadReportSettings(env: Env = process.env): ReportSettings {
+export function loadReportSettings(env: Env = process.env): ReportSettings & ReportExtras {
   const settings = loadReportBucket(env);
   if (!settings) throw new ConfigError('REPORT_BUCKET is not set: the fleet report reads the projects\' parts from that bucket and writes the report there');
-  return settings;
+  return { ...settings, ...loadReportExtras(env) };
 }

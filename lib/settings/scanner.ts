@@ -6,13 +6,13 @@ import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocume
 import { createPolicy, type Policy, stuckLimits } from '../policy/policy';
 import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
 import { readConfigFile } from './config-file';
-import { loadReportBucket, type ReportSettings } from './report';
+import { loadReportBucket, loadReportExtras, type ReportExtras, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
 /** Where the scan targets come from: read at start-up, or an SSM parameter read on first use. */
 export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 'parameter'; ref: SecretRef; defaults: TargetDefaults };
 
-export interface ScanSettingsFromEnv {
+export interface ScanSettingsFromEnv extends ReportExtras {
   targets: TargetsSource;
   /** The snapshot policy: SCAN_POLICY_FILE, or the built-in one (tuned by the older threshold variables). */
   policy: Policy;
@@ -149,5 +149,6 @@ export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
     resolvedRetentionMs: integer(env, 'RESOLVED_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
     leaseMs: integer(env, 'SCAN_LEASE_SECONDS', 60, 3, 900) * 1000,
     report: loadReportBucket(env),
+    ...loadReportExtras(env),
   };
 }

@@ -21,6 +21,15 @@ export interface ScanTarget {
   discover: DiscoverySettings | undefined;
   /** Most projects of this target scanned at once. */
   concurrency: number;
+  /** Who owns this target's projects, unless a project names its own (the report's owner column). */
+  owner?: string;
+  /** Owners the file gives single projects. */
+  projectOwners?: Readonly<Record<string, string>>;
+}
+
+/** The owner the targets file gives a project of this target, if any. */
+export function projectOwnerOf(target: Pick<ScanTarget, 'owner' | 'projectOwners'>, projectId: string): string | undefined {
+  return (target.projectOwners && Object.hasOwn(target.projectOwners, projectId) ? target.projectOwners[projectId] : undefined) ?? target.owner;
 }
 
 /** What the file holds, as the schema describes it. */
@@ -29,7 +38,8 @@ interface TargetEntry {
   endpoint: string;
   region?: string;
   auth: { mode: 'aksk' | 'token'; credentialsSecret: string; iam?: { endpoint: string; user: string; domain: string } } | { mode: 'noauth'; user?: string };
-  projects?: string[];
+  projects?: Array<string | { id: string; owner?: string }>;
+  owner?: string;
   discover?: true | { namePattern?: string; regionPattern?: string };
   identityEndpoint?: string;
   concurrency?: number;
@@ -97,14 +107,20 @@ export function parseTargets(text: string, source: string, defaults: TargetDefau
       const iam = entry.auth.mode === 'token' && entry.auth.iam ? { iamEndpoint: entry.auth.iam.endpoint.replace(/\/+$/, ''), userName: entry.auth.iam.user, domainName: entry.auth.iam.domain } : undefined;
       auth = { mode: 'secret', auth: entry.auth.mode, secret, iam, maxAgeSeconds: defaults.credentialsMaxAgeSeconds };
     }
+    const projectIds = entry.projects?.map((p) => (typeof p === 'string' ? p : p.id));
+    if (projectIds && new Set(projectIds).size !== projectIds.length) fail([...path, 'projects'], 'lists a project twice');
+    const projectOwners = Object.create(null) as Record<string, string>;
+    for (const p of entry.projects ?? []) if (typeof p !== 'string' && p.owner !== undefined) projectOwners[p.id] = p.owner;
     const endpoint = entry.endpoint.replace(/\/+$/, '');
     const region = entry.region ?? REGION_OF_ENDPOINT.exec(new URL(endpoint).hostname)?.[1] ?? entry.name;
     return {
       name: entry.name,
       upstream: { endpoint, region, auth, timeoutMs: defaults.timeoutMs, maxBodyBytes: defaults.maxBodyBytes, retry: defaults.retry },
-      projects: entry.projects,
+      projects: projectIds,
       discover,
       concurrency: entry.concurrency ?? defaults.concurrency,
+      ...(entry.owner !== undefined ? { owner: entry.owner } : {}),
+      ...(Object.keys(projectOwners).length > 0 ? { projectOwners } : {}),
     };
   });
 }

@@ -17,7 +17,7 @@ import { createTargetCatalog, selectDiscovered } from '../../lib/scan/plan';
 import { readScanRequest } from '../../lib/scan/request';
 import { createSecretFetch } from '../../lib/secrets/reader';
 import { loadScanSettings } from '../../lib/settings/scanner';
-import { parseTargets } from '../../lib/targets/load';
+import { parseTargets, projectOwnerOf, type ScanTarget } from '../../lib/targets/load';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
@@ -85,7 +85,9 @@ describe('the targets file', () => {
     ['discovery without an identity endpoint', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    discover: true\n', 'needs "identityEndpoint"'],
     ['a name used twice', 'targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p] }\n  - { name: a, endpoint: "http://y", auth: { mode: noauth }, projects: [q] }\n', 'targets.yml:3:13: targets[1].name "a" is used by another target'],
     ['a bad pattern', '{"targets": [{"name": "a", "endpoint": "http://x", "auth": {"mode": "noauth"}, "discover": {"namePattern": "(("}, "identityEndpoint": "http://k"}]}', 'targets.yml:1:108: targets[0].discover.namePattern is not a valid regular expression'],
-    ['a bad project id', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: ["../etc"]\n', 'targets.yml:5:16: targets[0].projects[0] must match pattern'],
+    ['a bad project id', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: ["../etc"]\n', 'targets.yml:5:16: targets[0].projects[0] is not in a form this field takes: a project id (1 to 64 letters, digits, dashes or underscores), or { id, owner }'],
+    ['a project listed twice, once with its owner', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: [p1, { id: p1, owner: data-team }]\n', 'targets.yml:5:15: targets[0].projects lists a project twice'],
+    ['an empty owner', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: ""\n    projects: [p1]\n', 'targets.yml:5:12: targets[0].owner must NOT have fewer than 1 characters'],
     ['broken YAML', 'targets: [ {name: a', 'targets.yml:1:20: not valid YAML or JSON'],
   ])('refuses %s, naming file, line, column and field', (_label, text, message) => {
     expect(() => parseTargets(text, 'targets.yml', defaults)).toThrow(message);
@@ -99,6 +101,14 @@ describe('the targets file', () => {
       ['otc-eu-de', 'eu-de', 2, 2],
       ['lab', 'lab-1', 3, 1],
     ]);
+  });
+
+  it('gives projects the owner the file names for them, else the target\'s', () => {
+    const [t] = parseTargets('targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: infra\n    projects: [p1, { id: p2, owner: data-team }, { id: p3 }]\n', 'targets.yml', defaults);
+    expect(t?.projects).toEqual(['p1', 'p2', 'p3']);
+    expect(['p1', 'p2', 'p3'].map((p) => projectOwnerOf(t as ScanTarget, p))).toEqual(['infra', 'data-team', 'infra']);
+    const [bare] = parseTargets('targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p1] }\n', 'targets.yml', defaults);
+    expect(projectOwnerOf(bare as ScanTarget, 'p1')).toBeUndefined();
   });
 
   it('reads JSON and YAML alike, takes the region from the endpoint and the default cap', () => {

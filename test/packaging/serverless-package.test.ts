@@ -92,7 +92,8 @@ describe('serverless package', () => {
     expect(sizes.listSnapshots).toBeLessThan(200 * 1024);
     // The handler and its two modules loaded on first use (secrets, S3 report store).
     expect(sizes.scanSnapshots).toBeLessThan(600 * 1024);
-    expect(sizes.fleetReport).toBeLessThan(300 * 1024);
+    // The report also reads a price file (YAML/JSON checked by a JSON Schema, as the scanners read policies): yaml and ajv.
+    expect(sizes.fleetReport).toBeLessThan(400 * 1024);
     // The DynamoDB, SQS and SNS clients: about 380 KB measured.
     expect(sizes.notifier).toBeLessThan(420 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
@@ -328,6 +329,8 @@ describe('serverless package', () => {
       bus,
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
+      // What the presigned report link in each summary may open: that one object.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.html' } },
       { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: { 'Fn::GetAtt': ['ScanWorkQueue', 'Arn'] } },
       { ...logs('scanSnapshots'), Resource: [logs('scanSnapshots').Resource, logs('scanWorker').Resource] },
       xray,
@@ -356,10 +359,10 @@ describe('serverless package', () => {
       logs('findings'),
       xray,
     ]);
-    // The report function lists and reads the parts, and writes the report: nothing else, no secret.
+    // The report function lists and reads the parts and the kept trend, and writes the report: nothing else, no secret.
     expect(statements('ReportRole')).toEqual([
-      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'projects/*' } } },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/projects/*' } },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['projects/*', 'history/trend.json'] } } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/projects/*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/trend.json' }] },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/*' }] },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } },
       logs('fleetReport'),
@@ -367,7 +370,7 @@ describe('serverless package', () => {
     ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
     expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', NotifierLambdaFunction: 'NotifierRole', FleetReportLambdaFunction: 'ReportRole' });
-    expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '' });
+    expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '', PRICES_FILE: '' });
     // No shared framework role that every function could use.
     expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'NotifierRole', 'ProxyRole', 'ReportRole', 'ScannerRole']);
   });
@@ -385,7 +388,7 @@ describe('serverless package', () => {
     expect(JSON.parse(templateText).Outputs.ReportBucketName).toEqual({ Value: { Ref: 'ReportBucket' } });
   });
 
-  it('runs the packaged fleet report as Lambda would: Chart.js inlined, the S3 store loaded from its own module, the report written to the bucket', async () => {
+  it('runs the packaged fleet report as Lambda would: Chart.js inlined, the S3 store loaded from its own module, the report written to the bucket, priced by PRICES_FILE', async () => {
     const dir = join(out, 'unzipped-fleetReport');
     if (!existsSync(dir)) execFileSync('unzip', ['-q', join(out, 'fleetReport.zip'), '-d', dir]);
     const s3 = await startLocalS3({ buckets: ['reports-packaged'] });
@@ -394,6 +397,12 @@ describe('serverless package', () => {
       const result = (await invokeBundle(join(dir, 'functions', 'fleet-report.mjs'), lambdaEnv, {})) as unknown as { projects: number; files: string[] };
       expect(result).toMatchObject({ projects: 0, files: ['s3://reports-packaged/fleet-report.json', 's3://reports-packaged/fleet-report.csv', 's3://reports-packaged/fleet-report.html', 's3://reports-packaged/fleet-report.prom'] });
       expect(s3.text('reports-packaged', 'fleet-report.html')).toContain('Chart.js v4.6.1');
+      // A price file, as config/prices.yml would be bundled (the schema is inlined in the bundle).
+      const priced = (await invokeBundle(join(dir, 'functions', 'fleet-report.mjs'), { ...lambdaEnv, PRICES_FILE: join(process.cwd(), 'prices/example.yml') }, {})) as unknown as { money?: unknown };
+      expect(priced.money).toEqual({ currency: 'USD', perMonth: 0, flaggedPerMonth: 0 });
+      expect(s3.text('reports-packaged', 'fleet-report.html')).toContain('Amounts are upper bounds');
+      expect(s3.text('reports-packaged', 'history/trend.json')).toContain('"points"');
+      for (const fn of ['ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction', 'DispatchScansLambdaFunction']) expect(resources[fn]?.Properties.Environment.Variables, fn).toMatchObject({ PRICES_FILE: '', OWNER_METADATA_KEY: 'owner', REPORT_LINK_EXPIRES_HOURS: '168' });
     } finally {
       await s3.close();
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { listenOnLoopback } from './loopback';
 
@@ -6,6 +6,12 @@ export interface LocalS3Options {
   port?: number;
   /** Buckets that exist from the start (a PUT on the bucket creates one too). */
   buckets?: string[];
+  /**
+   * A private bucket, as deployed: a GET or HEAD of an object needs the SDK's Authorization header
+   * or a valid, unexpired SigV4 presigned query signed with this key (403 AccessDenied otherwise).
+   * Header signatures are not checked (the SDK's calls are the tests' own); presigned ones are.
+   */
+  private?: { accessKeyId: string; secretAccessKey: string };
   /** Fail a call instead of answering it, by method and key. */
   fail?: (method: string, bucket: string, key: string) => { status: number; code: string } | undefined;
 }
@@ -43,6 +49,40 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       resolve(String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ? decodeAwsChunked(raw) : raw);
     });
   });
+}
+
+const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
+
+/** Whether a presigned GET/HEAD is signed with this key and not expired (SigV4 query signing, UNSIGNED-PAYLOAD). */
+export function checkPresigned(method: string, url: URL, host: string, key: { accessKeyId: string; secretAccessKey: string }, now = Date.now()): 'ok' | 'unsigned' | 'expired' | 'bad-signature' {
+  const q = url.searchParams;
+  const signature = q.get('X-Amz-Signature');
+  const credential = q.get('X-Amz-Credential');
+  const date = q.get('X-Amz-Date');
+  const expires = Number(q.get('X-Amz-Expires'));
+  if (!signature || !credential || !date || !q.get('X-Amz-SignedHeaders')) return 'unsigned';
+  const [accessKeyId, day, region, service] = credential.split('/');
+  const signedAt = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+  if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800) return 'bad-signature';
+  if (now > signedAt + expires * 1000) return 'expired';
+  if (accessKeyId !== key.accessKeyId || !day || !region || !service) return 'bad-signature';
+  const query = [...q.entries()]
+    .filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [encode(k), encode(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const signedHeaders = q.get('X-Amz-SignedHeaders') as string;
+  if (signedHeaders !== 'host') return 'bad-signature';
+  const path = url.pathname.split('/').map((segment) => encode(decodeURIComponent(segment))).join('/');
+  const canonical = [method, path, query, `host:${host}\n`, signedHeaders, 'UNSIGNED-PAYLOAD'].join('\n');
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
+  const expected = Buffer.from(hmac(signingKey, toSign).toString('hex'));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? 'ok' : 'bad-signature';
 }
 
 /**
@@ -89,6 +129,11 @@ export async function startLocalS3(options: LocalS3Options = {}) {
     }
     req.resume();
     if ((method === 'GET' || method === 'HEAD') && key !== '') {
+      if (options.private && req.headers.authorization === undefined) {
+        const verdict = checkPresigned(method, url, String(req.headers.host ?? ''), options.private);
+        if (verdict === 'expired') return error(403, 'AccessDenied', 'Request has expired');
+        if (verdict !== 'ok') return error(403, verdict === 'unsigned' ? 'AccessDenied' : 'SignatureDoesNotMatch', verdict === 'unsigned' ? 'Access Denied' : 'The request signature we calculated does not match the signature you provided.');
+      }
       const object = bucket.get(key);
       if (!object) return error(404, 'NoSuchKey', 'The specified key does not exist.');
       res.writeHead(200, { 'Content-Type': object.contentType, 'Content-Length': object.body.length, ETag: object.etag, 'Last-Modified': object.lastModified.toUTCString() });
