@@ -12,7 +12,7 @@ import { ConfigError } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
-import { formatScanTable } from '../lib/scan/report';
+import { formatRuleTally, formatScanTable } from '../lib/scan/report';
 
 const { values } = parseArgs({
   options: {
@@ -58,6 +58,7 @@ try {
   process.exit(2);
 }
 process.stderr.write(`${formatScanTable(result)}\n`);
+if (values['dry-run']) process.stderr.write(`${formatRuleTally(result, config.policy.document.rules)}\n`);
 for (const p of result.projects) {
   for (const f of p.delivery.failed) process.stderr.write(`undelivered ${f.detailType} ${f.key}: ${f.errorCode}\n`);
 }

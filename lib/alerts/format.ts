@@ -12,12 +12,16 @@ export function formatAlert(detailType: string, detail: unknown): string | undef
   switch (detailType) {
     case DETAIL_TYPES.finding: {
       const d = detail as FindingDetail;
+      // A finding is about a snapshot, or (UNPROTECTED_VOLUME, 2.3) about a volume.
       const s = d.snapshot;
+      const v = d.volume;
+      const subject = s ? `snapshot ${s.id} "${s.name ?? ''}"` : `volume ${v?.id ?? '?'} "${v?.name ?? ''}"`;
       if (d.transition === 'RESOLVED') {
-        return `RESOLVED ${d.findingType} snapshot ${s.id} "${s.name ?? ''}" in project ${d.projectId}/${d.region} after ${describeMinutes(d.openForMinutes ?? 0)} open [finding ${d.findingId}]`;
+        return `RESOLVED ${d.findingType} ${subject} in project ${d.projectId}/${d.region} after ${describeMinutes(d.openForMinutes ?? 0)} open [finding ${d.findingId}]`;
       }
       const change = d.transition === 'CHANGED' && d.previous ? ` (was ${d.previous.findingType}, ${d.previous.severity})` : '';
-      return `[${d.severity.toUpperCase()}] ${d.findingType} snapshot ${s.id} "${s.name ?? ''}" (volume ${s.volume_id}, ${s.size} GB, ${s.status}) in project ${d.projectId}/${d.region}: ${d.reason}${change} [${d.transition} finding ${d.findingId}]`;
+      const facts = s ? `volume ${s.volume_id}, ${s.size} GB, ${s.status}` : `${v?.size ?? 0} GB, ${v?.status ?? ''}`;
+      return `[${d.severity.toUpperCase()}] ${d.findingType} ${subject} (${facts}) in project ${d.projectId}/${d.region}: ${d.reason}${change} [${d.transition} finding ${d.findingId}]`;
     }
     case DETAIL_TYPES.summary: {
       const d = detail as SummaryDetail;

@@ -1,4 +1,5 @@
-import { FINDING_TYPES } from '../domain/finding';
+// The report adds up snapshots: findings about volumes (UNPROTECTED_VOLUME) are the summary's and the findings API's.
+import { SNAPSHOT_FINDING_TYPES as FINDING_TYPES } from '../domain/finding';
 import type { FleetReport } from './fleet';
 import type { CountGb } from './stats';
 
