@@ -26,6 +26,8 @@ function policyWithRetentionAndCoverage(): string {
 
 export interface PolicyMemory {
   snapshots: number;
+  /** Live volumes listed (the fleet's). */
+  volumes: number;
   rounds: number;
   builtIn: { maxRssKb: number[]; ms: number[]; findings: number };
   withRules: { maxRssKb: number[]; ms: number[]; findings: number };
@@ -49,7 +51,7 @@ export async function benchPolicyMemory(bundle: string, servers: Servers, rounds
   }
   if (![...builtIn, ...withRules].every((r) => r.ok)) throw new Error('a benchmark scan did not complete');
   const pick = (runs: ChildResult[]) => ({ maxRssKb: runs.map((r) => r.maxRssKb), ms: runs.map((r) => r.ms), findings: runs.at(-1)?.findings ?? 0 });
-  return { snapshots: builtIn.at(-1)?.snapshots ?? 0, rounds, builtIn: pick(builtIn), withRules: pick(withRules) };
+  return { snapshots: builtIn.at(-1)?.snapshots ?? 0, volumes: servers.volumes.reduce((n, v) => n + v, 0), rounds, builtIn: pick(builtIn), withRules: pick(withRules) };
 }
 
 /** The BENCHMARKS.md section for these figures. */
@@ -60,7 +62,7 @@ export function policyMemorySection(m: PolicyMemory): string[] {
   return [
     '## 8. Retention and coverage rules at 1,000,000 snapshots',
     '',
-    `Full published scans of the default fleet (${m.snapshots.toLocaleString('en')} snapshots, one project, 125,000 volumes), in fresh processes, the two policies alternating over ${m.rounds} rounds on the same emulator: the built-in policy, and the built-in policy plus \`keepNewestPerVolume: 3, keepMonthlyPerVolume: 3\` (EXCESS_RETENTION) and \`volumeStatus: in-use, noSnapshotWithin: 7d\` (UNPROTECTED_VOLUME), which lists the volumes with their details and ranks every available snapshot per volume. Peak RSS is the median (each run in brackets).`,
+    `Full published scans of the default fleet (${m.snapshots.toLocaleString('en')} snapshots, one project, ${m.volumes.toLocaleString('en')} volumes), in fresh processes, the two policies alternating over ${m.rounds} round${m.rounds === 1 ? '' : 's'} on the same emulator: the built-in policy, and the built-in policy plus \`keepNewestPerVolume: 3, keepMonthlyPerVolume: 3\` (EXCESS_RETENTION) and \`volumeStatus: in-use, noSnapshotWithin: 7d\` (UNPROTECTED_VOLUME), which lists the volumes with their details and ranks every available snapshot per volume. Peak RSS is the median (each run in brackets).`,
     '',
     '| policy | findings | peak RSS | scan time (median) | target ≤ 160 MB |',
     '|---|---|---|---|---|',
