@@ -8,7 +8,7 @@ import { ConfigError } from '../lib/settings/env';
 import { loadScanSettings } from '../lib/settings/scanner';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
-import { formatScanTable } from '../lib/scan/report';
+import { formatRuleTally, formatScanTable } from '../lib/scan/report';
 
 const { values, json } = readCommandLine({
   name: 'scan',
@@ -61,6 +61,7 @@ try {
   configError(error);
 }
 process.stderr.write(`${formatScanTable(result)}\n`);
+if (values['dry-run']) process.stderr.write(`${formatRuleTally(result, config.policy.document.rules)}\n`);
 for (const p of result.projects) {
   for (const f of p.delivery.failed) process.stderr.write(`undelivered ${f.detailType} ${f.key}: ${f.errorCode}\n`);
 }

@@ -1,6 +1,18 @@
 /** What the scanner reports. A policy's rules say which snapshots are which, and how severe. */
-export const FINDING_TYPES = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED'] as const;
+export const FINDING_TYPES = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED', 'EXCESS_RETENTION', 'UNPROTECTED_VOLUME'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
+
+/** Findings about a volume rather than one of its snapshots: the event carries `volume`, not `snapshot`. */
+export const VOLUME_FINDING_TYPES: readonly FindingType[] = ['UNPROTECTED_VOLUME'];
+/** Findings about one snapshot: what the report's snapshot sums count. */
+export const SNAPSHOT_FINDING_TYPES: readonly FindingType[] = FINDING_TYPES.filter((t) => !VOLUME_FINDING_TYPES.includes(t));
+
+/**
+ * Findings that say a snapshot could go: the cloud's own backup snapshots never get them, whatever
+ * a policy says (Huawei says not to delete them or roll back to them). A rule marked for cleanup is
+ * held to the same (see guardsSystemSnapshots in lib/policy/policy.ts).
+ */
+export const CLEANUP_FINDING_TYPES: readonly FindingType[] = ['STALE', 'EXCESS_RETENTION'];
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -32,4 +44,16 @@ export interface Classification {
   ageMinutes: number | null;
   /** Which timestamp the age was measured from. */
   measuredFrom: 'created_at' | 'updated_at';
+  /** EXCESS_RETENTION: the volume, the snapshot's rank among its snapshots (1 = newest) and what the rule keeps. */
+  retention?: RetentionPlace;
+}
+
+/** Where a snapshot stands among its volume's snapshots, for EXCESS_RETENTION. */
+export interface RetentionPlace {
+  volumeId: string;
+  rank: number;
+  keepNewest: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
 }

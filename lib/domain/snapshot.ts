@@ -57,3 +57,17 @@ export function malformedSnapshot(s: Snapshot): string | undefined {
   }
   return undefined;
 }
+
+/** Name prefix of the snapshots Huawei's backup service creates for a disk (`autobk_snapshot_...`). */
+export const SYSTEM_SNAPSHOT_PREFIX = 'autobk_snapshot_';
+
+/**
+ * A snapshot the cloud made for its own backups: named `autobk_snapshot_*`, or carrying
+ * `__system__enableActive`. Huawei says not to delete them or roll back to them, so no cleanup
+ * finding ever names one.
+ */
+export function isSystemSnapshot(snapshot: Pick<Snapshot, 'name' | 'metadata'>): boolean {
+  if (typeof snapshot.name === 'string' && snapshot.name.startsWith(SYSTEM_SNAPSHOT_PREFIX)) return true;
+  const metadata = snapshot.metadata;
+  return !!metadata && typeof metadata === 'object' && Object.hasOwn(metadata, AUTOMATIC_SNAPSHOT_KEY);
+}

@@ -19,7 +19,13 @@
  * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
  * on findingType should have a default branch: policies may add types in later minor versions.
  *
- * 2.3 (additive): summaries count `malformedRows`, listed rows that could not be judged (a size
+ * 2.3 (additive): two finding types. `EXCESS_RETENTION`: a snapshot past what its volume keeps,
+ * with `retention` (the volume, the snapshot's rank newest first, what the rule keeps).
+ * `UNPROTECTED_VOLUME`: a finding about a volume with no recent snapshot; it carries `volume`
+ * instead of `snapshot`, and its findingId hashes project and volume. Summaries count the
+ * cloud's own backup snapshots kept out of cleanup rules (`protectedSnapshots`) and the volumes
+ * with no recent snapshot (`unprotectedVolumes`).
+ * Also in 2.3: summaries count `malformedRows`, listed rows that could not be judged (a size
  * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
  * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
  * Also in 2.3: where prices are configured, summaries carry `money` (the project's monthly cost
@@ -28,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
-import type { Classification, FindingType, Severity } from '../domain/finding';
+import type { Classification, FindingType, RetentionPlace, Severity } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
 
 export const SCHEMA_VERSION = '2.3';
@@ -56,6 +62,15 @@ export interface SnapshotCore {
 export interface SnapshotFields extends SnapshotCore {
   description?: string | null;
   metadata?: Record<string, string>;
+}
+
+/** The volume fields a volume's finding carries (UNPROTECTED_VOLUME), and its item keeps. */
+export interface VolumeFields {
+  id: string;
+  name: string | null;
+  status: string;
+  size: number;
+  created_at: string | null;
 }
 
 /**
@@ -98,7 +113,12 @@ export interface FindingDetail extends TransitionInfo {
   thresholdMinutes: number | null;
   ageMinutes: number | null;
   measuredFrom: 'created_at' | 'updated_at';
-  snapshot: SnapshotFields;
+  /** The snapshot, for every finding about one (all types but UNPROTECTED_VOLUME). */
+  snapshot?: SnapshotFields;
+  /** The volume, for findings about a volume (UNPROTECTED_VOLUME, 2.3). */
+  volume?: VolumeFields;
+  /** EXCESS_RETENTION (2.3): the volume, the snapshot's rank among its snapshots newest first, what the rule keeps. */
+  retention?: RetentionPlace;
   /** Set when the entry was too large for EventBridge and optional fields were dropped. */
   truncated?: boolean;
 }
@@ -143,6 +163,10 @@ export interface SummaryDetail extends TransitionCounts {
   volumesRead: number | null;
   /** Snapshots no finding could be decided for, because the volumes could not be listed (2.2). */
   undetermined: number;
+  /** The cloud's own backup snapshots a cleanup rule would have matched, left alone (2.3). */
+  protectedSnapshots: number;
+  /** Volumes with no recent snapshot (UNPROTECTED_VOLUME findings); null when the policy has no such rule (2.3). */
+  unprotectedVolumes: number | null;
   /** Whether this run kept findings in a table (transitions) or only observed them. */
   stateful: boolean;
   /** 1 when another scan of this project held its lease, so this run left it alone. */
@@ -209,6 +233,11 @@ export function findingIdOf(projectId: string, snapshotId: string): string {
   return hash32(projectId, snapshotId);
 }
 
+/** A volume's finding id: a hash of project and volume, apart from every snapshot's. */
+export function findingIdOfVolume(projectId: string, volumeId: string): string {
+  return hash32(projectId, 'volume', volumeId);
+}
+
 /**
  * The id of one transition, built only from what stays the same if it is sent again: the finding,
  * the transition, and the state it leaves (when the episode began, what it changed from, when it
@@ -221,6 +250,11 @@ export function transitionIdOf(findingId: string, transition: Transition, basis:
 /** The resource name events carry for a snapshot. */
 export function snapshotResource(region: string, projectId: string, snapshotId: string): string {
   return `evs:${region}:${projectId}:snapshot/${snapshotId}`;
+}
+
+/** The resource name events carry for a volume. */
+export function volumeResource(region: string, projectId: string, volumeId: string): string {
+  return `evs:${region}:${projectId}:volume/${volumeId}`;
 }
 
 function snapshotFields(s: Snapshot): SnapshotFields {
@@ -248,7 +282,22 @@ export interface ScanContext {
 
 /** The Finding event for one classified snapshot, as the transition it is. */
 export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOf(ctx.projectId, snapshot.id)): OutboundEvent {
-  const detail: FindingDetail = {
+  const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), snapshot: snapshotFields(snapshot), ...(c.retention ? { retention: c.retention } : {}) };
+  return findingOf(ctx, detail, snapshotResource(ctx.region, ctx.projectId, snapshot.id), observedAt);
+}
+
+/** The Finding event about one volume (UNPROTECTED_VOLUME), as the transition it is. */
+export function volumeFindingEvent(ctx: ScanContext, volume: VolumeFields, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOfVolume(ctx.projectId, volume.id)): OutboundEvent {
+  const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), volume: { id: volume.id, name: volume.name, status: volume.status, size: volume.size, created_at: volume.created_at } };
+  return findingOf(ctx, detail, volumeResource(ctx.region, ctx.projectId, volume.id), observedAt);
+}
+
+function findingOf(ctx: ScanContext, detail: FindingDetail, resource: string, observedAt: Date): OutboundEvent {
+  return { source: ctx.source, detailType: DETAIL_TYPES.finding, detail, resources: [resource], time: observedAt };
+}
+
+function findingBase(ctx: ScanContext, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string): FindingDetail {
+  return {
     schemaVersion: SCHEMA_VERSION,
     findingId,
     transition: t.transition,
@@ -269,14 +318,6 @@ export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classifica
     thresholdMinutes: c.thresholdMinutes,
     ageMinutes: c.ageMinutes,
     measuredFrom: c.measuredFrom,
-    snapshot: snapshotFields(snapshot),
-  };
-  return {
-    source: ctx.source,
-    detailType: DETAIL_TYPES.finding,
-    detail,
-    resources: [snapshotResource(ctx.region, ctx.projectId, snapshot.id)],
-    time: observedAt,
   };
 }
 
@@ -301,6 +342,9 @@ export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail,
 /** Shrinks a Finding predictably when it is too large: drops metadata, then description, then caps the name. */
 export function shrinkFinding(event: OutboundEvent): OutboundEvent | undefined {
   if (event.detailType !== DETAIL_TYPES.finding) return undefined;
+  const volume = event.detail.volume;
+  if (volume) return { ...event, detail: { ...event.detail, volume: { ...volume, name: volume.name && volume.name.length > 255 ? volume.name.slice(0, 255) : volume.name }, truncated: true } };
+  if (!event.detail.snapshot) return undefined;
   const { metadata: _m, description: _d, ...rest } = event.detail.snapshot;
   const snapshot: SnapshotFields = { ...rest, name: rest.name && rest.name.length > 255 ? rest.name.slice(0, 255) : rest.name };
   return { ...event, detail: { ...event.detail, snapshot, truncated: true } };

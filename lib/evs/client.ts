@@ -41,7 +41,8 @@ export interface SnapshotLister {
 
 /** The narrow shape the orphan check depends on: one page of a project's volumes. */
 export interface VolumeLister {
-  listVolumesPage(projectId: string, query: Pick<PageQuery, 'marker' | 'limit'>, options?: ListOptions): Promise<VolumePage>;
+  /** `detail`: `/volumes/detail`, whose rows carry status, size and created_at (volume coverage reads them). */
+  listVolumesPage(projectId: string, query: Pick<PageQuery, 'marker' | 'limit'> & { detail?: boolean }, options?: ListOptions): Promise<VolumePage>;
 }
 
 /** A project as Keystone's `GET /v3/auth/projects` (and Huawei IAM's) lists it. */
@@ -225,7 +226,7 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
       return parseListBody(text, requestId, query.limit);
     },
     async listVolumesPage(projectId, query, listOptions = {}) {
-      const { text, requestId } = await fetchUrl(buildListUrl(options.endpoint, projectId, { marker: query.marker, limit: query.limit }, false, 'volumes'), projectId, listOptions);
+      const { text, requestId } = await fetchUrl(buildListUrl(options.endpoint, projectId, { marker: query.marker, limit: query.limit }, query.detail === true, 'volumes'), projectId, listOptions);
       return parseVolumeListBody(text, requestId, query.limit);
     },
   };

@@ -93,7 +93,7 @@ export async function* paginateSnapshots(
 }
 
 /** Every page of a project's volumes (`GET /v2/{project_id}/volumes`), with the same guards. */
-export function paginateVolumes(client: VolumeLister, projectId: string, options: PaginateOptions = {}): AsyncGenerator<VolumePage, void, undefined> {
-  const { pageSize, maxPages, prefetch, ...listOptions } = options;
-  return paginateList((q) => client.listVolumesPage(projectId, q, listOptions), {}, { pageSize, maxPages, prefetch });
+export function paginateVolumes(client: VolumeLister, projectId: string, options: PaginateOptions & { detail?: boolean } = {}): AsyncGenerator<VolumePage, void, undefined> {
+  const { pageSize, maxPages, prefetch, detail, ...listOptions } = options;
+  return paginateList((q) => client.listVolumesPage(projectId, detail ? { ...q, detail } : q, listOptions), {}, { pageSize, maxPages, prefetch });
 }

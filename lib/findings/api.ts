@@ -48,6 +48,8 @@ export function presentFinding(item: FindingItem) {
     resolved_at: item.resolvedAt ?? null,
     suppression: item.suppressedUntil ? { until: item.suppressedUntil, reason: item.suppressionReason ?? '', by: item.suppressedBy ?? '', at: item.suppressedAt ?? '' } : null,
     snapshot: item.snapshot,
+    // A volume's finding (UNPROTECTED_VOLUME) names its volume instead of a snapshot.
+    ...(item.volume ? { volume_id: item.volumeId ?? item.volume.id, volume: item.volume } : {}),
   };
 }
 

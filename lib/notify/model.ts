@@ -31,6 +31,8 @@ export interface NoticeFinding {
   openForMinutes?: number;
   /** Who owns the snapshot (a metadata key, else the project's owner); null when unknown. */
   owner: string | null;
+  /** True for a finding about a volume (UNPROTECTED_VOLUME): `snapshot` then describes the volume. */
+  volume?: true;
   snapshot: {
     id: string;
     name: string | null;

@@ -25,9 +25,25 @@ export function noticeKindOf(detail: Pick<FindingDetail, 'transition' | 'severit
   }
 }
 
-/** The notice one Finding event makes. */
+/**
+ * The notice one Finding event makes. A finding about a volume (UNPROTECTED_VOLUME, 2.3) has no
+ * snapshot: its `snapshot` fields describe the volume (id, name, status, size) and `volume` says so.
+ */
 export function noticeOf(detail: FindingDetail, ownerKey: string): NoticeFinding {
   const s = detail.snapshot;
+  const v = detail.volume;
+  const subject: NoticeFinding['snapshot'] = s
+    ? {
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        volume_id: s.volume_id,
+        size: s.size,
+        created_at: s.created_at,
+        ...(s.description !== undefined ? { description: s.description } : {}),
+        ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+      }
+    : { id: v?.id ?? '', name: v?.name ?? null, status: v?.status ?? '', volume_id: v?.id ?? '', size: v?.size ?? 0, created_at: v?.created_at ?? '' };
   return {
     kind: noticeKindOf(detail),
     findingId: detail.findingId,
@@ -43,17 +59,9 @@ export function noticeOf(detail: FindingDetail, ownerKey: string): NoticeFinding
     firstSeenAt: detail.firstSeenAt,
     ageMinutes: detail.ageMinutes,
     ...(detail.openForMinutes !== undefined ? { openForMinutes: detail.openForMinutes } : {}),
-    owner: ownerOf(s.metadata, { metadataKey: ownerKey }),
-    snapshot: {
-      id: s.id,
-      name: s.name,
-      status: s.status,
-      volume_id: s.volume_id,
-      size: s.size,
-      created_at: s.created_at,
-      ...(s.description !== undefined ? { description: s.description } : {}),
-      ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
-    },
+    owner: ownerOf(s?.metadata, { metadataKey: ownerKey }),
+    snapshot: subject,
+    ...(s === undefined && v ? { volume: true } : {}),
   };
 }
 

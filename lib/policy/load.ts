@@ -1,5 +1,6 @@
 import type { FindingType, Severity } from '../domain/finding';
 import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
+import { checkRuleKinds } from './rule-kinds';
 import defaultPolicyDocument from './default-policy.json';
 import schema from './policy.schema.json';
 import { compileSafePattern, PatternError } from '../patterns/safe-pattern';
@@ -16,6 +17,14 @@ export interface MatchSpec {
   name?: NameSpec;
   volume?: { exists?: boolean; ids?: string[] };
   metadata?: Record<string, MetadataSpec>;
+  /** EXCESS_RETENTION rules (lib/policy/rule-kinds.ts). */
+  keepNewestPerVolume?: number;
+  keepDailyPerVolume?: number;
+  keepWeeklyPerVolume?: number;
+  keepMonthlyPerVolume?: number;
+  /** UNPROTECTED_VOLUME rules. */
+  volumeStatus?: StatusSpec;
+  noSnapshotWithin?: string;
 }
 
 export interface RuleSpec {
@@ -123,6 +132,13 @@ export function parsePolicy(text: string, source: string): PolicyDocument {
     }
     checkExclusions(override.exclude, ['overrides', i, 'exclude']);
   });
+  const exclusionsOf = (list: ExclusionSpec[] | undefined, path: FieldPath) => (list ?? []).map((e, i) => ({ match: e.match, path: [...path, i, 'match'] }));
+  checkRuleKinds(
+    value.rules,
+    [...exclusionsOf(value.exclude, ['exclude']), ...(value.overrides ?? []).flatMap((o, i) => exclusionsOf(o.exclude, ['overrides', i, 'exclude']))],
+    (value.overrides ?? []).flatMap((o, i) => Object.entries(o.rules ?? {}).flatMap(([rule, patch]) => (patch.match ? [{ rule, match: patch.match, path: ['overrides', i, 'rules', rule, 'match'] }] : []))),
+    fail,
+  );
   return value;
 }
 

@@ -1,5 +1,6 @@
-import { type Classification, describeMinutes, type FindingType } from '../domain/finding';
-import type { Snapshot } from '../domain/snapshot';
+import { CLEANUP_FINDING_TYPES, type Classification, describeMinutes, type FindingType, type Severity } from '../domain/finding';
+import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
+import type { KeepSpec } from '../retention/ledger';
 import { readTimes, type SnapshotTimes } from '../scan/times';
 import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
 import { compileSafePattern } from '../patterns/safe-pattern';
@@ -22,6 +23,29 @@ export interface JudgeContext {
   now: number;
   /** The project's volumes; undefined when they could not be listed. */
   volumes: VolumeIndex | undefined;
+  /** Told when a rule matched a snapshot the cloud made for its backups and was kept from it (see guardsSystemSnapshots). */
+  onProtected?: (rule: string) => void;
+}
+
+/**
+ * The project's EXCESS_RETENTION rule: which snapshots it ranks and what each volume keeps. Its
+ * findings are decided by the scan's ranking (lib/retention/ledger.ts), after every other rule:
+ * a snapshot another rule flags keeps that finding, and still takes its place in the ranking.
+ */
+export interface RetentionRule {
+  name: string;
+  severity: Severity;
+  keep: KeepSpec;
+  /** Whether the snapshot is ranked: it meets the rule's other conditions, no exclusion, and is not the cloud's own. */
+  ranks(snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): boolean | typeof UNDETERMINED;
+}
+
+/** An UNPROTECTED_VOLUME rule: the volume statuses it watches and how recent a snapshot must be. */
+export interface CoverageRule {
+  name: string;
+  severity: Severity;
+  watches(status: string): boolean;
+  withinMinutes: number;
 }
 
 /** The policy as it applies to one project: the rules after overrides, ready to judge snapshots. */
@@ -29,6 +53,19 @@ export interface ProjectPolicy {
   /** Some enabled rule looks at volumes, so the scan lists the project's volumes first. */
   readonly needsVolumes: boolean;
   judge(snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): Verdict;
+  /** The enabled EXCESS_RETENTION rule, if any. */
+  readonly retention: RetentionRule | undefined;
+  /** The enabled UNPROTECTED_VOLUME rules, in order. */
+  readonly coverage: readonly CoverageRule[];
+}
+
+/**
+ * Whether a rule never matches the cloud's own backup snapshots (isSystemSnapshot), whatever its
+ * conditions: rules whose findings say a snapshot could go. Issue 26's cleanup marker on rules
+ * joins here.
+ */
+export function guardsSystemSnapshots(rule: Pick<RuleSpec, 'finding'>): boolean {
+  return CLEANUP_FINDING_TYPES.includes(rule.finding);
 }
 
 export interface Policy {
@@ -55,6 +92,8 @@ interface CompiledRule {
   spec: RuleSpec;
   match: CompiledMatch;
   exclusions: CompiledMatch[];
+  /** Never matches a system snapshot (guardsSystemSnapshots). */
+  guarded: boolean;
   age: { from: 'created_at' | 'updated_at'; overMinutes: number | undefined } | undefined;
 }
 
@@ -150,7 +189,51 @@ function reasonFor(type: FindingType, snapshot: Snapshot, age: number | null, li
       return `Snapshot's volume ${snapshot.volume_id} no longer exists; the snapshot is kept (and billed) without its disk.`;
     case 'UNKNOWN_STATUS':
       return `Snapshot has status "${status}", which the scanner does not know; it is not assumed healthy.`;
+    // Decided by the scan's ranking and volume coverage, with reasons of their own below.
+    case 'EXCESS_RETENTION':
+      return 'Snapshot is past what its volume keeps under this policy.';
+    case 'UNPROTECTED_VOLUME':
+      return 'Volume has no recent snapshot.';
   }
+}
+
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+
+/** What a retention rule keeps, in words: `the newest 7, the newest of each of the last 7 days`. */
+export function describeKeep(keep: KeepSpec): string {
+  const parts = [keep.newest > 0 ? `the newest ${keep.newest}` : '', keep.daily > 0 ? `the newest of each of the last ${keep.daily} days` : '', keep.weekly > 0 ? `of each of the last ${keep.weekly} weeks` : '', keep.monthly > 0 ? `of each of the last ${keep.monthly} months` : ''].filter(Boolean);
+  return parts.join(', ') || 'nothing';
+}
+
+/** The EXCESS_RETENTION finding of a snapshot ranked `rank` (1 = newest) among its volume's snapshots. */
+export function excessClassification(rule: RetentionRule, snapshot: Snapshot, createdMs: number, rank: number, now: number): Classification {
+  const age = Number.isFinite(createdMs) ? Math.floor((now - createdMs) / 60_000) : null;
+  const k = rule.keep;
+  return {
+    type: 'EXCESS_RETENTION',
+    severity: rule.severity,
+    rule: rule.name,
+    reason: `Snapshot is the ${ordinal(rank)} newest of volume ${snapshot.volume_id}'s snapshots under rule ${rule.name}, which keeps ${describeKeep(k)}.`,
+    thresholdMinutes: null,
+    ageMinutes: age,
+    measuredFrom: 'created_at',
+    retention: { volumeId: snapshot.volume_id, rank, keepNewest: k.newest, ...(k.daily ? { keepDaily: k.daily } : {}), ...(k.weekly ? { keepWeekly: k.weekly } : {}), ...(k.monthly ? { keepMonthly: k.monthly } : {}) },
+  };
+}
+
+/** The UNPROTECTED_VOLUME finding of a volume whose newest snapshot is `newestMs` (NaN: none). */
+export function unprotectedClassification(rule: CoverageRule, volume: { id: string; status: string }, newestMs: number, now: number): Classification {
+  const age = Number.isFinite(newestMs) ? Math.floor((now - newestMs) / 60_000) : null;
+  const limit = describeLimit(rule.withinMinutes);
+  return {
+    type: 'UNPROTECTED_VOLUME',
+    severity: rule.severity,
+    rule: rule.name,
+    reason: age === null ? `Volume ${volume.id} (${volume.status}) has no available snapshot, and is older than the ${limit} limit.` : `Volume ${volume.id} (${volume.status}) has had no new snapshot for ${describeMinutes(age)}, more than the ${limit} limit.`,
+    thresholdMinutes: rule.withinMinutes,
+    ageMinutes: age,
+    measuredFrom: 'created_at',
+  };
 }
 
 function classification(rule: CompiledRule, snapshot: Snapshot, times: SnapshotTimes, now: number): Classification {
@@ -190,14 +273,22 @@ function effective(doc: PolicyDocument, target: string, projectId: string): { ru
 function compileProject(doc: PolicyDocument, target: string, projectId: string): ProjectPolicy {
   const { rules, exclude } = effective(doc, target, projectId);
   const exclusions = exclude.map((e) => ({ rules: e.rules, match: compileMatch(e.match) }));
-  const compiled: CompiledRule[] = rules
-    .filter((r) => r.enabled !== false)
-    .map((spec) => ({
-      spec,
-      match: compileMatch(spec.match),
-      exclusions: exclusions.filter((e) => !e.rules || e.rules.includes(spec.name)).map((e) => e.match),
-      age: spec.match.age ? { from: spec.match.age.from, overMinutes: spec.match.age.over === undefined ? undefined : durationMinutes(spec.match.age.over) } : undefined,
-    }));
+  const enabled = rules.filter((r) => r.enabled !== false);
+  const compile = (spec: RuleSpec): CompiledRule => ({
+    spec,
+    match: compileMatch(spec.match),
+    exclusions: exclusions.filter((e) => !e.rules || e.rules.includes(spec.name)).map((e) => e.match),
+    guarded: guardsSystemSnapshots(spec),
+    age: spec.match.age ? { from: spec.match.age.from, overMinutes: spec.match.age.over === undefined ? undefined : durationMinutes(spec.match.age.over) } : undefined,
+  });
+  // Retention and coverage rules are decided by the scan once it has seen every snapshot; the rest judge each snapshot as it comes.
+  const compiled: CompiledRule[] = enabled.filter((r) => r.finding !== 'EXCESS_RETENTION' && r.finding !== 'UNPROTECTED_VOLUME').map(compile);
+  const retentionSpec = enabled.find((r) => r.finding === 'EXCESS_RETENTION');
+  const retentionCompiled = retentionSpec ? compile(retentionSpec) : undefined;
+  const retention = retentionCompiled ? retentionRule(retentionCompiled) : undefined;
+  const coverage: CoverageRule[] = enabled
+    .filter((r) => r.finding === 'UNPROTECTED_VOLUME')
+    .map((spec) => ({ name: spec.name, severity: spec.severity, watches: compileStatus(spec.match.volumeStatus ?? 'in-use'), withinMinutes: durationMinutes(spec.match.noSnapshotWithin ?? '7d') }));
   // The rules a status can meet, in order, worked out once per status seen (a Map: a status may be `__proto__`).
   const byStatus = new Map<string, CompiledRule[]>();
   const candidates = (status: string) => {
@@ -208,24 +299,52 @@ function compileProject(doc: PolicyDocument, target: string, projectId: string):
     }
     return list;
   };
+  const withRetention = retentionCompiled ? [...compiled, retentionCompiled] : compiled;
   return {
-    needsVolumes: compiled.some((r) => r.match.needsVolumes || r.exclusions.some((e) => e.needsVolumes)),
+    needsVolumes: coverage.length > 0 || withRetention.some((r) => r.match.needsVolumes || r.exclusions.some((e) => e.needsVolumes)),
+    retention,
+    coverage,
     judge(snapshot, times, ctx) {
       for (const rule of candidates(snapshot.status)) {
-        const matched = test(rule.match, snapshot, times, ctx);
+        const matched = matches(rule, snapshot, times, ctx);
         if (matched === NO) continue;
         if (matched === UNKNOWN) return UNDETERMINED;
-        let excluded: Tri = NO;
-        for (const e of rule.exclusions) {
-          if (!e.status(snapshot.status)) continue;
-          excluded = test(e, snapshot, times, ctx);
-          if (excluded !== NO) break;
-        }
-        if (excluded === UNKNOWN) return UNDETERMINED;
-        if (excluded === YES) continue;
         return classification(rule, snapshot, times, ctx.now);
       }
       return undefined;
+    },
+  };
+}
+
+/** Whether a rule matches: its conditions, the system-snapshot guard, then its exclusions. */
+function matches(rule: CompiledRule, snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): Tri {
+  const matched = test(rule.match, snapshot, times, ctx);
+  if (matched !== YES) return matched;
+  if (rule.guarded && isSystemSnapshot(snapshot)) {
+    ctx.onProtected?.(rule.spec.name);
+    return NO;
+  }
+  let excluded: Tri = NO;
+  for (const e of rule.exclusions) {
+    if (!e.status(snapshot.status)) continue;
+    excluded = test(e, snapshot, times, ctx);
+    if (excluded !== NO) break;
+  }
+  return excluded === UNKNOWN ? UNKNOWN : excluded === YES ? NO : YES;
+}
+
+function retentionRule(rule: CompiledRule): RetentionRule {
+  const m = rule.spec.match;
+  return {
+    name: rule.spec.name,
+    severity: rule.spec.severity,
+    keep: { newest: m.keepNewestPerVolume ?? 0, daily: m.keepDailyPerVolume ?? 0, weekly: m.keepWeeklyPerVolume ?? 0, monthly: m.keepMonthlyPerVolume ?? 0 },
+    ranks(snapshot, times, ctx) {
+      // A snapshot without a volume or a readable creation time has no place in a ranking.
+      if (typeof snapshot.volume_id !== 'string' || snapshot.volume_id === '' || !Number.isFinite(times.created)) return false;
+      if (!rule.match.status(snapshot.status)) return false;
+      const answer = matches(rule, snapshot, times, ctx);
+      return answer === UNKNOWN ? UNDETERMINED : answer === YES;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { FINDING_TYPES } from '../domain/finding';
+// The report adds up snapshots: findings about volumes (UNPROTECTED_VOLUME) are the summary's and the findings API's.
+import { SNAPSHOT_FINDING_TYPES as FINDING_TYPES } from '../domain/finding';
 import { formatMoney, monthlyCost, roundMoney } from '../pricing/prices';
 import type { FleetReport, FleetSnapshotBrief, MoneyRow } from './fleet';
 import type { CountGb } from './stats';

@@ -184,6 +184,10 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
         insertTop(largest, brief(s, created, finding?.type ?? null, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
       }
     },
+    /** A finding decided after the listing (a late retention ranking, a volume with no recent snapshot): counted by type only. */
+    addFinding(type: string, size: number): void {
+      bump(byFindingType, type, Number.isFinite(size) && size > 0 ? size : 0);
+    },
     result(): ProjectStats {
       const order = oldestMs.map((_, i) => i).sort((a, b) => (oldestMs[a] as number) - (oldestMs[b] as number));
       const oldest = order.map((i) => brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null));

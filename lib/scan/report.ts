@@ -1,4 +1,5 @@
 import { FINDING_TYPES } from '../domain/finding';
+import { sumRuleTallies } from './rule-tally';
 import type { ScanResult } from './run-scan';
 
 /** A plain-text table of a run, one row per project, for people at a terminal. */
@@ -9,7 +10,8 @@ export function formatScanTable(result: ScanResult): string {
     p.complete ? 'complete' : p.skipped ? 'skipped' : (p.failure?.code ?? 'incomplete'),
     String(p.snapshotsRead),
     String(p.pagesRead),
-    ...FINDING_TYPES.map((t) => String(p.countsByFindingType[t] ?? 0)),
+    // By severity counts every finding, volumes' (UNPROTECTED_VOLUME) included.
+    ...FINDING_TYPES.map((t) => String(Object.values(p.countsBySeverity[t] ?? {}).reduce((n, c) => n + c, 0))),
     String(p.transitions.opened),
     String(p.transitions.changed),
     String(p.transitions.reminded),
@@ -23,4 +25,22 @@ export function formatScanTable(result: ScanResult): string {
   const malformed = result.projects.filter((p) => p.malformedRows > 0).map((p) => `  ${p.projectId}: ${p.malformedRows} listed row(s) malformed (a size or field out of range), left unjudged`);
   const skipped = result.projects.filter((p) => p.skipped).map((p) => `  ${p.projectId}: another scan holds its lease; this run did not scan it`);
   return [line(header), ...rows.map(line), ...(failures.length ? ['failures:', ...failures] : []), ...(skipped.length ? ['skipped:', ...skipped] : []), ...(malformed.length ? ['malformed:', ...malformed] : []), `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`].join('\n');
+}
+
+/**
+ * Per rule, what a run flagged over every project: snapshots (volumes, for UNPROTECTED_VOLUME)
+ * and GB, and the cloud's own backup snapshots the rule matched but was kept from. Rules in the
+ * policy's order, each with its finding type; for tuning a policy with a dry run.
+ */
+export function formatRuleTally(result: ScanResult, rules: ReadonlyArray<{ name: string; finding: string; enabled?: boolean }>): string {
+  const total = sumRuleTallies(result.projects.map((p) => p.byRule));
+  const header = ['rule', 'finding', 'flagged', 'GB', 'system snapshots kept out'];
+  const rows = rules.map((r) => {
+    const c = total[r.name] ?? { findings: 0, gb: 0, protected: 0 };
+    const unit = r.finding === 'UNPROTECTED_VOLUME' ? 'volumes' : 'snapshots';
+    return [r.name, r.finding, `${c.findings} ${unit}`, String(Math.round(c.gb)), String(c.protected)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return ['per rule (what each rule flags; rules disabled for every project flag nothing):', line(header), ...rows.map(line)].join('\n');
 }

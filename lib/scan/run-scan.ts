@@ -3,13 +3,16 @@ import type { SnapshotLister, VolumeLister } from '../evs/client';
 import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots, paginateVolumes } from '../evs/pager';
 import { FAILURES } from '../domain/failure';
-import { malformedSnapshot } from '../domain/snapshot';
+import type { Classification } from '../domain/finding';
+import { malformedSnapshot, type Snapshot } from '../domain/snapshot';
+import { DEFAULT_OWNER_KEY, ownerOf, UNOWNED } from '../domain/owner';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, type SummaryMoney, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
-import { type Policy, UNDETERMINED } from '../policy/policy';
-import { DEFAULT_OWNER_KEY, ownerOf, UNOWNED } from '../domain/owner';
-import type { Snapshot } from '../domain/snapshot';
+import { excessClassification, type Policy, UNDETERMINED, unprotectedClassification } from '../policy/policy';
 import { monthlyCostByStatus, type PriceList, roundMoney } from '../pricing/prices';
+import { VolumeCoverage } from '../coverage/volume-coverage';
+import { RetentionLedger } from '../retention/ledger';
+import { createRuleTally, type RuleTally } from './rule-tally';
 import { columnOf, createStatsAccumulator, type ProjectStats } from '../report/stats';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
@@ -91,6 +94,8 @@ export interface ProjectResult {
   stats: ProjectStats;
   /** Rows the upstream listed that could not be judged (an absurd size, a field of the wrong type). */
   malformedRows: number;
+  /** Per policy rule: what it flagged and the system snapshots it was kept from (the dry run's table). */
+  byRule: RuleTally;
   /** When the listing ended (ISO), for the report. */
   scannedAt: string;
   /** With a report store: whether this project's part was written (complete scans only). */
@@ -119,10 +124,13 @@ const increment = (map: CountMap, key: string) => {
  * full before any snapshot is judged; a listing that fails gives undefined (the rules needing it
  * then decide nothing), never an empty set that would make every snapshot an orphan.
  */
-async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number): Promise<VolumeSet> {
+async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number, coverage: VolumeCoverage | undefined): Promise<VolumeSet> {
   const volumes = new VolumeSet();
-  for await (const page of paginateVolumes(unit.lister, unit.projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline })) {
-    for (const v of page.items) volumes.add(v.id);
+  for await (const page of paginateVolumes(unit.lister, unit.projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline, detail: coverage !== undefined })) {
+    for (const v of page.items) {
+      const position = volumes.add(v.id);
+      coverage?.addVolume(position, v);
+    }
     if (Date.now() >= deadline) throw new DeadlineExceededError();
   }
   return volumes;
@@ -207,16 +215,26 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   // project, as the per-target cap counts. No snapshot is judged before the listing is done.
   let volumes: VolumeSet | undefined;
   let volumesListed: Promise<void> | undefined;
+  // Volume coverage (UNPROTECTED_VOLUME) reads the same listing; the retention ranking keeps its own volume positions.
+  let coverage: VolumeCoverage | undefined;
+  const retention = projectPolicy.retention;
+  const ledger = retention ? new RetentionLedger(retention.keep, startedAt, new VolumeSet()) : undefined;
+  const tally = createRuleTally();
+  let protectedSnapshots = 0;
+  let unprotectedVolumes: number | null = null;
   const startVolumes = (held: HeldLease | undefined) => {
     lease = held;
     if (!projectPolicy.needsVolumes) return;
-    volumesListed = listVolumes(unit, settings, listDeadline).then(
+    const positions = { positionOf: (id: string) => volumes?.positionOf(id) ?? -1 };
+    if (projectPolicy.coverage.length > 0) coverage = new VolumeCoverage(projectPolicy.coverage, positions);
+    volumesListed = listVolumes(unit, settings, listDeadline, coverage).then(
       (set) => {
         volumes = set;
         volumesRead = set.size;
       },
       (error: unknown) => {
         // The other rules still run; the ones asking about volumes decide nothing (UNDETERMINED).
+        coverage = undefined;
         volumeFailure = describeFailure(error);
         if (volumeFailure.code === 'INTERNAL_ERROR') deps.onBug?.(error, projectId);
       },
@@ -246,10 +264,15 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   if (tracker) {
     try {
       const pages = paginateSnapshots(unit.lister, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
+      let kept = false;
+      const onProtected = (rule: string) => {
+        kept = true;
+        tally.kept(rule);
+      };
       for await (const page of pages) {
         pagesRead++;
         const observedAt = now();
-        const ctx = { now: observedAt, volumes };
+        const ctx = { now: observedAt, volumes, onProtected };
         for (const snapshot of page.snapshots) {
           snapshotsRead++;
           if (malformedSnapshot(snapshot) !== undefined) {
@@ -258,9 +281,22 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
             tracker.keep(snapshot.id);
             continue;
           }
+          kept = false;
           const times = readTimes(snapshot);
           if (Number.isNaN(times.created)) unreadableTimestamps++;
-          const verdict = projectPolicy.judge(snapshot, times, ctx);
+          let verdict = projectPolicy.judge(snapshot, times, ctx);
+          coverage?.snapshotSeen(snapshot.volume_id, snapshot.status, times.created);
+          if (retention && ledger) {
+            // Ranked after every other rule: a snapshot another rule flagged keeps that finding and its place.
+            const ranked = retention.ranks(snapshot, times, ctx);
+            if (ranked === true) {
+              const rank = ledger.observe(snapshot, times.created, verdict !== undefined);
+              if (rank > 0) verdict = excessClassification(retention, snapshot, times.created, rank, observedAt);
+            } else if (ranked === UNDETERMINED && verdict === undefined) {
+              verdict = UNDETERMINED;
+            }
+          }
+          if (kept) protectedSnapshots++;
           if (verdict === UNDETERMINED) {
             // Said nothing of rather than something wrong; the scan is reported incomplete below.
             undetermined++;
@@ -270,6 +306,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
           stats.add(snapshot, times, verdict);
           if (!verdict) continue;
           increment((countsBySeverity[verdict.type] ??= countMap()), verdict.severity);
+          tally.flagged(verdict.rule, snapshot.size);
           const announcement = tracker.seen(snapshot, verdict, observedAt);
           if (announcement) await sink.add(announcement.event, announcement.onDelivered);
         }
@@ -287,6 +324,46 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
     if (failure === undefined && volumeFailure !== undefined) {
       const v: Failure = volumeFailure;
       failure = { ...v, code: 'VOLUMES_UNAVAILABLE', message: `${FAILURES.VOLUMES_UNAVAILABLE.message.replace(/\.$/, '')} (${v.code}: ${v.message})` };
+    }
+    // What needs the whole listing: the retention ranking of volumes listed out of order, and volumes with no recent snapshot.
+    if (failure === undefined) {
+      try {
+        const decidedAt = now();
+        const announce = async (verdict: Classification, size: number, a: { event: OutboundEvent; onDelivered: () => void } | undefined) => {
+          increment((countsBySeverity[verdict.type] ??= countMap()), verdict.severity);
+          // The report and the summary's by-type sums add up snapshots; volumes are counted in unprotectedVolumes.
+          if (verdict.type !== 'UNPROTECTED_VOLUME') stats.addFinding(verdict.type, size);
+          tally.flagged(verdict.rule, size);
+          if (a) await sink.add(a.event, a.onDelivered);
+        };
+        if (retention && ledger) {
+          // Volumes listed out of created_at order (rare: Cinder lists newest first) are listed again, each by itself, and ranked whole.
+          const judged = { now: decidedAt, volumes };
+          for (const volumeId of ledger.disorderedVolumeIds()) {
+            const ranked: Array<{ snapshot: Snapshot; createdMs: number }> = [];
+            for await (const page of paginateSnapshots(unit.lister, projectId, { volume_id: volumeId }, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline })) {
+              for (const s of page.snapshots) {
+                const times = readTimes(s);
+                if (s.volume_id === volumeId && retention.ranks(s, times, judged) === true) ranked.push({ snapshot: s, createdMs: times.created });
+              }
+            }
+            for (const late of ledger.decide(volumeId, ranked)) {
+              const verdict = excessClassification(retention, late.snapshot, ranked.find((r) => r.snapshot === late.snapshot)?.createdMs ?? Number.NaN, late.rank, decidedAt);
+              await announce(verdict, late.snapshot.size, tracker.seen(late.snapshot, verdict, decidedAt));
+            }
+          }
+        }
+        if (coverage) {
+          unprotectedVolumes = 0;
+          for (const u of coverage.unprotected(decidedAt)) {
+            unprotectedVolumes++;
+            const verdict = unprotectedClassification(u.rule, u.volume, u.newestMs, decidedAt);
+            await announce(verdict, u.volume.size, tracker.seenVolume(u.volume, verdict, decidedAt));
+          }
+        }
+      } catch (error) {
+        fail(error);
+      }
     }
     // Only a complete scan may say a finding went away; an incomplete one resolves nothing.
     if (failure === undefined) {
@@ -335,6 +412,8 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
       malformedRows,
       volumesRead,
       undetermined,
+      protectedSnapshots,
+      unprotectedVolumes,
       stateful: deps.state !== undefined,
       ...counts,
       skipped: skipped ? 1 : 0,
@@ -361,7 +440,7 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
   await sink.flush();
   if (tracker) await lease?.release(settings.deadline);
   const f = failure as Failure | undefined;
-  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, malformedRows, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
+  return { target: unit.target, region: unit.region, projectId, complete: f === undefined, skipped, snapshotsRead, malformedRows, pagesRead, countsByStatus, countsByFindingType, countsBySeverity, stats: projectStats, byRule: tally.byRule, scannedAt: new Date(finishedAt).toISOString(), transitions: counts, failure: f, delivery: sink.stats };
 }
 
 /**
@@ -410,7 +489,7 @@ async function reportLinkOf(deps: ScanDeps): Promise<string | undefined> {
 /** The result of a project that could not be scanned at all. */
 export function unscanned(unit: Pick<ScanUnit, 'target' | 'region' | 'projectId'>, failure: Failure): ProjectResult {
   const none = { opened: 0, changed: 0, reminded: 0, resolved: 0, open: 0, suppressed: 0 };
-  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, malformedRows: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: Object.create(null) as Record<string, CountMap>, stats: createStatsAccumulator(Date.now()).result(), scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
+  return { target: unit.target, region: unit.region, projectId: unit.projectId, complete: false, skipped: false, transitions: none, snapshotsRead: 0, malformedRows: 0, pagesRead: 0, countsByStatus: countMap(), countsByFindingType: countMap(), countsBySeverity: Object.create(null) as Record<string, CountMap>, stats: createStatsAccumulator(Date.now()).result(), byRule: Object.create(null) as RuleTally, scannedAt: new Date().toISOString(), failure, delivery: { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] } };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Classification } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
-import { findingEvent, findingIdOf, type OutboundEvent, type ScanContext, type TransitionCounts, transitionIdOf } from '../events/contract';
+import { findingEvent, findingIdOf, findingIdOfVolume, type OutboundEvent, type ScanContext, type TransitionCounts, type TransitionInfo, transitionIdOf, type VolumeFields, volumeFindingEvent } from '../events/contract';
 
 export type { TransitionCounts } from '../events/contract';
 import type { FindingsStore, ItemUpdate } from '../state/dynamo-store';
@@ -23,6 +23,8 @@ export interface FindingTracker {
   seen(snapshot: Snapshot, c: Classification, observedAt: number): Announcement | undefined;
   /** A listed snapshot this scan could not judge: whatever finding it has is kept as it is, not resolved. */
   keep(snapshotId: string): void;
+  /** The same for a finding about a volume (UNPROTECTED_VOLUME). */
+  seenVolume(volume: VolumeFields, c: Classification, observedAt: number): Announcement | undefined;
   /** After a complete listing: the findings the table holds open that the scan did not see. */
   resolutions(now: number, deadline: number): Promise<Announcement[]>;
   /** Waits for every state write of announced transitions; rejects with StateUnavailableError. */
@@ -36,17 +38,20 @@ const minutesBetween = (from: number, to: number) => Math.max(0, Math.floor((to 
 /** Without a findings table: every finding is reported every run, as `OBSERVED`. */
 export function statelessTracker(ctx: ScanContext): FindingTracker {
   const counts = zero();
+  const observed = (findingId: string, observedAt: number, build: (t: TransitionInfo) => OutboundEvent): Announcement => {
+    counts.open++;
+    return { event: build({ transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: iso(observedAt) }), onDelivered: () => undefined };
+  };
   return {
     stateful: false,
     counts,
     seen(snapshot, c, observedAt) {
-      counts.open++;
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
-      const at = iso(observedAt);
-      return {
-        event: findingEvent(ctx, snapshot, c, new Date(observedAt), { transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: at }, findingId),
-        onDelivered: () => undefined,
-      };
+      return observed(findingId, observedAt, (t) => findingEvent(ctx, snapshot, c, new Date(observedAt), t, findingId));
+    },
+    seenVolume(volume, c, observedAt) {
+      const findingId = findingIdOfVolume(ctx.projectId, volume.id);
+      return observed(findingId, observedAt, (t) => volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId));
     },
     keep() {},
     async resolutions() {
@@ -58,6 +63,12 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
 
 function storedSnapshot(s: Snapshot): StoredSnapshot {
   return { id: s.id, name: s.name ?? null, status: s.status, volume_id: s.volume_id, size: s.size, created_at: s.created_at, updated_at: s.updated_at ?? null };
+}
+
+/** The snapshot a RESOLVED event names, from what its item kept. */
+function resolvedSnapshot(item: FindingItem): Snapshot {
+  const kept = item.snapshot ?? { id: item.snapshotId ?? '', name: null, status: '', volume_id: '', size: 0, created_at: '', updated_at: null };
+  return { ...kept, description: null, metadata: {} };
 }
 
 export interface StatefulTrackerOptions {
@@ -119,67 +130,61 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
   };
   const writeUpdate = (update: ItemUpdate) => enqueue(() => store.updateItem(update, options.deadline));
 
+  /** Decides a seen finding's transition and, once its event is delivered, records it (a snapshot's or a volume's alike). */
+  const announce = (
+    findingId: string,
+    c: Classification,
+    observedAt: number,
+    build: (t: TransitionInfo) => OutboundEvent,
+    subject: Pick<FindingItem, 'snapshotId' | 'snapshot' | 'volumeId' | 'volume'>,
+    updated: { snapshot?: StoredSnapshot; volume?: VolumeFields },
+  ): Announcement | undefined => {
+    const position = index.positionOf(findingId);
+    if (position !== undefined) index.seen[position] = 1;
+    const decision = decideSeen(index, position, c, observedAt, lifecycle, options.openingStamp);
+    if (decision.kind === 'quiet') {
+      if (decision.suppressed) counts.suppressed++;
+      else counts.open++;
+      return undefined;
+    }
+    counts.open++;
+    const at = iso(observedAt);
+    const event = build({
+      transition: decision.transition,
+      transitionId: transitionIdOf(findingId, decision.transition, decision.basis),
+      firstSeenAt: iso(decision.firstSeenAt),
+      lastSeenAt: at,
+      ...(decision.previous ? { previous: decision.previous } : {}),
+    });
+    const onDelivered = () => {
+      if (decision.transition === 'OPENED') counts.opened++;
+      else if (decision.transition === 'CHANGED') counts.changed++;
+      else counts.reminded++;
+      if (options.dryRun) return;
+      if (decision.transition === 'OPENED') {
+        puts.push({ projectId: ctx.projectId, findingId, ...subject, findingType: c.type, severity: c.severity, state: 'OPEN', reason: c.reason, rule: c.rule, firstSeenAt: at, lastSeenAt: at, lastNotifiedAt: at, runsSeen: 1 });
+        if (puts.length >= 25) flushPuts();
+      } else {
+        writeUpdate({ kind: 'renotified', projectId: ctx.projectId, findingId, findingType: c.type, severity: c.severity, rule: c.rule, reason: c.reason, ...updated, at, liftSuppression: position !== undefined && index.stateAt(position) === 'SUPPRESSED' });
+      }
+    };
+    return { event, onDelivered };
+  };
+
   return {
     stateful: true,
     counts,
     openingStamp: options.openingStamp,
     seen(snapshot, c, observedAt) {
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
-      const position = index.positionOf(findingId);
-      if (position !== undefined) index.seen[position] = 1;
-      const decision = decideSeen(index, position, c, observedAt, lifecycle, options.openingStamp);
-      if (decision.kind === 'quiet') {
-        if (decision.suppressed) counts.suppressed++;
-        else counts.open++;
-        return undefined;
-      }
-      counts.open++;
-      const at = iso(observedAt);
-      const event = findingEvent(ctx, snapshot, c, new Date(observedAt), {
-        transition: decision.transition,
-        transitionId: transitionIdOf(findingId, decision.transition, decision.basis),
-        firstSeenAt: iso(decision.firstSeenAt),
-        lastSeenAt: at,
-        ...(decision.previous ? { previous: decision.previous } : {}),
-      }, findingId);
-      const onDelivered = () => {
-        if (decision.transition === 'OPENED') counts.opened++;
-        else if (decision.transition === 'CHANGED') counts.changed++;
-        else counts.reminded++;
-        if (options.dryRun) return;
-        if (decision.transition === 'OPENED') {
-          puts.push({
-            projectId: ctx.projectId,
-            findingId,
-            snapshotId: snapshot.id,
-            findingType: c.type,
-            severity: c.severity,
-            state: 'OPEN',
-            snapshot: storedSnapshot(snapshot),
-            reason: c.reason,
-            rule: c.rule,
-            firstSeenAt: at,
-            lastSeenAt: at,
-            lastNotifiedAt: at,
-            runsSeen: 1,
-          });
-          if (puts.length >= 25) flushPuts();
-        } else {
-          writeUpdate({
-            kind: 'renotified',
-            projectId: ctx.projectId,
-            findingId,
-            findingType: c.type,
-            severity: c.severity,
-            rule: c.rule,
-            reason: c.reason,
-            snapshot: storedSnapshot(snapshot),
-            at,
-            liftSuppression: position !== undefined && index.stateAt(position) === 'SUPPRESSED',
-          });
-        }
-      };
-      return { event, onDelivered };
+      const stored = storedSnapshot(snapshot);
+      return announce(findingId, c, observedAt, (t) => findingEvent(ctx, snapshot, c, new Date(observedAt), t, findingId), { snapshotId: snapshot.id, snapshot: stored }, { snapshot: stored });
+    },
+
+    seenVolume(volume, c, observedAt) {
+      const findingId = findingIdOfVolume(ctx.projectId, volume.id);
+      const stored = { id: volume.id, name: volume.name, status: volume.status, size: volume.size, created_at: volume.created_at };
+      return announce(findingId, c, observedAt, (t) => volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId), { volumeId: volume.id, volume: stored }, { volume: stored });
     },
 
     keep(snapshotId) {
@@ -205,15 +210,17 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
           continue;
         }
         const firstSeen = Date.parse(item.firstSeenAt);
-        const snapshot: Snapshot = { ...item.snapshot, description: null, metadata: {} };
         const c: Classification = { type: item.findingType, severity: item.severity, rule: item.rule ?? '', reason: `No longer seen by a complete scan; it was: ${item.reason}`, thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' };
-        const event = findingEvent(ctx, snapshot, c, new Date(now), {
+        const t: TransitionInfo = {
           transition: 'RESOLVED',
           transitionId: transitionIdOf(item.findingId, 'RESOLVED', item.firstSeenAt),
           firstSeenAt: item.firstSeenAt,
           lastSeenAt: item.lastSeenAt,
           openForMinutes: minutesBetween(firstSeen, now),
-        }, item.findingId);
+        };
+        const event = item.volume
+          ? volumeFindingEvent(ctx, item.volume, c, new Date(now), t, item.findingId)
+          : findingEvent(ctx, resolvedSnapshot(item), c, new Date(now), t, item.findingId);
         out.push({
           event,
           onDelivered: () => {

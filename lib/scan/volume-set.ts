@@ -30,18 +30,26 @@ export class VolumeSet implements VolumeIndex {
     return this.count;
   }
 
-  add(id: string): void {
+  /** Adds an id (once); its position, 0 to size - 1 in the order first added, for columns kept beside the set. */
+  add(id: string): number {
     hash(id);
     const a = hashA;
     const b = hashB;
-    if (this.find(a, b) >= 0) return;
+    const known = this.find(a, b);
+    if (known >= 0) return known;
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    this.insert(a, b);
+    return this.insert(a, b);
   }
 
   has(id: string): boolean {
     hash(id);
     return this.find(hashA, hashB) >= 0;
+  }
+
+  /** The id's position (see add), or -1. */
+  positionOf(id: string): number {
+    hash(id);
+    return this.find(hashA, hashB);
   }
 
   private find(a: number, b: number): number {
@@ -53,7 +61,7 @@ export class VolumeSet implements VolumeIndex {
     }
   }
 
-  private insert(a: number, b: number): void {
+  private insert(a: number, b: number): number {
     const position = this.count++;
     if (position * 2 + 1 >= this.keys.length) {
       const keys = new Uint32Array(this.keys.length * 2);
@@ -66,6 +74,7 @@ export class VolumeSet implements VolumeIndex {
     let slot = a & mask;
     while ((this.slots[slot] as number) >= 0) slot = (slot + 1) & mask;
     this.slots[slot] = position;
+    return position;
   }
 
   private grow(): void {

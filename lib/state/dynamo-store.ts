@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
 import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from './errors';
-import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot } from './records';
+import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot, type StoredVolume } from './records';
 
 /** The commands the store sends; a DynamoDBDocumentClient in production. */
 export interface DocumentSender {
@@ -53,7 +53,7 @@ export interface StoreStats {
 
 /** A change to an existing item after its transition was announced. */
 export type ItemUpdate =
-  | { kind: 'renotified'; projectId: string; findingId: string; findingType: string; severity: string; rule: string; reason: string; snapshot: StoredSnapshot; at: string; liftSuppression: boolean }
+  | { kind: 'renotified'; projectId: string; findingId: string; findingType: string; severity: string; rule: string; reason: string; snapshot?: StoredSnapshot; volume?: StoredVolume; at: string; liftSuppression: boolean }
   | { kind: 'resolved'; projectId: string; findingId: string; at: string; expiresAt: number };
 
 export interface ListFilters {
@@ -302,8 +302,9 @@ export function createFindingsStore(options: StoreOptions) {
               UpdateExpression: `SET #s = :open, #t = :t, #sev = :sev, #rule = :rule, #r = :r, #snap = :snap, #seen = :at, #notified = :at ADD #runs :one${update.liftSuppression ? ' REMOVE suppressedUntil, suppressionReason, suppressedBy, suppressedAt' : ''}`,
               // A suppression set while this scan ran wins over the scan's write.
               ConditionExpression: update.liftSuppression ? 'attribute_exists(findingId) AND suppressedUntil <= :at' : 'attribute_exists(findingId) AND #s = :open',
-              ExpressionAttributeNames: { '#s': 'state', '#t': 'findingType', '#sev': 'severity', '#rule': 'rule', '#r': 'reason', '#snap': 'snapshot', '#seen': 'lastSeenAt', '#notified': 'lastNotifiedAt', '#runs': 'runsSeen' },
-              ExpressionAttributeValues: { ':open': 'OPEN', ':t': update.findingType, ':sev': update.severity, ':rule': update.rule, ':r': update.reason, ':snap': update.snapshot, ':at': update.at, ':one': 1 },
+              // `#snap` is the finding's subject: its snapshot, or its volume for a volume's finding.
+              ExpressionAttributeNames: { '#s': 'state', '#t': 'findingType', '#sev': 'severity', '#rule': 'rule', '#r': 'reason', '#snap': update.volume ? 'volume' : 'snapshot', '#seen': 'lastSeenAt', '#notified': 'lastNotifiedAt', '#runs': 'runsSeen' },
+              ExpressionAttributeValues: { ':open': 'OPEN', ':t': update.findingType, ':sev': update.severity, ':rule': update.rule, ':r': update.reason, ':snap': update.volume ?? update.snapshot, ':at': update.at, ':one': 1 },
             });
       const written = await conditional(command, deadline);
       if (written) stats.itemsWritten++;

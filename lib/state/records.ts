@@ -1,6 +1,6 @@
 import type { FindingType, Severity } from '../domain/finding';
 import { FINDING_TYPES, SEVERITIES } from '../domain/finding';
-import type { SnapshotCore } from '../events/contract';
+import type { SnapshotCore, VolumeFields } from '../events/contract';
 
 export const FINDING_STATES = ['OPEN', 'SUPPRESSED', 'RESOLVED'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];
@@ -8,15 +8,21 @@ export type FindingState = (typeof FINDING_STATES)[number];
 /** The snapshot fields a finding item keeps: what a RESOLVED event and the findings API show. */
 export type StoredSnapshot = SnapshotCore;
 
+/** The volume fields a volume's finding item keeps (UNPROTECTED_VOLUME). */
+export type StoredVolume = VolumeFields;
+
 /** One finding item as the table holds it (key: projectId + findingId). */
 export interface FindingItem {
   projectId: string;
   findingId: string;
-  snapshotId: string;
+  /** A snapshot's finding: the snapshot. Absent on a volume's finding, which has volumeId and volume instead. */
+  snapshotId?: string;
   findingType: FindingType;
   severity: Severity;
   state: FindingState;
-  snapshot: StoredSnapshot;
+  snapshot?: StoredSnapshot;
+  volumeId?: string;
+  volume?: StoredVolume;
   reason: string;
   /** The policy rule that matched when the item was last written (absent on items older than policies). */
   rule?: string;

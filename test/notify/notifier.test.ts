@@ -1,3 +1,4 @@
+import type { SnapshotFields } from '../../lib/events/contract';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +96,7 @@ function finding(overrides: Partial<FindingDetail> & { owner?: string; name?: st
       ...sample,
       findingId: `f${String(serial).padStart(31, '0')}`,
       transitionId: `t${String(serial).padStart(31, '0')}`,
-      snapshot: { ...sample.snapshot, id, name: name ?? `snap-${serial}`, metadata: owner ? { owner } : {} },
+      snapshot: { ...(sample.snapshot as SnapshotFields), id, name: name ?? `snap-${serial}`, metadata: owner ? { owner } : {} },
       ...rest,
     },
   };
@@ -133,7 +134,7 @@ routes:
 `);
     const n = await notifier({ NOTIFY_ROUTES_FILE: file });
     const events = [finding({ owner: 'team-a' }), finding({ owner: 'team-b' }), finding({ owner: 'team-c' }), finding({ owner: 'team-a' }), finding({ owner: 'team-b' }), finding({})];
-    const nameOf = (...i: number[]) => i.map((k) => events[k]?.detail.snapshot.name).sort();
+    const nameOf = (...i: number[]) => i.map((k) => events[k]?.detail.snapshot?.name).sort();
     await n.deliver(events);
     // Immediate: team-b has its message before any window closes; the digests wait for theirs.
     expect(names(b)).toEqual(nameOf(1, 4));

@@ -74,10 +74,11 @@ describe('the built-in policy (lib/policy/default-policy.json)', () => {
     expect(type(snap('available', 89 * DAY))).toBeUndefined();
   });
 
-  it('leaves automatic backup snapshots out of STALE, and in when STALE_EXCLUDE_AUTOMATIC=false', () => {
+  it('leaves automatic backup snapshots out of STALE, even when STALE_EXCLUDE_AUTOMATIC=false drops the exclusion', () => {
     const auto = snap('available', 400 * DAY, null, { __system__enableActive: 'true' });
     expect(type(auto)).toBeUndefined();
-    expect(type(auto, tuneDefaultPolicy(BUILT_IN, { staleExcludesAutomatic: false }))).toBe('STALE');
+    expect(type(auto, tuneDefaultPolicy(BUILT_IN, { staleExcludesAutomatic: false }))).toBeUndefined();
+    expect(type(snap('available', 400 * DAY), tuneDefaultPolicy(BUILT_IN, { staleExcludesAutomatic: false }))).toBe('STALE');
   });
 
   it('still flags an automatic snapshot in error', () => {

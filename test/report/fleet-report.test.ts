@@ -145,7 +145,7 @@ describe('the HTML report in headless Chromium', () => {
     const statuses = Object.keys(t.byStatus).sort((a, b) => (t.byStatus[b]?.gb ?? 0) - (t.byStatus[a]?.gb ?? 0) || (a < b ? -1 : 1));
     expect(charts['chart-status']).toMatchObject({ labels: statuses, datasets: [{ label: 'GB', data: statuses.map((s) => round(t.byStatus[s]?.gb ?? 0)) }] });
     expect(charts['chart-age']).toMatchObject({ labels: t.byAge.map((b) => b.bucket), datasets: [{ label: 'snapshots', data: t.byAge.map((b) => b.count) }, { label: 'GB', data: t.byAge.map((b) => round(b.gb)) }] });
-    const types = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED'];
+    const types = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED', 'EXCESS_RETENTION'];
     expect(charts['chart-findings']).toMatchObject({ labels: types, datasets: [{ data: types.map((k) => t.byFindingType[k]?.count ?? 0) }, { data: types.map((k) => round(t.byFindingType[k]?.gb ?? 0)) }] });
     const flagged = (p: ProjectReport) => Object.values(p.stats.byFindingType).reduce((n, v) => n + v.gb, 0);
     expect(charts['chart-projects']?.datasets).toEqual([
