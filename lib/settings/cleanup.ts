@@ -3,6 +3,7 @@ import type { UpstreamAuthOptions } from '../evs/factory';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
 import { ConfigError, type Env, flag, integer, text } from './env';
 import { loadScanSettings, type ScanSettingsFromEnv } from './scanner';
+import { isDeployed } from './upstream';
 
 /** Settings of the cleanup (docs/cleanup.md): the scanner's, plus the switch, the caps and the credentials that may delete. */
 export interface CleanupSettingsFromEnv {
@@ -19,9 +20,11 @@ export interface CleanupSettingsFromEnv {
 
 /** The cleanup's settings; the scanner's settings are read the same way as `npm run scan` reads them. */
 export function loadCleanupSettings(env: Env = process.env): CleanupSettingsFromEnv {
-  const scan = loadScanSettings(env);
-  if (!scan.findingsTable) throw new ConfigError('FINDINGS_TABLE is not set: cleanup keeps its marks, approvals and audit trail in the findings table');
   const secret = text(env, 'CLEANUP_CREDENTIALS_SECRET');
+  if (secret === undefined && isDeployed(env) && text(env, 'EVS_AUTH') !== 'noauth') throw new ConfigError('CLEANUP_CREDENTIALS_SECRET is not set: the remediation function deletes with EVS credentials of its own, never the scanner\'s');
+  // The single-endpoint target reads the remediation credentials where the scanner reads its own.
+  const scan = loadScanSettings(secret === undefined ? env : { ...env, EVS_CREDENTIALS_SECRET: secret });
+  if (!scan.findingsTable) throw new ConfigError('FINDINGS_TABLE is not set: cleanup keeps its marks, approvals and audit trail in the findings table');
   const switchValue = text(env, 'CLEANUP_SWITCH_PARAMETER');
   let auth: UpstreamAuthOptions | undefined;
   if (secret !== undefined) {
