@@ -148,6 +148,8 @@ describe('serverless package', () => {
   it('schedules the dispatcher and the fleet report every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
     const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(schedules.map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]).sort()).toEqual([
+      // Disabled unless the deployment turns cleanup on (below).
+      ['CleanupSnapshotsLambdaFunction', 'rate(1 hour)'],
       ['DispatchScansLambdaFunction', 'rate(15 minutes)'],
       ['FleetReportLambdaFunction', 'rate(15 minutes)'],
     ]);
