@@ -20,6 +20,7 @@ export interface CleanupOverrides {
   dryRun?: boolean;
   onAction?: CleanupDeps['onAction'];
   onBrake?: CleanupDeps['onBrake'];
+  unrecorded?: CleanupDeps['unrecorded'];
 }
 
 export interface CleanupRun {
@@ -60,7 +61,7 @@ export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: Cleanu
     for (const item of plan.items) units.push({ ...item, client: (await catalog.clientFor(item.target)).client });
     const deletionsAllowed = await readSwitch();
     const projects = await runCleanup(
-      { store, createSink, now: overrides.now, onAction: overrides.onAction, onBrake: overrides.onBrake },
+      { store, createSink, now: overrides.now, onAction: overrides.onAction, onBrake: overrides.onBrake, unrecorded: overrides.unrecorded },
       { runId, units, policy: scan.policy, source: scan.eventSource, caps: settings.caps, deletionsAllowed, dryRun: overrides.dryRun ?? false, pageSize: scan.pageSize, maxPages: scan.maxPages, deadline },
     );
     return { runId, deletionsAllowed, projects };

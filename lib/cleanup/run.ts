@@ -33,6 +33,8 @@ export interface CleanupDeps {
   onBrake?: (projectId: string, limits: string[]) => void;
   /** Each action planned or taken, in words (`--dry-run` prints them). */
   onAction?: (line: string) => void;
+  /** Findings a dry-run scan would have opened (it writes none to the table), planned as if it had. */
+  unrecorded?: (projectId: string) => readonly CleanupFields[];
 }
 
 export interface CleanupSettings {
@@ -116,6 +118,8 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
 
   try {
     const items = await deps.store.candidates(projectId, new Set(policy.cleanup.keys()), deadline);
+    const known = new Set(items.map((i) => i.findingId));
+    for (const extra of deps.unrecorded?.(projectId) ?? []) if (!known.has(extra.findingId) && policy.cleanup.has(extra.rule ?? '')) items.push(extra);
     // The listing: the project's size (for the share caps) and each candidate as it is now.
     const wanted = new Map(items.map((i) => [i.snapshotId as string, i]));
     const listed = new Map<string, Snapshot>();
