@@ -12,6 +12,7 @@ import { benchFanout } from './fanout';
 import { benchLifecycle, measureLifecycleMemory } from './lifecycle';
 import { fmt, startServers } from './lib';
 import { benchProxy } from './proxy';
+import { benchPolicyMemory, type PolicyMemory, policyMemorySection } from './policies';
 import { benchScanThroughput, bundleScanChild, measureScanMemory } from './scan';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
@@ -39,10 +40,15 @@ for (const [label, scale] of [['default fleet (every category, ~30% flagged)', 1
 
 log('3/7 memory: peak RSS of a full scan of 100k and of 1M snapshots, each in a fresh process');
 const memory = [];
+let policyMemory: PolicyMemory | undefined;
 for (const size of [100_000, 1_000_000]) {
   const servers = await startServers(size);
   const run = await measureScanMemory(bundle, servers);
   memory.push({ size, ...run, emulatorLoadMs: servers.loadMs });
+  if (size === 1_000_000) {
+    log('8/8 retention and coverage rules at 1M snapshots, side by side with the built-in policy');
+    policyMemory = await benchPolicyMemory(bundle, servers, quick ? 1 : 2);
+  }
   servers.stop();
 }
 
@@ -146,6 +152,7 @@ for (const f of fanout) {
   md.push(`| ${f.latencyMs} ms | ${f.findings} | ${fmt(f.singleWallMedianMs.default / 1000, 1)} s | ${fmt(f.singleWallMedianMs.matched / 1000, 1)} s | ${fmt(f.fanoutWallMedianMs / 1000, 1)} s | ${fmt(f.speedup.matched)}× | ${fmt(f.speedup.default)}× | ${fmt(f.singleCpuMedianMs / 1000, 1)} s / ${fmt(f.fanoutCpuMedianMs / 1000, 1)} s | ${f.sandboxes}, ${f.invocations} | ${fmt(f.invocationMedianMs, 0)} / ${fmt(f.invocationP95Ms, 0)} ms | ${f.listCalls.single} / ${f.listCalls.fanout} | ${f.maxInFlight.join(', ')} |`);
 }
 md.push('', `A ratio above 1 means the fan-out finished the cycle sooner. This machine has ${cpus().length} CPUs shared by every process of both arms, so the fan-out's sandboxes compete for the same cores the single invocation has to itself; on Lambda each sandbox has its own. What the table shows regardless of cores: the same list calls either way (no project scanned twice), the cap held in every region, and what a sandbox costs (its own start-up and module initialisation, in the CPU column).`, '');
+if (policyMemory) md.push(...policyMemorySection(policyMemory));
 // What profiling found is prose kept in bench/findings.md; it is appended as written.
 const text = `${md.join('\n')}\n${readFileSync('bench/findings.md', 'utf8')}`;
 writeFileSync(values.out, text);

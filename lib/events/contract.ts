@@ -314,25 +314,17 @@ export interface ScanContext {
 /** The Finding event for one classified snapshot, as the transition it is. */
 export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOf(ctx.projectId, snapshot.id)): OutboundEvent {
   const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), snapshot: snapshotFields(snapshot), ...(c.retention ? { retention: c.retention } : {}) };
-  return {
-    source: ctx.source,
-    detailType: DETAIL_TYPES.finding,
-    detail,
-    resources: [snapshotResource(ctx.region, ctx.projectId, snapshot.id)],
-    time: observedAt,
-  };
+  return findingOf(ctx, detail, snapshotResource(ctx.region, ctx.projectId, snapshot.id), observedAt);
 }
 
 /** The Finding event about one volume (UNPROTECTED_VOLUME), as the transition it is. */
 export function volumeFindingEvent(ctx: ScanContext, volume: VolumeFields, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOfVolume(ctx.projectId, volume.id)): OutboundEvent {
   const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), volume: { id: volume.id, name: volume.name, status: volume.status, size: volume.size, created_at: volume.created_at } };
-  return {
-    source: ctx.source,
-    detailType: DETAIL_TYPES.finding,
-    detail,
-    resources: [volumeResource(ctx.region, ctx.projectId, volume.id)],
-    time: observedAt,
-  };
+  return findingOf(ctx, detail, volumeResource(ctx.region, ctx.projectId, volume.id), observedAt);
+}
+
+function findingOf(ctx: ScanContext, detail: FindingDetail, resource: string, observedAt: Date): OutboundEvent {
+  return { source: ctx.source, detailType: DETAIL_TYPES.finding, detail, resources: [resource], time: observedAt };
 }
 
 function findingBase(ctx: ScanContext, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string): FindingDetail {

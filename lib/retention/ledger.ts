@@ -1,4 +1,5 @@
 import type { Snapshot } from '../domain/snapshot';
+import { Column, IdColumn, Interned } from './columns';
 
 /** What a retention rule keeps of each volume's snapshots (0: that kind of keep is off). */
 export interface KeepSpec {
@@ -19,7 +20,6 @@ const PENDING = 0;
 const ANNOUNCED = 1;
 const FLAGGED = 2;
 const NO_NAME = 0xffff;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 // 1970-01-01 was a Thursday: +3 makes weeks run Monday to Sunday.
@@ -29,62 +29,11 @@ const monthOf = (ms: number) => {
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 };
 
-function grow<T extends Int32Array | Uint32Array | Float64Array | Float32Array | Uint8Array | Uint16Array>(old: T, length: number, make: (n: number) => T): T {
+function grow<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(old: T, length: number, make: (n: number) => T): T {
   if (old.length >= length) return old;
   const next = make(Math.max(length, Math.ceil(old.length * 1.5), 1_024));
   next.set(old);
   return next;
-}
-
-/**
- * Ids as 4 × 32 bits when they are lower-case UUIDs (as Cinder and EVS write them), else as
- * strings on the side: 16 bytes a snapshot instead of a ~60-byte string.
- */
-class IdColumn {
-  words = new Uint32Array(0);
-  private readonly others = new Map<number, string>();
-
-  set(i: number, id: string): void {
-    this.words = grow(this.words, (i + 1) * 4, (n) => new Uint32Array(n));
-    if (UUID.test(id)) {
-      const hex = id.replaceAll('-', '');
-      for (let w = 0; w < 4; w++) this.words[i * 4 + w] = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16);
-    } else {
-      this.others.set(i, id);
-    }
-  }
-
-  get(i: number): string {
-    const other = this.others.get(i);
-    if (other !== undefined) return other;
-    const hex = Array.from(this.words.subarray(i * 4, i * 4 + 4), (w) => w.toString(16).padStart(8, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
-  /** The first 32 bits (for UUIDs: the id's order in Cinder's `id desc` tie-break), else a hash. */
-  first(i: number, id: string): number {
-    if (!this.others.has(i)) return this.words[i * 4] as number;
-    let h = 2_166_136_261;
-    for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 16_777_619);
-    return h >>> 0;
-  }
-}
-
-/** A short list of distinct strings (statuses, names) as small numbers; past the cap, unknown. */
-class Interned {
-  private readonly index = new Map<string, number>();
-  readonly values: string[] = [];
-  constructor(private readonly cap: number) {}
-  of(value: string): number {
-    let i = this.index.get(value);
-    if (i === undefined) {
-      if (this.values.length >= this.cap) return this.cap;
-      i = this.values.length;
-      this.index.set(value, i);
-      this.values.push(value);
-    }
-    return i;
-  }
 }
 
 /** A snapshot that ranks past what its volume keeps. */
@@ -119,15 +68,14 @@ export class RetentionLedger {
   private disordered = new Uint8Array(0);
   private volumeIds = new IdColumn();
   private disorderedVolumes = 0;
-  // Per candidate.
+  // Per candidate, in chunks (no copies as they grow); the tie-break is the id's first 32 bits.
   private size = 0;
-  private volume = new Int32Array(0);
-  private created = new Float64Array(0);
-  private tie = new Uint32Array(0);
-  private state = new Uint8Array(0);
-  private gb = new Float32Array(0);
-  private statusOf = new Uint8Array(0);
-  private nameOf = new Uint16Array(0);
+  private readonly volume = new Column((n) => new Int32Array(n));
+  private readonly created = new Column((n) => new Float64Array(n));
+  private readonly state = new Column((n) => new Uint8Array(n));
+  private readonly gb = new Column((n) => new Float32Array(n));
+  private readonly statusOf = new Column((n) => new Uint8Array(n));
+  private readonly nameOf = new Column((n) => new Uint16Array(n));
   private readonly ids = new IdColumn();
   private readonly statuses = new Interned(255);
   private readonly names = new Interned(NO_NAME);
@@ -165,15 +113,13 @@ export class RetentionLedger {
     const v = this.volumes.add(snapshot.volume_id);
     if (v >= this.count.length) this.growVolumes(v + 1);
     const i = this.size++;
-    this.growCandidates(i + 1);
     this.ids.set(i, snapshot.id);
-    const tie = this.ids.first(i, snapshot.id);
-    this.volume[i] = v;
-    this.created[i] = createdMs;
-    this.tie[i] = tie;
-    this.gb[i] = typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) ? snapshot.size : 0;
-    this.statusOf[i] = this.statuses.of(snapshot.status);
-    this.nameOf[i] = typeof snapshot.name === 'string' ? this.names.of(snapshot.name) : NO_NAME;
+    const tie = this.ids.first(i);
+    this.volume.set(i, v);
+    this.created.set(i, createdMs);
+    this.gb.set(i, typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) ? snapshot.size : 0);
+    this.statusOf.set(i, this.statuses.of(snapshot.status));
+    this.nameOf.set(i, typeof snapshot.name === 'string' ? this.names.of(snapshot.name) : NO_NAME);
     const n = this.count[v] as number;
     if (n === 0) this.volumeIds.set(v, snapshot.volume_id);
     this.count[v] = n + 1;
@@ -195,7 +141,7 @@ export class RetentionLedger {
       this.lastWeek[v] = week;
       this.lastMonth[v] = month;
     }
-    this.state[i] = flagged ? FLAGGED : rank > 0 ? ANNOUNCED : PENDING;
+    this.state.set(i, flagged ? FLAGGED : rank > 0 ? ANNOUNCED : PENDING);
     return flagged ? 0 : rank;
   }
 
@@ -207,42 +153,42 @@ export class RetentionLedger {
   *late(): Generator<Excess> {
     if (this.disorderedVolumes === 0) return;
     const order: number[] = [];
-    for (let i = 0; i < this.size; i++) if (this.disordered[this.volume[i] as number] === 1) order.push(i);
-    const { volume, created, tie } = this;
-    order.sort((a, b) => (volume[a] as number) - (volume[b] as number) || (created[b] as number) - (created[a] as number) || (tie[b] as number) - (tie[a] as number));
+    for (let i = 0; i < this.size; i++) if (this.disordered[this.volume.get(i)] === 1) order.push(i);
+    const { volume, created, ids } = this;
+    order.sort((a, b) => volume.get(a) - volume.get(b) || created.get(b) - created.get(a) || ids.first(b) - ids.first(a));
     let current = -1;
     let rank = 0;
     let prev = [NONE, NONE, NONE];
     for (const i of order) {
-      const v = volume[i] as number;
+      const v = volume.get(i);
       if (v !== current) {
         current = v;
         rank = 0;
         prev = [NONE, NONE, NONE];
       }
       rank++;
-      const c = created[i] as number;
+      const c = created.get(i);
       const keys = [dayOf(c), this.keep.weekly > 0 ? weekOf(c) : 0, this.keep.monthly > 0 ? monthOf(c) : 0] as const;
       const keptHere = this.kept(rank, keys[0], keys[1], keys[2], prev[0] as number, prev[1] as number, prev[2] as number);
       prev = [...keys];
-      if (keptHere || this.state[i] !== PENDING) continue;
-      this.state[i] = ANNOUNCED;
+      if (keptHere || this.state.get(i) !== PENDING) continue;
+      this.state.set(i, ANNOUNCED);
       yield { snapshot: this.snapshotAt(i), rank };
     }
   }
 
   private snapshotAt(i: number): Snapshot {
-    const name = this.nameOf[i] as number;
+    const name = this.nameOf.get(i);
     return {
       id: this.ids.get(i),
       name: name === NO_NAME ? null : (this.names.values[name] ?? null),
-      status: this.statuses.values[this.statusOf[i] as number] ?? 'available',
+      status: this.statuses.values[this.statusOf.get(i)] ?? 'available',
       description: null,
-      created_at: `${new Date(this.created[i] as number).toISOString().slice(0, 23)}000`,
+      created_at: `${new Date(this.created.get(i)).toISOString().slice(0, 23)}000`,
       updated_at: null,
       metadata: {},
-      volume_id: this.volumeIds.get(this.volume[i] as number),
-      size: this.gb[i] as number,
+      volume_id: this.volumeIds.get(this.volume.get(i)),
+      size: this.gb.get(i),
     };
   }
 
@@ -258,15 +204,5 @@ export class RetentionLedger {
     this.lastDay.fill(NONE, before);
     this.lastWeek.fill(NONE, before);
     this.lastMonth.fill(NONE, before);
-  }
-
-  private growCandidates(n: number): void {
-    this.volume = grow(this.volume, n, (k) => new Int32Array(k));
-    this.created = grow(this.created, n, (k) => new Float64Array(k));
-    this.tie = grow(this.tie, n, (k) => new Uint32Array(k));
-    this.state = grow(this.state, n, (k) => new Uint8Array(k));
-    this.gb = grow(this.gb, n, (k) => new Float32Array(k));
-    this.statusOf = grow(this.statusOf, n, (k) => new Uint8Array(k));
-    this.nameOf = grow(this.nameOf, n, (k) => new Uint16Array(k));
   }
 }

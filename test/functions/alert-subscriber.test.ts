@@ -52,6 +52,20 @@ describe('alert subscriber (middy-wrapped, events/samples fixtures)', () => {
     expect(alerts[2]).toContain('[SCAN FAILED] project f9e8d7c6b5a4938271605f4e3d2c1b0a/eu-de: UPSTREAM_ERROR: The upstream failed with HTTP 503.');
   });
 
+  it('prints a finding about a volume, which has no snapshot, with the volume it is about', async () => {
+    const handler = await importSubscriber();
+    const out = captureStdout();
+    try {
+      await handler(loadEvent('samples/finding-unprotected-volume.json'), {} as Context);
+      await handler(loadEvent('samples/finding-excess-retention.json'), {} as Context);
+    } finally {
+      out.restore();
+    }
+    const alerts = out.lines.filter((l) => l.startsWith('ALERT '));
+    expect(alerts[0]).toMatch(/^ALERT \[MEDIUM\] UNPROTECTED_VOLUME volume [0-9a-f-]{36} "db-data-01" \(500 GB, in-use\) in project 0a1b2c3d4e5f60718293a4b5c6d7e8f9\/eu-de: Volume [0-9a-f-]{36} \(in-use\) has had no new snapshot for 10 days/);
+    expect(alerts[1]).toMatch(/^ALERT \[LOW\] EXCESS_RETENTION snapshot [0-9a-f-]{36} .* Snapshot is the 9th newest of volume [0-9a-f-]{36}'s snapshots under rule keep-seven-per-disk, which keeps the newest 7\./);
+  });
+
   it('posts the line to the webhook, and fails the invocation when the webhook does (so Lambda retries)', async () => {
     let status = 200;
     const hook = await startScriptedServer(() => ({ status }));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, type FindingDetail, type SummaryDetail } from '../../lib/events/contract';
+import { listFindings } from '../../lib/findings/api';
 import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
 import { formatRuleTally } from '../../lib/scan/report';
 import { loadScanSettings } from '../../lib/settings/scanner';
@@ -142,6 +143,9 @@ describe('volumes with no recent snapshot (UNPROTECTED_VOLUME)', () => {
     expect(eight?.ageMinutes).toBeGreaterThanOrEqual(8 * 1_440);
     expect(eight?.reason).toContain('8 days');
     expect(first.summary).toMatchObject({ complete: true, unprotectedVolumes: 2, opened: fleet.expected.size + 2 });
+    // The findings API shows a volume's finding with its volume.
+    const listed = await listFindings({ store: createFindingsStore({ tableName: dynamo.table }), allowedProjects: '*' }, { projectId: PROJECT, params: [['finding_type', 'UNPROTECTED_VOLUME']], selfUrl: 'http://x/v2/p/findings', deadline: Date.now() + 10_000 });
+    expect(listed.findings.map((f) => [f.finding_type, f.state, f.volume_id, f.volume?.status, f.snapshot]).sort()).toEqual(fleet.unprotected.map((v) => ['UNPROTECTED_VOLUME', 'OPEN', v, 'in-use', undefined]).sort());
 
     // Unchanged: nothing new to say.
     const second = await scan(rules);

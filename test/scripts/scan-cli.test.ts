@@ -70,6 +70,22 @@ describe('npm run scan', () => {
     expect(bad.stderr).toContain(`configuration error: ${file}:3:58: rules[0].severity must be one of high, medium, low`);
   });
 
+  it('--dry-run --policy FILE prints per rule how many snapshots (volumes) and GB it would flag, the same as the findings it prints', async () => {
+    const { code, stdout, stderr } = await runScanCli(['--dry-run', '--policy', 'policies/keep-per-disk.yml']);
+    expect(code, stderr).toBe(0);
+    const findings = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.finding).map((e) => e.detail);
+    const table = stderr.slice(stderr.indexOf('per rule'));
+    for (const rule of ['error-status', 'orphaned', 'keep-per-disk', 'stale', 'unprotected-disks']) {
+      const mine = findings.filter((f) => f.rule === rule);
+      const gb = mine.reduce((n, f) => n + (f.snapshot?.size ?? f.volume?.size ?? 0), 0);
+      expect(mine.length, rule).toBeGreaterThan(0);
+      const unit = rule === 'unprotected-disks' ? 'volumes' : 'snapshots';
+      expect(table, rule).toMatch(new RegExp(`\\n${rule} +[A-Z_]+ +${mine.length} ${unit} +${gb} +\\d+`));
+    }
+    // The fleet's automatic backup snapshots that are past 365 days are kept out of STALE, and counted.
+    expect(table).toMatch(/\nstale +STALE +\d+ snapshots +\d+ +[1-9]\d*/);
+  });
+
   it('--dry-run prints exactly the fleet\'s findings as JSON lines, a summary per project and a table', async () => {
     const { code, stdout, stderr } = await runScanCli(['--dry-run']);
     expect(code, stderr).toBe(0);

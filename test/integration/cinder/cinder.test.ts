@@ -17,6 +17,12 @@ import { paginateVolumes } from '../../../lib/evs/pager';
 import type { FindingType } from '../../../lib/domain/finding';
 import { importProxyHandler } from '../../helpers/handler';
 import { schemaErrors } from '../../helpers/schemas';
+import { startStateTable } from '../../helpers/state';
+import { createFindingsStore } from '../../../lib/state/dynamo-store';
+import { POLICY_FLEET_RULES } from '../../../tools/emulator/policy-fleet';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const run = promisify(execFile);
 const CINDER = process.env.CINDER_URL as string;
@@ -24,6 +30,8 @@ const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8'
   now: number;
   projects: FleetProject[];
   expected: Array<[string, FindingType]>;
+  /** The project laid out for the retention, coverage and system-snapshot rules (tools/emulator/policy-fleet.ts). */
+  policy: { projectId: string; expected: Array<[string, FindingType]>; unprotected: string[]; eightDaysOld: string; tenSnapshotVolumes: string[]; systemSnapshots: string[] };
 };
 const [A, B] = fleet.projects.map((p) => p.projectId) as [string, string];
 const snapshotsOf = (id: string) => fleet.projects.find((p) => p.projectId === id)?.snapshots ?? [];
@@ -263,5 +271,60 @@ describe('the scanner against real Cinder', () => {
         [B, true, snapshotsOf(B).length, volumesOf(B)],
       ]),
     );
+  });
+});
+
+describe('policies teams keep snapshots by, against real Cinder', () => {
+  const P = fleet.policy;
+  const headers = { 'X-Auth-Token': `admin:${P.projectId}`, 'Content-Type': 'application/json', Accept: 'application/json' };
+  let bus: LocalEventBridge | undefined;
+  afterAll(() => bus?.close());
+
+  it('keeps the newest 7 of each volume, never flags a backup snapshot, and opens then resolves UNPROTECTED_VOLUME when a snapshot is made through Cinder', async () => {
+    const state = await startStateTable();
+    try {
+      bus = await startLocalEventBridge();
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
+      Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+      const policyFile = join(mkdtempSync(join(tmpdir(), 'cinder-policy-')), 'policy.yml');
+      writeFileSync(policyFile, POLICY_FLEET_RULES);
+      // Pages of 7: a volume's snapshots arrive over several pages, between other volumes'.
+      const config = loadScanSettings({ EVS_ENDPOINT: CINDER, EVS_AUTH: 'noauth', EVS_REGION: 'cinder', SCAN_PROJECT_IDS: P.projectId, SCAN_PAGE_SIZE: '7', SCAN_POLICY_FILE: policyFile, FINDINGS_TABLE: state.table });
+      const scan = async () => {
+        const before = bus?.received.length ?? 0;
+        const result = await buildScanner(config, { eventBridge: new EventBridgeClient({}), store: createFindingsStore({ tableName: state.table }) })(Date.now() + 120_000);
+        expect(result.ok).toBe(true);
+        const events = (bus?.received ?? []).slice(before).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
+        for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
+        const findings = events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail);
+        return { findings, summary: events.find((e) => e.type === DETAIL_TYPES.summary)?.detail };
+      };
+
+      const first = await scan();
+      const bySnapshot = new Map(first.findings.filter((f) => f.snapshot).map((f) => [f.snapshot.id, f]));
+      expect(new Map([...bySnapshot].map(([id, f]) => [id, f.findingType]))).toEqual(new Map(P.expected));
+      for (const v of P.tenSnapshotVolumes) {
+        const excess = [...bySnapshot.values()].filter((f) => f.snapshot.volume_id === v);
+        expect(excess.map((f) => [f.findingType, f.snapshot.name, f.retention.rank])).toEqual([['EXCESS_RETENTION', 'daily-8', 8], ['EXCESS_RETENTION', 'daily-9', 9], ['EXCESS_RETENTION', 'daily-10', 10]]);
+      }
+      for (const id of P.systemSnapshots) expect(bySnapshot.has(id)).toBe(false);
+      expect(first.findings.filter((f) => f.volume).map((f) => [f.volume.id, f.transition, f.findingType]).sort()).toEqual(P.unprotected.map((v) => [v, 'OPENED', 'UNPROTECTED_VOLUME']).sort());
+      expect(first.summary).toMatchObject({ complete: true, protectedSnapshots: P.systemSnapshots.length, unprotectedVolumes: 2, opened: P.expected.length + 2 });
+
+      // A snapshot of the 8-day-old volume, made through Cinder's API. Without a volume service it
+      // stays `creating`, so Cinder's admin action marks it available, as the volume service would.
+      const created = await fetch(`${CINDER}/v3/${P.projectId}/snapshots`, { method: 'POST', headers, body: JSON.stringify({ snapshot: { volume_id: P.eightDaysOld, name: 'fresh', force: true } }) });
+      expect(created.status, await created.clone().text()).toBe(202);
+      const { snapshot } = (await created.json()) as { snapshot: { id: string } };
+      const reset = await fetch(`${CINDER}/v3/${P.projectId}/snapshots/${snapshot.id}/action`, { method: 'POST', headers, body: JSON.stringify({ 'os-reset_status': { status: 'available' } }) });
+      expect(reset.status, await reset.clone().text()).toBe(202);
+
+      const second = await scan();
+      expect(second.findings.map((f) => [f.volume?.id ?? f.snapshot?.id, f.transition])).toEqual([[P.eightDaysOld, 'RESOLVED']]);
+      expect(second.findings[0]).toMatchObject({ findingType: 'UNPROTECTED_VOLUME', volume: { id: P.eightDaysOld, status: 'in-use' } });
+      expect(second.summary).toMatchObject({ complete: true, unprotectedVolumes: 1, resolved: 1, opened: 0 });
+    } finally {
+      await state.close();
+    }
   });
 });

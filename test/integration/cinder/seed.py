@@ -21,10 +21,12 @@ def main(db_path, fleet_path):
         gone = [(v, 1) for v in project.get('deletedVolumes', [])]
         db.executemany(
             "insert into volumes (created_at, deleted, deleted_at, id, user_id, project_id, display_name, size, status,"
-            " attach_status, volume_type_id, use_quota, availability_zone) values (?, ?, ?, ?, 'admin', ?, ?, ?, ?, 'detached', ?, 1, 'nova')",
+            " attach_status, volume_type_id, use_quota, availability_zone, host)"
+            # A host, as the scheduler would set: Cinder refuses to snapshot a volume without one.
+            " values (?, ?, ?, ?, 'admin', ?, ?, ?, ?, 'detached', ?, 1, 'nova', 'localhost@fake#fake')",
             [
                 (db_time(v['created_at']), deleted, db_time(v['created_at']) if deleted else None, v['id'], pid, v['name'], v['size'],
-                 'deleted' if deleted else 'available', volume_type)
+                 'deleted' if deleted else v.get('status', 'available'), volume_type)
                 for v, deleted in live + gone
             ],
         )

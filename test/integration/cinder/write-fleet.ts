@@ -1,8 +1,20 @@
 /** Writes the fleet both upstreams are loaded with: `tsx write-fleet.ts OUT.json`. */
 import { writeFileSync } from 'node:fs';
 import { generateFleet } from '../../../tools/emulator/fleet';
+import { generatePolicyFleet } from '../../../tools/emulator/policy-fleet';
 
 export const CINDER_PROJECTS = ['c1d2e3f4a5b60718293a4b5c6d7e8f90', '90f8e7d6c5b4a3928170f6e5d4c3b2a1'];
+/** A third project, laid out for the retention, coverage and system-snapshot rules (tools/emulator/policy-fleet.ts). */
+export const POLICY_PROJECT = '5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d';
 
 const fleet = generateFleet({ seed: 'cinder', size: 2_400, projects: CINDER_PROJECTS, now: Date.now(), cinderCompatible: true });
-writeFileSync(process.argv[2] as string, JSON.stringify({ now: fleet.now, projects: fleet.projects, expected: [...fleet.expected] }));
+const policy = generatePolicyFleet(POLICY_PROJECT, Date.now(), 'cinder');
+writeFileSync(
+  process.argv[2] as string,
+  JSON.stringify({
+    now: fleet.now,
+    projects: [...fleet.projects, policy.project],
+    expected: [...fleet.expected],
+    policy: { projectId: POLICY_PROJECT, expected: [...policy.expected], unprotected: policy.unprotected, eightDaysOld: policy.eightDaysOld, tenSnapshotVolumes: policy.tenSnapshotVolumes, systemSnapshots: policy.systemSnapshots },
+  }),
+);
