@@ -16,12 +16,9 @@ import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
 import { loadScanSettings } from '../../lib/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
 import { formatCinderTime } from '../../tools/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import type { LocalDynamo } from '../../tools/local/dynamodb';
-import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext, loadEvent } from '../helpers/events';
 import { jsonLinesWhile } from '../helpers/stdout';
-import { startStateTable } from '../helpers/state';
+import { type CleanupRig, startCleanupRig } from '../helpers/cleanup';
 
 const P = 'e1b2c3d4e5f60718293a4b5c6d7e8f90';
 const snapshots = [1, 2, 3].map((n) => ({ id: `00000000-0000-4000-8000-00000000000${n}`, status: 'available', name: `old-${n}`, description: null, created_at: formatCinderTime(Date.now() - 400 * 86_400_000, n), updated_at: null, metadata: {}, volume_id: 'v', size: 8 }));
@@ -30,18 +27,14 @@ const policyFile = join(dir, 'all.yml');
 writeFileSync(policyFile, 'version: 1\nrules:\n  - name: everything-old\n    finding: STALE\n    severity: low\n    match: { age: { from: created_at, over: 365d } }\n    cleanup: { after: 0d, approval: none }\n');
 const silent = createLogger({}, () => undefined, 'silent');
 
-let emulator: RunningEmulator;
-let dynamo: LocalDynamo & { table: string };
-let bus: LocalEventBridge;
+let rig: CleanupRig;
 beforeAll(async () => {
-  emulator = await startEmulator({ projects: [{ projectId: P, snapshots }], auth: { mode: 'noauth' } });
-  dynamo = await startStateTable();
-  bus = await startLocalEventBridge();
-  Object.assign(process.env, { AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, POWERTOOLS_METRICS_DISABLED: 'false' });
+  rig = await startCleanupRig([{ projectId: P, snapshots }]);
+  Object.assign(process.env, { AWS_ENDPOINT_URL_EVENTBRIDGE: rig.bus.url, POWERTOOLS_METRICS_DISABLED: 'false' });
 });
 afterAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  await Promise.all([emulator.close(), dynamo.close(), bus.close()]);
+  await rig.close();
 });
 
 const env = { EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, SCAN_POLICY_FILE: policyFile };
@@ -54,8 +47,8 @@ describe('the remediation function', () => {
   });
 
   it('trips the brake on a policy that would delete every snapshot of a project: nothing deleted, one notification, the alarm\'s metric emitted', async () => {
-    const settings = { ...env, EVS_ENDPOINT: emulator.url, FINDINGS_TABLE: dynamo.table, CLEANUP_ENABLED: 'true' };
-    await buildScanner(loadScanSettings(settings), { store: createFindingsStore({ tableName: dynamo.table }), eventBridge: createEventBridgeClient(2_000) })(Date.now() + 30_000);
+    const settings = { ...env, EVS_ENDPOINT: rig.emulator.url, FINDINGS_TABLE: rig.dynamo.table, CLEANUP_ENABLED: 'true' };
+    await buildScanner(loadScanSettings(settings), { store: createFindingsStore({ tableName: rig.dynamo.table }), eventBridge: createEventBridgeClient(2_000) })(Date.now() + 30_000);
     const marked = await invoke(cleanupSnapshotsDepsFromEnv(settings, silent));
     expect(marked).toMatchObject({ enabled: true, marked: 3, deleted: 0, braked: 0 });
     await new Promise((r) => setTimeout(r, 1_100));
@@ -63,7 +56,7 @@ describe('the remediation function', () => {
     const blobs = (await jsonLinesWhile(async () => (answer = await invoke(cleanupSnapshotsDepsFromEnv(settings, silent))))).filter((b) => '_aws' in b);
     expect(answer).toMatchObject({ deleted: 0, braked: 1 });
     expect(blobs.filter((b) => BRAKE_METRIC in b).map((b) => [b[BRAKE_METRIC], b.service])).toEqual([[1, 'cleanup-snapshots']]);
-    expect(bus.received.filter((e) => e.DetailType === DETAIL_TYPES.cleanup).map((e) => JSON.parse(e.Detail).action)).toEqual(['MARKED', 'MARKED', 'MARKED', 'BRAKE']);
-    expect(emulator.store.size(P)).toBe(3);
+    expect(rig.bus.received.filter((e) => e.DetailType === DETAIL_TYPES.cleanup).map((e) => JSON.parse(e.Detail).action)).toEqual(['MARKED', 'MARKED', 'MARKED', 'BRAKE']);
+    expect(rig.emulator.store.size(P)).toBe(3);
   });
 });

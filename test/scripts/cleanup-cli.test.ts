@@ -7,10 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARK_KEY } from '../../lib/cleanup/decide';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { formatCinderTime } from '../../tools/emulator/fleet';
-import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import type { LocalDynamo } from '../../tools/local/dynamodb';
-import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
-import { startStateTable } from '../helpers/state';
+import { type CleanupRig, startCleanupRig } from '../helpers/cleanup';
 
 const P = 'd1b2c3d4e5f60718293a4b5c6d7e8f90';
 const snap = (n: number, name: string, ageDays: number): Snapshot => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, status: 'available', name, description: null, created_at: formatCinderTime(Date.now() - ageDays * 86_400_000, n), updated_at: null, metadata: {}, volume_id: 'v1', size: 5 });
@@ -19,22 +16,18 @@ const dir = mkdtempSync(join(tmpdir(), 'cleanup-cli-'));
 const policyFile = join(dir, 'cleanup.yml');
 writeFileSync(policyFile, 'version: 1\nrules:\n  - name: old-snapshots\n    finding: STALE\n    severity: low\n    match: { name: { pattern: "^old-" }, age: { from: created_at, over: 365d } }\n    cleanup: { after: 0d, approval: none }\n');
 
-let emulator: RunningEmulator;
-let dynamo: LocalDynamo & { table: string };
-let bus: LocalEventBridge;
+let rig: CleanupRig;
 beforeAll(async () => {
-  emulator = await startEmulator({ projects: [{ projectId: P, snapshots }], auth: { mode: 'noauth' } });
-  dynamo = await startStateTable();
-  bus = await startLocalEventBridge();
+  rig = await startCleanupRig([{ projectId: P, snapshots }]);
 });
 afterAll(async () => {
-  await Promise.all([emulator.close(), dynamo.close(), bus.close()]);
+  await rig.close();
 });
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('node_modules/.bin/tsx', ['scripts/cleanup.ts', ...args], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, FINDINGS_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', CLEANUP_MAX_PERCENT_PER_RUN: '100', CLEANUP_MAX_PERCENT_PER_DAY: '100', ...env },
+      env: { PATH: process.env.PATH, EVS_ENDPOINT: rig.emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, FINDINGS_TABLE: rig.dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: rig.dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: rig.bus.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', CLEANUP_MAX_PERCENT_PER_RUN: '100', CLEANUP_MAX_PERCENT_PER_DAY: '100', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -51,8 +44,8 @@ describe('npm run cleanup', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[dry run\] d1b2c3d4e5f60718293a4b5c6d7e8f90: MARKED snapshot 0{8}-0000-4000-8000-00000000000[12]: Snapshot .* will be deleted after .* To keep it, suppress finding/);
-    expect(snapshots.some((s) => MARK_KEY in (emulator.store.get(P, s.id)?.metadata ?? {}))).toBe(false);
-    expect(bus.received).toEqual([]);
+    expect(snapshots.some((s) => MARK_KEY in (rig.emulator.store.get(P, s.id)?.metadata ?? {}))).toBe(false);
+    expect(rig.bus.received).toEqual([]);
   });
 
   it('refuses to change anything unless CLEANUP_ENABLED=true, with exit 2', async () => {
@@ -75,7 +68,7 @@ describe('npm run cleanup', () => {
     expect(first.stderr).toContain('2 marked, 0 deleted');
     const second = await cli(['--policy', policyFile], { CLEANUP_ENABLED: 'true' });
     expect(second.stderr).toContain('0 marked, 2 deleted');
-    expect(emulator.store.get(P, snapshots[0]?.id as string)).toBeUndefined();
-    expect(emulator.store.size(P)).toBe(30);
+    expect(rig.emulator.store.get(P, snapshots[0]?.id as string)).toBeUndefined();
+    expect(rig.emulator.store.size(P)).toBe(30);
   });
 });
