@@ -93,5 +93,7 @@ export function exceededCaps(planned: number, snapshots: number, deletedToday: n
 /** What a marked snapshot's owner is told: what goes, when, and how to stop it. */
 export function markNotice(snapshot: Pick<Snapshot, 'id' | 'name' | 'size'>, projectId: string, findingId: string, rule: string, terms: CleanupTerms, deleteAfter: string): string {
   const approval = terms.approval === 'required' ? ' once someone approves it (POST /v2/{project_id}/findings/{finding_id}/approval)' : '';
-  return `Snapshot ${snapshot.id}${snapshot.name ? ` (${snapshot.name})` : ''}, ${snapshot.size} GB, will be deleted after ${deleteAfter} under rule ${rule}${approval}. To keep it, suppress finding ${findingId} (POST /v2/${projectId}/findings/${findingId}/suppression) or remove the metadata key ${MARK_KEY} from the snapshot.`;
+  // The name is the cloud's text: capped here, and untrusted wherever the notice is shown.
+  const name = typeof snapshot.name === 'string' && snapshot.name ? ` (${snapshot.name.slice(0, 255)})` : '';
+  return `Snapshot ${snapshot.id}${name}, ${snapshot.size} GB, will be deleted after ${deleteAfter} under rule ${rule}${approval}. To keep it, suppress finding ${findingId} (POST /v2/${projectId}/findings/${findingId}/suppression) or remove the metadata key ${MARK_KEY} from the snapshot.`;
 }
