@@ -1,5 +1,5 @@
 import type { Snapshot } from '../domain/snapshot';
-import { Column, IdColumn, Interned } from './columns';
+import { Column, IdColumn } from './columns';
 
 /** What a retention rule keeps of each volume's snapshots (0: that kind of keep is off). */
 export interface KeepSpec {
@@ -19,7 +19,14 @@ const NONE = -2_147_483_648;
 const PENDING = 0;
 const ANNOUNCED = 1;
 const FLAGGED = 2;
-const NO_NAME = 0xffff;
+
+/** The id's place in Cinder's `id desc` tie-break: a UUID's first 32 bits, else a hash. */
+function tieOf(id: string): number {
+  if (id.length === 36 && id[8] === '-' && /^[0-9a-f]{8}$/.test(id.slice(0, 8))) return Number.parseInt(id.slice(0, 8), 16);
+  let h = 2_166_136_261;
+  for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 16_777_619);
+  return h >>> 0;
+}
 
 const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 // 1970-01-01 was a Thursday: +3 makes weeks run Monday to Sunday.
@@ -44,9 +51,9 @@ export interface Excess {
 
 /**
  * The per-volume ranking of one retention rule, in columns: for each candidate (a snapshot that
- * meets the rule's other conditions) its volume's position, created_at, id and a few small
- * numbers; for each volume a count and the previous candidate's calendar keys. About 40 bytes a
- * candidate and 30 a volume, whatever the names and metadata.
+ * meets the rule's other conditions) its volume's position, created_at, the first 32 bits of its
+ * id and its state, 17 bytes; for each volume a count and the previous candidate's calendar keys,
+ * about 45 bytes. Names, metadata and ids are not kept.
  *
  * Cinder lists newest first, so a candidate usually arrives after every newer one of its volume:
  * its rank is then final on arrival, and one past what the volume keeps is announced at once with
@@ -73,12 +80,9 @@ export class RetentionLedger {
   private readonly volume = new Column((n) => new Int32Array(n));
   private readonly created = new Column((n) => new Float64Array(n));
   private readonly state = new Column((n) => new Uint8Array(n));
-  private readonly gb = new Column((n) => new Float32Array(n));
-  private readonly statusOf = new Column((n) => new Uint8Array(n));
-  private readonly nameOf = new Column((n) => new Uint16Array(n));
-  private readonly ids = new IdColumn();
-  private readonly statuses = new Interned(255);
-  private readonly names = new Interned(NO_NAME);
+  private readonly tie = new Column((n) => new Uint32Array(n));
+  /** Record indices of each out-of-order volume, built on the first `decide`. */
+  private byVolume: Map<number, number[]> | undefined;
 
   constructor(
     readonly keep: KeepSpec,
@@ -113,13 +117,10 @@ export class RetentionLedger {
     const v = this.volumes.add(snapshot.volume_id);
     if (v >= this.count.length) this.growVolumes(v + 1);
     const i = this.size++;
-    this.ids.set(i, snapshot.id);
-    const tie = this.ids.first(i);
+    const tie = tieOf(snapshot.id);
     this.volume.set(i, v);
     this.created.set(i, createdMs);
-    this.gb.set(i, typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) ? snapshot.size : 0);
-    this.statusOf.set(i, this.statuses.of(snapshot.status));
-    this.nameOf.set(i, typeof snapshot.name === 'string' ? this.names.of(snapshot.name) : NO_NAME);
+    this.tie.set(i, tie);
     const n = this.count[v] as number;
     if (n === 0) this.volumeIds.set(v, snapshot.volume_id);
     this.count[v] = n + 1;
@@ -145,51 +146,47 @@ export class RetentionLedger {
     return flagged ? 0 : rank;
   }
 
-  /**
-   * After a complete listing: the candidates of out-of-order volumes that rank past what their
-   * volume keeps and were not announced, rebuilt from the columns (id, name, status, volume,
-   * size, created_at to the millisecond; no description, metadata or updated_at).
-   */
-  *late(): Generator<Excess> {
-    if (this.disorderedVolumes === 0) return;
-    const order: number[] = [];
-    for (let i = 0; i < this.size; i++) if (this.disordered[this.volume.get(i)] === 1) order.push(i);
-    const { volume, created, ids } = this;
-    order.sort((a, b) => volume.get(a) - volume.get(b) || created.get(b) - created.get(a) || ids.first(b) - ids.first(a));
-    let current = -1;
-    let rank = 0;
-    let prev = [NONE, NONE, NONE];
-    for (const i of order) {
-      const v = volume.get(i);
-      if (v !== current) {
-        current = v;
-        rank = 0;
-        prev = [NONE, NONE, NONE];
-      }
-      rank++;
-      const c = created.get(i);
-      const keys = [dayOf(c), this.keep.weekly > 0 ? weekOf(c) : 0, this.keep.monthly > 0 ? monthOf(c) : 0] as const;
-      const keptHere = this.kept(rank, keys[0], keys[1], keys[2], prev[0] as number, prev[1] as number, prev[2] as number);
-      prev = [...keys];
-      if (keptHere || this.state.get(i) !== PENDING) continue;
-      this.state.set(i, ANNOUNCED);
-      yield { snapshot: this.snapshotAt(i), rank };
-    }
+  /** The volumes whose snapshots were listed out of order: their ranking waits for `decide`. */
+  disorderedVolumeIds(): string[] {
+    const out: string[] = [];
+    for (let v = 0; v < this.count.length; v++) if (this.disordered[v] === 1) out.push(this.volumeIds.get(v));
+    return out;
   }
 
-  private snapshotAt(i: number): Snapshot {
-    const name = this.nameOf.get(i);
-    return {
-      id: this.ids.get(i),
-      name: name === NO_NAME ? null : (this.names.values[name] ?? null),
-      status: this.statuses.values[this.statusOf.get(i)] ?? 'available',
-      description: null,
-      created_at: `${new Date(this.created.get(i)).toISOString().slice(0, 23)}000`,
-      updated_at: null,
-      metadata: {},
-      volume_id: this.volumeIds.get(this.volume.get(i)),
-      size: this.gb.get(i),
-    };
+  /**
+   * After a complete listing, for a volume listed out of order: ranks its snapshots as the
+   * upstream lists them now (`ranked`: those meeting the rule, listed again by volume) and
+   * returns the excess ones this scan saw and has not announced, with the snapshot as listed.
+   */
+  decide(volumeId: string, ranked: ReadonlyArray<{ snapshot: Snapshot; createdMs: number }>): Excess[] {
+    const v = this.volumes.add(volumeId);
+    if (!this.byVolume) {
+      this.byVolume = new Map();
+      for (let i = 0; i < this.size; i++) {
+        const at = this.volume.get(i);
+        if (this.disordered[at] !== 1) continue;
+        let list = this.byVolume.get(at);
+        if (!list) this.byVolume.set(at, (list = []));
+        list.push(i);
+      }
+    }
+    const records = this.byVolume.get(v) ?? [];
+    const order = ranked.map((r) => ({ ...r, tie: tieOf(r.snapshot.id) })).sort((a, b) => b.createdMs - a.createdMs || b.tie - a.tie);
+    const out: Excess[] = [];
+    let prev = [NONE, NONE, NONE];
+    order.forEach((r, k) => {
+      const c = r.createdMs;
+      const keys = [dayOf(c), this.keep.weekly > 0 ? weekOf(c) : 0, this.keep.monthly > 0 ? monthOf(c) : 0] as const;
+      const kept = this.kept(k + 1, keys[0], keys[1], keys[2], prev[0] as number, prev[1] as number, prev[2] as number);
+      prev = [...keys];
+      if (kept) return;
+      // Only a snapshot this scan saw and left pending; one created since waits for the next scan.
+      const i = records.find((j) => this.created.get(j) === c && this.tie.get(j) === r.tie && this.state.get(j) === PENDING);
+      if (i === undefined) return;
+      this.state.set(i, ANNOUNCED);
+      out.push({ snapshot: r.snapshot, rank: k + 1 });
+    });
+    return out;
   }
 
   private growVolumes(n: number): void {

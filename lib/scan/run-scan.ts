@@ -4,6 +4,7 @@ import { DeadlineExceededError, describeFailure } from '../evs/errors';
 import { paginateSnapshots, paginateVolumes } from '../evs/pager';
 import { FAILURES } from '../domain/failure';
 import type { Classification } from '../domain/finding';
+import type { Snapshot } from '../domain/snapshot';
 import { type CountMap, type OutboundEvent, type ScanContext, scanFailedEvent, summaryEvent } from '../events/contract';
 import type { PublishStats } from '../events/publisher';
 import { excessClassification, type Policy, UNDETERMINED, unprotectedClassification } from '../policy/policy';
@@ -299,9 +300,20 @@ async function scanProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUni
           if (a) await sink.add(a.event, a.onDelivered);
         };
         if (retention && ledger) {
-          for (const late of ledger.late()) {
-            const verdict = excessClassification(retention, late.snapshot, Date.parse(`${late.snapshot.created_at.slice(0, 23)}Z`), late.rank, decidedAt);
-            await announce(verdict, late.snapshot.size, tracker.seen(late.snapshot, verdict, decidedAt));
+          // Volumes listed out of created_at order (rare: Cinder lists newest first) are listed again, each by itself, and ranked whole.
+          const judged = { now: decidedAt, volumes };
+          for (const volumeId of ledger.disorderedVolumeIds()) {
+            const ranked: Array<{ snapshot: Snapshot; createdMs: number }> = [];
+            for await (const page of paginateSnapshots(unit.lister, projectId, { volume_id: volumeId }, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline })) {
+              for (const s of page.snapshots) {
+                const times = readTimes(s);
+                if (s.volume_id === volumeId && retention.ranks(s, times, judged) === true) ranked.push({ snapshot: s, createdMs: times.created });
+              }
+            }
+            for (const late of ledger.decide(volumeId, ranked)) {
+              const verdict = excessClassification(retention, late.snapshot, ranked.find((r) => r.snapshot === late.snapshot)?.createdMs ?? Number.NaN, late.rank, decidedAt);
+              await announce(verdict, late.snapshot.size, tracker.seen(late.snapshot, verdict, decidedAt));
+            }
           }
         }
         if (coverage) {
