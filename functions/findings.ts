@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { type FindingsDeps, liftSuppression, listFindings, MAX_BODY_BYTES, suppressFinding } from '../lib/findings/api';
+import { type ApprovalDeps, approveFinding, approveRule, withdrawApproval } from '../lib/findings/approval';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, describeError, type Logger } from '../lib/log';
 import { parseApiEvent } from '../lib/proxy/api-event';
@@ -11,9 +12,13 @@ import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '..
 import type { Env } from '../lib/settings/env';
 import { loadFindingsApiSettings } from '../lib/settings/findings';
 import { createFindingsStore } from '../lib/state/dynamo-store';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createCleanupStore } from '../lib/cleanup/store';
+import type { OutboundEvent } from '../lib/events/contract';
+import { createEventPublisher } from '../lib/events/publisher';
 
 export interface FindingsHandlerDeps {
-  api: (FindingsDeps & { publicBaseUrl?: string | undefined }) | Error;
+  api: (FindingsDeps & { publicBaseUrl?: string | undefined; approvals?: ApprovalDeps }) | Error;
   logger: Logger;
   now?: () => number;
 }
@@ -34,12 +39,15 @@ const jsonBodyForPost = (() => {
   const parser = httpJsonBodyParser();
   return {
     before: async (request: { event: Event }) => {
-      if (request.event.requestContext?.http?.method === 'POST') await parser.before?.(request as never);
+      // Approvals take no body.
+      if (request.event.requestContext?.http?.method === 'POST' && !isApproval(request.event)) await parser.before?.(request as never);
     },
   };
 })();
 
-/** The findings API: list, suppress, lift; every error in the seed's shape. */
+const isApproval = (event: Event) => /\/approval\/?$/.test(event.rawPath ?? '');
+
+/** The findings API: list, suppress, lift, approve a cleanup; every error in the seed's shape. */
 export function createFindingsHandler(deps: FindingsHandlerDeps) {
   const { logger, api } = deps;
   const now = deps.now ?? Date.now;
@@ -51,6 +59,22 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
     const method = event.requestContext?.http?.method ?? 'GET';
     const findingId = event.pathParameters?.finding_id;
     if (method === 'GET') return jsonResponse(await listFindings(api, { projectId: request.projectId, params: request.params, selfUrl: request.selfUrl, deadline }));
+    if (isApproval(event)) {
+      if (!api.approvals) throw new ProxyError(404, 'NOT_FOUND', 'Cleanup approvals are not served here.');
+      // The approver is who IAM says signed the request, never something the body claims.
+      const caller = event.requestContext?.authorizer?.iam?.userArn ?? 'unknown';
+      const projectId = request.projectId;
+      if (method === 'POST' && findingId === undefined) {
+        const answer = await approveRule(api.approvals, { projectId, caller, params: request.params, deadline });
+        logger.info('cleanup approved by rule', { projectId, rule: answer.rule, approved: answer.approved.length, caller });
+        return jsonResponse(answer);
+      }
+      if (method === 'POST' || method === 'DELETE') {
+        const answer = await (method === 'POST' ? approveFinding : withdrawApproval)(api.approvals, { projectId, findingId, caller, deadline });
+        logger.info(method === 'POST' ? 'cleanup approved' : 'cleanup approval withdrawn', { projectId, findingId, caller });
+        return jsonResponse(answer);
+      }
+    }
     if (method === 'POST') {
       const caller = event.requestContext?.authorizer?.iam?.userArn ?? 'unknown';
       const answer = await suppressFinding(api, { projectId: request.projectId, findingId, body: event.body, caller, deadline });
@@ -90,7 +114,20 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
 export function findingsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('findings')): FindingsHandlerDeps {
   const api = buildOnce(() => {
     const settings = loadFindingsApiSettings(env);
-    return { store: createFindingsStore({ tableName: settings.table }), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };
+    const busName = settings.eventBusName;
+    let client: EventBridgeClient | undefined;
+    const publish = busName
+      ? async (event: OutboundEvent) => {
+          client ??= new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: 3_000, connectionTimeout: 3_000 } });
+          const sink = createEventPublisher({ client, busName, maxBatchBytes: 256 * 1024, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }, maxInFlight: 1, callTimeoutMs: 3_000, deadline: Date.now() + 5_000 });
+          await sink.add(event);
+          await sink.flush();
+          // The audit item is written; an undelivered event is logged, not answered as a failed approval.
+          if (sink.stats.failed.length > 0) logger.error('cleanup audit event undelivered', { errorCode: sink.stats.failed[0]?.errorCode });
+        }
+      : undefined;
+    const approvals: ApprovalDeps = { cleanup: createCleanupStore({ tableName: settings.table }), allowedProjects: settings.allowedProjects, publish, source: settings.eventSource, region: settings.region };
+    return { store: createFindingsStore({ tableName: settings.table }), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl, approvals };
   }, logger);
   return { logger, api };
 }

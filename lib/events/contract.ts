@@ -24,7 +24,9 @@
  * `UNPROTECTED_VOLUME`: a finding about a volume with no recent snapshot; it carries `volume`
  * instead of `snapshot`, and its findingId hashes project and volume. Summaries count the
  * cloud's own backup snapshots kept out of cleanup rules (`protectedSnapshots`) and the volumes
- * with no recent snapshot (`unprotectedVolumes`).
+ * with no recent snapshot (`unprotectedVolumes`). A new detail-type, `EVS Snapshot Cleanup`: the
+ * audit trail of opt-in cleanup (docs/cleanup.md), one event per mark, approval, withdrawal,
+ * deletion, refusal, failure and brake.
  * Also in 2.3: summaries count `malformedRows`, listed rows that could not be judged (a size
  * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
  * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
@@ -44,6 +46,7 @@ export const DETAIL_TYPES = {
   finding: 'EVS Snapshot Finding',
   summary: 'EVS Snapshot Scan Summary',
   failed: 'EVS Snapshot Scan Failed',
+  cleanup: 'EVS Snapshot Cleanup',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -210,7 +213,51 @@ export interface ScanFailedDetail {
   pagesRead: number;
 }
 
-export type EventDetail = FindingDetail | SummaryDetail | ScanFailedDetail;
+/**
+ * What cleanup did or refused (2.3): `MARKED` (the snapshot carries the delete-after key, its
+ * owner is told when and how to stop it), `APPROVED` and `APPROVAL_WITHDRAWN` (by whom),
+ * `DELETED` (the upstream accepted the delete and the snapshot shows `deleting` or is gone),
+ * `REFUSED` (a safety check said no: `refusal` says which), `FAILED` (the upstream refused or the
+ * delete could not be confirmed), `BRAKE` (a project's deletions this run were held back by a cap).
+ */
+export const CLEANUP_ACTIONS = ['MARKED', 'APPROVED', 'APPROVAL_WITHDRAWN', 'DELETED', 'REFUSED', 'FAILED', 'BRAKE'] as const;
+export type CleanupAction = (typeof CLEANUP_ACTIONS)[number];
+
+/** Why a due deletion was not done. */
+export const CLEANUP_REFUSALS = ['GONE', 'SUPPRESSED', 'NOT_OPEN', 'MARK_CHANGED', 'STATUS', 'SYSTEM_SNAPSHOT', 'NO_LONGER_MATCHES', 'UNDETERMINED', 'SWITCHED_OFF'] as const;
+export type CleanupRefusal = (typeof CLEANUP_REFUSALS)[number];
+
+export interface CleanupDetail {
+  schemaVersion: typeof SCHEMA_VERSION;
+  /** The audit item's id: the same action sent again has the same id. */
+  auditId: string;
+  action: CleanupAction;
+  at: string;
+  projectId: string;
+  region: string;
+  target: string;
+  /** The cleanup run; null for approvals over the API. */
+  runId: string | null;
+  findingId: string | null;
+  rule: string | null;
+  /** The snapshot as last seen, so it can be recreated from its volume if someone needs it. */
+  snapshot: SnapshotFields | null;
+  /** The date in the snapshot's `snapshot-sentinel:delete-after` key. */
+  deleteAfter: string | null;
+  /** Who approved (an IAM ARN), when an approval applies. */
+  approvedBy: string | null;
+  /** Who the snapshot's owner is (owner metadata key), when known. */
+  owner: string | null;
+  reason: string;
+  refusal?: CleanupRefusal;
+  /** For FAILED: the upstream's status and request id, when it answered. */
+  upstreamStatus?: number;
+  upstreamRequestId?: string;
+  /** For BRAKE: what the run would have deleted, out of how many snapshots, and the caps it hit. */
+  brake?: { planned: number; snapshots: number; deletedToday: number; limits: string[] };
+}
+
+export type EventDetail = FindingDetail | SummaryDetail | ScanFailedDetail | CleanupDetail;
 
 /**
  * One event before it is sent: the detail stays an object until the publisher serialises it,
@@ -219,10 +266,12 @@ export type EventDetail = FindingDetail | SummaryDetail | ScanFailedDetail;
 export type OutboundEvent =
   | { source: string; detailType: typeof DETAIL_TYPES.finding; detail: FindingDetail; resources: string[]; time: Date }
   | { source: string; detailType: typeof DETAIL_TYPES.summary; detail: SummaryDetail; resources: string[]; time: Date }
-  | { source: string; detailType: typeof DETAIL_TYPES.failed; detail: ScanFailedDetail; resources: string[]; time: Date };
+  | { source: string; detailType: typeof DETAIL_TYPES.failed; detail: ScanFailedDetail; resources: string[]; time: Date }
+  | { source: string; detailType: typeof DETAIL_TYPES.cleanup; detail: CleanupDetail; resources: string[]; time: Date };
 
 /** The id a subscriber or a failure record uses for an event: the findingId, else scan and project. */
 export function eventKey(event: OutboundEvent): string {
+  if (event.detailType === DETAIL_TYPES.cleanup) return event.detail.auditId;
   return event.detailType === DETAIL_TYPES.finding ? event.detail.findingId : `${event.detail.scanId}/${event.detail.projectId}`;
 }
 
@@ -257,7 +306,14 @@ export function volumeResource(region: string, projectId: string, volumeId: stri
   return `evs:${region}:${projectId}:volume/${volumeId}`;
 }
 
-function snapshotFields(s: Snapshot): SnapshotFields {
+/** The Cleanup event of one audit record. */
+export function cleanupEvent(source: string, detail: Omit<CleanupDetail, 'schemaVersion'>): OutboundEvent {
+  const full: CleanupDetail = { schemaVersion: SCHEMA_VERSION, ...detail };
+  return { source, detailType: DETAIL_TYPES.cleanup, detail: full, resources: detail.snapshot ? [snapshotResource(detail.region, detail.projectId, detail.snapshot.id)] : [], time: new Date(detail.at) };
+}
+
+/** A snapshot's fields as events carry them. */
+export function snapshotFields(s: Snapshot): SnapshotFields {
   return {
     id: s.id,
     name: s.name ?? null,

@@ -5,6 +5,8 @@ export interface AuthRequest {
   method: string;
   url: string;
   projectId: string;
+  /** The body of a write (metadata), signed with the request. */
+  body?: string;
   /** Epoch ms by which the attempt this request belongs to must be over. */
   deadline?: number;
 }
@@ -27,7 +29,7 @@ export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
     secrets: () => [credentials.sk, credentials.securityToken ?? ''],
     async headers(request, now) {
       const signed = signRequest(
-        { method: request.method, url: request.url, headers: request.projectId ? { 'X-Project-Id': request.projectId } : {} },
+        { method: request.method, url: request.url, headers: request.projectId ? { 'X-Project-Id': request.projectId } : {}, ...(request.body !== undefined ? { body: request.body } : {}) },
         credentials,
         now,
       );

@@ -45,6 +45,40 @@ export interface VolumeLister {
   listVolumesPage(projectId: string, query: Pick<PageQuery, 'marker' | 'limit'> & { detail?: boolean }, options?: ListOptions): Promise<VolumePage>;
 }
 
+/**
+ * What the remediation function alone does to a snapshot: read it, mark it, delete it
+ * (`GET`, `POST .../metadata`, `DELETE` on `/v2/{project_id}/snapshots/{snapshot_id}`).
+ */
+export interface SnapshotRemediator {
+  /** The snapshot as the upstream shows it now; undefined when it is gone (404). */
+  getSnapshot(projectId: string, snapshotId: string, options?: ListOptions): Promise<Snapshot | undefined>;
+  /** Adds or replaces these metadata keys (others are kept); the snapshot's metadata afterwards. */
+  setSnapshotMetadata(projectId: string, snapshotId: string, metadata: Record<string, string>, options?: ListOptions): Promise<Record<string, string>>;
+  /** Asks the upstream to delete the snapshot (202). One attempt: whether it happened is read back with getSnapshot. */
+  deleteSnapshot(projectId: string, snapshotId: string, options?: ListOptions): Promise<void>;
+}
+
+/** The URL of one snapshot, or of one of its sub-resources. */
+export function buildSnapshotUrl(endpoint: string, projectId: string, snapshotId: string, sub = ''): string {
+  return `${endpoint.replace(/\/+$/, '')}/v2/${encodeURIComponent(projectId)}/snapshots/${encodeURIComponent(snapshotId)}${sub}`;
+}
+
+/** Reads `{"snapshot": {...}}`: a snapshot with a string id and status, or a bad response. */
+export function parseSnapshotBody(text: string, requestId: string | undefined): Snapshot {
+  const body = parseUpstreamJson(text, requestId) as { snapshot?: unknown } | null;
+  const snapshot = body && typeof body === 'object' ? body.snapshot : undefined;
+  if (!snapshot || typeof snapshot !== 'object' || typeof (snapshot as Snapshot).id !== 'string' || typeof (snapshot as Snapshot).status !== 'string') throw new UpstreamBadResponseError('no "snapshot" object with a string id and status', requestId);
+  return snapshot as Snapshot;
+}
+
+/** Reads `{"metadata": {...}}` with string values. */
+export function parseMetadataBody(text: string, requestId: string | undefined): Record<string, string> {
+  const body = parseUpstreamJson(text, requestId) as { metadata?: unknown } | null;
+  const metadata = body && typeof body === 'object' ? body.metadata : undefined;
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) throw new UpstreamBadResponseError('no "metadata" object of strings', requestId);
+  return metadata as Record<string, string>;
+}
+
 /** A project as Keystone's `GET /v3/auth/projects` (and Huawei IAM's) lists it. */
 export interface DiscoveredProject {
   id: string;
@@ -155,19 +189,20 @@ export function parseVolumeListBody(text: string, requestId: string | undefined,
 }
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
-export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister {
+export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
   const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const clock = options.clock ?? systemClock;
 
-  async function attemptOnce(url: string, projectId: string, budgetMs: number): Promise<PageText> {
+  async function attemptOnce(url: string, projectId: string, budgetMs: number, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: string): Promise<PageText> {
     const limitMs = Math.max(1, Math.min(timeoutMs, budgetMs));
-    const authHeaders = await options.auth.headers({ method: 'GET', url, projectId, deadline: clock.now() + limitMs }, new Date(clock.now()));
+    const authHeaders = await options.auth.headers({ method, url, projectId, ...(body !== undefined ? { body } : {}), deadline: clock.now() + limitMs }, new Date(clock.now()));
     const headers = { Accept: 'application/json', ...authHeaders };
     let response: TransportResponse;
     try {
-      response = await transport.get(url, headers, limitMs);
+      if (method !== 'GET' && !transport.send) throw new Error(`this transport cannot send ${method}`);
+      response = method === 'GET' ? await transport.get(url, headers, limitMs) : await (transport.send as NonNullable<HttpTransport['send']>)(method, url, headers, body, limitMs);
     } catch (error) {
       if (error instanceof TransportTimeoutError) {
         const timeout = new UpstreamTimeoutError(limitMs, error);
@@ -193,9 +228,9 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     return fetchUrl(buildListUrl(options.endpoint, projectId, query, listOptions.detail), projectId, listOptions);
   }
 
-  async function fetchUrl(url: string, projectId: string, listOptions: ListOptions): Promise<PageText> {
+  async function fetchUrl(url: string, projectId: string, listOptions: ListOptions, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: string, attempts = retry.maxAttempts): Promise<PageText> {
     const deadline = listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
-    const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget), retry, deadline, clock);
+    const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget, method, body), { ...retry, maxAttempts: attempts }, deadline, clock);
     try {
       return await run();
     } catch (error) {
@@ -224,6 +259,23 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     async listSnapshotsPage(projectId, query, listOptions) {
       const { text, requestId } = await fetchText(projectId, query, listOptions);
       return parseListBody(text, requestId, query.limit);
+    },
+    async getSnapshot(projectId, snapshotId, listOptions = {}) {
+      try {
+        const { text, requestId } = await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId), projectId, listOptions);
+        return parseSnapshotBody(text, requestId);
+      } catch (error) {
+        if (error instanceof UpstreamHttpError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async setSnapshotMetadata(projectId, snapshotId, metadata, listOptions = {}) {
+      // Setting the same keys again changes nothing: safe to retry.
+      const { text, requestId } = await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId, '/metadata'), projectId, listOptions, 'POST', JSON.stringify({ metadata }));
+      return parseMetadataBody(text, requestId);
+    },
+    async deleteSnapshot(projectId, snapshotId, listOptions = {}) {
+      await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId), projectId, listOptions, 'DELETE', undefined, 1);
     },
     async listVolumesPage(projectId, query, listOptions = {}) {
       const { text, requestId } = await fetchUrl(buildListUrl(options.endpoint, projectId, { marker: query.marker, limit: query.limit }, query.detail === true, 'volumes'), projectId, listOptions);

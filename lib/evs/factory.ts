@@ -1,7 +1,7 @@
 import type { RetryOptions } from '../retry';
 import { type AuthStrategy, akskAuth, iamPasswordAuth, noauthAuth, staticTokenAuth } from './auth';
 import { createSecretFetch, type SecretFetch, type SecretRef } from '../secrets/reader';
-import { createEvsClient, type ProjectDiscoverer, type SnapshotLister, type SnapshotTextLister, type VolumeLister } from './client';
+import { createEvsClient, type ProjectDiscoverer, type SnapshotLister, type SnapshotRemediator, type SnapshotTextLister, type VolumeLister } from './client';
 import { type IamAccount, parseCredentialSecret, secretAuth } from './secret-auth';
 import { nodeHttpTransport } from './transport';
 
@@ -60,7 +60,7 @@ export function createAuth(auth: UpstreamAuthOptions, io: AuthIo = {}): AuthStra
 }
 
 /** The production upstream client. */
-export function createUpstreamClient(options: UpstreamOptions, io: AuthIo = {}): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister {
+export function createUpstreamClient(options: UpstreamOptions, io: AuthIo = {}): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
   return createEvsClient({
     endpoint: options.endpoint,
     auth: createAuth(options.auth, io),

@@ -11,6 +11,8 @@ export interface TransportResponse {
 /** One GET with a whole-exchange timeout; rejects with TransportTimeoutError or BodyTooLargeError, else a network error. */
 export interface HttpTransport {
   get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<TransportResponse>;
+  /** Any other method, with an optional JSON body (the remediation function's writes). */
+  send?(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<TransportResponse>;
 }
 
 /** Bodies larger than this are refused rather than buffered: a full page of 1000 snapshots is about 0.5 MB. */
@@ -40,13 +42,15 @@ export class BodyTooLargeError extends Error {
 export function nodeHttpTransport(options: { maxBodyBytes?: number } = {}): HttpTransport {
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
-  return {
-    get(url, headers, timeoutMs) {
+  const transport: Required<HttpTransport> = {
+    get: (url, headers, timeoutMs) => transport.send('GET', url, headers, undefined, timeoutMs),
+    send(method, url, headers, body, timeoutMs) {
       return new Promise((resolve, reject) => {
         const target = new URL(url);
         const secure = target.protocol === 'https:';
         const send = secure ? httpsRequest : httpRequest;
-        const req = send(target, { method: 'GET', headers, agent: secure ? agents.https : agents.http }, (res: IncomingMessage) => {
+        const sent = body === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+        const req = send(target, { method, headers: sent, agent: secure ? agents.https : agents.http }, (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
@@ -76,8 +80,9 @@ export function nodeHttpTransport(options: { maxBodyBytes?: number } = {}): Http
           clearTimeout(timer);
           reject(error);
         });
-        req.end();
+        req.end(body);
       });
     },
   };
+  return transport;
 }

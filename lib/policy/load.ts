@@ -27,6 +27,12 @@ export interface MatchSpec {
   noSnapshotWithin?: string;
 }
 
+/** A rule's opt-in deletion (docs/cleanup.md): the grace period after the mark, and whether someone must approve. */
+export interface CleanupSpec {
+  after: string;
+  approval: 'required' | 'none';
+}
+
 export interface RuleSpec {
   name: string;
   finding: FindingType;
@@ -34,6 +40,7 @@ export interface RuleSpec {
   description?: string;
   enabled?: boolean;
   match: MatchSpec;
+  cleanup?: CleanupSpec;
 }
 
 export interface ExclusionSpec {
@@ -69,7 +76,7 @@ export interface PolicyDocument {
 
 const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1_440, w: 10_080, y: 525_600 };
 
-/** `90d` → 129600: a duration of the policy format in minutes. */
+/** `90d` → 129600: a duration of the policy format in minutes (`0d` → 0, cleanup's `after`). */
 export function durationMinutes(text: string): number {
   return Number(text.slice(0, -1)) * (UNIT_MINUTES[text.slice(-1)] ?? Number.NaN);
 }
@@ -109,6 +116,7 @@ export function parsePolicy(text: string, source: string): PolicyDocument {
     if (rules.has(rule.name)) fail(['rules', i, 'name'], `"${rule.name}" is used by another rule`);
     rules.add(rule.name);
     checkMatch(rule.match, ['rules', i, 'match'], fail);
+    if (rule.cleanup && rule.finding === 'UNPROTECTED_VOLUME') fail(['rules', i, 'cleanup'], 'cannot be set on an UNPROTECTED_VOLUME rule: its findings are volumes, not snapshots to delete');
   });
   const checkExclusions = (list: ExclusionSpec[] | undefined, path: FieldPath) => {
     const names = new Set<string>();

@@ -57,15 +57,29 @@ export interface ProjectPolicy {
   readonly retention: RetentionRule | undefined;
   /** The enabled UNPROTECTED_VOLUME rules, in order. */
   readonly coverage: readonly CoverageRule[];
+  /** The enabled rules that carry `cleanup`, by name. */
+  readonly cleanup: ReadonlyMap<string, CleanupTerms>;
+  /**
+   * Whether the snapshot, as read now, still meets the named rule: for a per-snapshot rule, the
+   * rule the policy picks for it is still that one; for the EXCESS_RETENTION rule, it still meets
+   * the rule's conditions (its rank is the scan's to decide).
+   */
+  stillMatches(rule: string, snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): boolean | typeof UNDETERMINED;
 }
 
 /**
  * Whether a rule never matches the cloud's own backup snapshots (isSystemSnapshot), whatever its
- * conditions: rules whose findings say a snapshot could go. Issue 26's cleanup marker on rules
- * joins here.
+ * conditions: rules whose findings say a snapshot could go, and every rule that deletes (cleanup).
  */
-export function guardsSystemSnapshots(rule: Pick<RuleSpec, 'finding'>): boolean {
-  return CLEANUP_FINDING_TYPES.includes(rule.finding);
+export function guardsSystemSnapshots(rule: Pick<RuleSpec, 'finding' | 'cleanup'>): boolean {
+  return CLEANUP_FINDING_TYPES.includes(rule.finding) || rule.cleanup !== undefined;
+}
+
+/** A rule's cleanup terms, ready to use: the grace period in minutes and whether approval is needed. */
+export interface CleanupTerms {
+  rule: string;
+  afterMinutes: number;
+  approval: 'required' | 'none';
 }
 
 export interface Policy {
@@ -300,18 +314,33 @@ function compileProject(doc: PolicyDocument, target: string, projectId: string):
     return list;
   };
   const withRetention = retentionCompiled ? [...compiled, retentionCompiled] : compiled;
+  const cleanup = new Map<string, CleanupTerms>();
+  for (const r of enabled) if (r.cleanup && r.finding !== 'UNPROTECTED_VOLUME') cleanup.set(r.name, { rule: r.name, afterMinutes: durationMinutes(r.cleanup.after), approval: r.cleanup.approval });
+  const judge = (snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): Verdict => {
+    for (const rule of candidates(snapshot.status)) {
+      const matched = matches(rule, snapshot, times, ctx);
+      if (matched === NO) continue;
+      if (matched === UNKNOWN) return UNDETERMINED;
+      return classification(rule, snapshot, times, ctx.now);
+    }
+    return undefined;
+  };
   return {
     needsVolumes: coverage.length > 0 || withRetention.some((r) => r.match.needsVolumes || r.exclusions.some((e) => e.needsVolumes)),
     retention,
     coverage,
-    judge(snapshot, times, ctx) {
-      for (const rule of candidates(snapshot.status)) {
-        const matched = matches(rule, snapshot, times, ctx);
-        if (matched === NO) continue;
-        if (matched === UNKNOWN) return UNDETERMINED;
-        return classification(rule, snapshot, times, ctx.now);
+    cleanup,
+    judge,
+    stillMatches(name, snapshot, times, ctx) {
+      if (retention && retentionCompiled && name === retention.name) {
+        const verdict = judge(snapshot, times, ctx);
+        if (verdict === UNDETERMINED) return UNDETERMINED;
+        // Another rule now flags it: that rule decides, not the ranking.
+        if (verdict !== undefined) return false;
+        return retention.ranks(snapshot, times, ctx);
       }
-      return undefined;
+      const verdict = judge(snapshot, times, ctx);
+      return verdict === UNDETERMINED ? UNDETERMINED : verdict?.rule === name;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describeFailure, type Failure } from '../domain/failure';
-import type { ProjectDiscoverer, SnapshotLister, VolumeLister } from '../evs/client';
-import { type AuthIo, createUpstreamClient } from '../evs/factory';
+import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeLister } from '../evs/client';
+import { type AuthIo, createUpstreamClient, type UpstreamAuthOptions } from '../evs/factory';
 import type { SecretFetch } from '../secrets/reader';
 import { createSecretFetch } from '../secrets/reader';
 import { ConfigError } from '../settings/env';
@@ -52,13 +52,13 @@ export class UnknownSelectionError extends ConfigError {
   override name = 'UnknownSelectionError';
 }
 
-export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer;
+export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer & SnapshotRemediator;
 
 /**
  * The targets of a configuration with one client each, built on first use and kept for the
  * container's life (keep-alive sockets, cached credentials).
  */
-export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch } = {}) {
+export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch; /** The remediation function's credentials, used for every target instead of its own. */ auth?: UpstreamAuthOptions } = {}) {
   const clients = new Map<string, TargetClient>();
   const discovered = new Map<string, { at: number; ids: Promise<string[]> }>();
   let loaded: Promise<ScanTarget[]> | undefined;
@@ -79,7 +79,7 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
   function client(target: ScanTarget): TargetClient {
     let c = clients.get(target.name);
     if (!c) {
-      c = createUpstreamClient(target.upstream, io);
+      c = createUpstreamClient(io.auth ? { ...target.upstream, auth: io.auth } : target.upstream, io);
       clients.set(target.name, c);
     }
     return c;

@@ -19,6 +19,8 @@ export function templateOf(path: string): string | undefined {
   if (clean === '/' || clean === '/openapi.json') return clean;
   if (/^\/v2\/[^/]+\/findings$/.test(clean)) return '/v2/{project_id}/findings';
   if (/^\/v2\/[^/]+\/findings\/[^/]+\/suppression$/.test(clean)) return '/v2/{project_id}/findings/{finding_id}/suppression';
+  if (/^\/v2\/[^/]+\/findings\/approval$/.test(clean)) return '/v2/{project_id}/findings/approval';
+  if (/^\/v2\/[^/]+\/findings\/[^/]+\/approval$/.test(clean)) return '/v2/{project_id}/findings/{finding_id}/approval';
   const m = /^\/(v[23])\/[^/]+\/snapshots(\/detail)?$/.exec(clean);
   return m ? `/${m[1]}/{project_id}/snapshots${m[2] ?? ''}` : undefined;
 }

@@ -12,6 +12,7 @@ const validators = {
   [DETAIL_TYPES.finding]: ajv.compile(JSON.parse(readFileSync(`${dir}finding.schema.json`, 'utf8'))),
   [DETAIL_TYPES.summary]: ajv.compile(JSON.parse(readFileSync(`${dir}scan-summary.schema.json`, 'utf8'))),
   [DETAIL_TYPES.failed]: ajv.compile(JSON.parse(readFileSync(`${dir}scan-failed.schema.json`, 'utf8'))),
+  [DETAIL_TYPES.cleanup]: ajv.compile(JSON.parse(readFileSync(`${dir}cleanup.schema.json`, 'utf8'))),
 } as Record<string, ReturnType<typeof ajv.compile>>;
 
 /** Validates a detail against the committed schema of its detail-type; returns the errors, empty when valid. */

@@ -20,6 +20,7 @@ const CREDENTIALS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ev
 const WEBHOOK_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/alerts/webhook';
 // Packaged with a source of its own, as an operator following EventBridge's reverse-DNS advice would.
 const EVENT_SOURCE = 'com.example.snapshot-sentinel';
+const CLEANUP_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:evs/prod-cleanup-XyZ123';
 const FAKE_VALUES = /AKFAKEPACKAGE|sk-FAKE-package|pw-FAKE-package|sectok-FAKE-package|token-FAKE-package|hooks\.example\/FAKE/;
 
 /** Evaluates the template's own conditions and Fn::If, the way CloudFormation would for this stage. */
@@ -58,7 +59,7 @@ beforeAll(async () => {
     ALERT_WEBHOOK_URL: 'https://hooks.example/FAKE',
     EVENT_SOURCE,
   });
-  await run('node_modules/.bin/serverless', ['package', '--stage', 'prod', '--param', `credentialsSecret=${CREDENTIALS_ARN}`, '--param', `webhookSecret=${WEBHOOK_ARN}`, '--package', out], { env, timeout: 120_000 });
+  await run('node_modules/.bin/serverless', ['package', '--stage', 'prod', '--param', `credentialsSecret=${CREDENTIALS_ARN}`, '--param', `webhookSecret=${WEBHOOK_ARN}`, '--param', `cleanupCredentialsSecret=${CLEANUP_ARN}`, '--package', out], { env, timeout: 120_000 });
   templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
   const template = JSON.parse(templateText);
   resources = template.Resources;
@@ -97,12 +98,13 @@ describe('serverless package', () => {
     // The DynamoDB, SQS and SNS clients: about 380 KB measured.
     expect(sizes.notifier).toBeLessThan(420 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
+    expect(statSync(join(out, 'cleanupSnapshots.zip')).size).toBeLessThan(600 * 1024);
     const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
-    for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'notifier']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'notifier', 'cleanupSnapshots']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
     expect(entries('fleetReport')['functions/secrets-aws.mjs']).toBeUndefined();
     for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
-    for (const fn of ['listSnapshots', 'dispatchScans', 'notifier', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
+    for (const fn of ['listSnapshots', 'dispatchScans', 'notifier', 'findings', 'cleanupSnapshots']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
   });
@@ -139,6 +141,9 @@ describe('serverless package', () => {
       'GET /v2/{project_id}/findings',
       'POST /v2/{project_id}/findings/{finding_id}/suppression',
       'DELETE /v2/{project_id}/findings/{finding_id}/suppression',
+      'POST /v2/{project_id}/findings/{finding_id}/approval',
+      'DELETE /v2/{project_id}/findings/{finding_id}/approval',
+      'POST /v2/{project_id}/findings/approval',
     ].sort());
     expect(new Set(routes.map((r) => r.AuthorizationType))).toEqual(new Set(['AWS_IAM']));
     const fns = byType('AWS::Lambda::Function').map(([, r]) => r.Properties);
@@ -148,6 +153,8 @@ describe('serverless package', () => {
   it('schedules the dispatcher and the fleet report every 15 minutes by default, and runs the worker from the FIFO work queue, one item per invocation, with its own dead-letter queue', () => {
     const schedules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(schedules.map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties.ScheduleExpression]).sort()).toEqual([
+      // Disabled unless the deployment turns cleanup on (below).
+      ['CleanupSnapshotsLambdaFunction', 'rate(1 hour)'],
       ['DispatchScansLambdaFunction', 'rate(15 minutes)'],
       ['FleetReportLambdaFunction', 'rate(15 minutes)'],
       ['NotifierLambdaFunction', 'rate(1 minute)'],
@@ -213,7 +220,8 @@ describe('serverless package', () => {
       evaluate(resources[role]?.Properties.Policies).flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(tableStatements('ScannerRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(tableStatements('DispatcherRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
-    expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('FindingsApiRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
+    expect(tableStatements('CleanupRole')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } }]);
     expect(resources.FindingsLambdaFunction?.Properties.Role).toEqual({ 'Fn::GetAtt': ['FindingsApiRole', 'Arn'] });
   });
 
@@ -260,11 +268,12 @@ describe('serverless package', () => {
 
   it('alarms to the topic on scanner errors and throttles, incomplete projects, undelivered events, proxy 5xx, the dead-letter queue and a missing heartbeat', () => {
     const alarms = Object.fromEntries(byType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'FleetReportErrorsAlarm', 'NotificationsQueueDeadLetterAlarm', 'NotifierErrorsAlarm', 'NotifyDeadLetterAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual(['CleanupBrakeAlarm', 'DeadLetterQueueAlarm', 'DispatcherErrorsAlarm', 'EventsUndeliveredAlarm', 'FleetReportErrorsAlarm', 'NotificationsQueueDeadLetterAlarm', 'NotifierErrorsAlarm', 'NotifyDeadLetterAlarm', 'ProjectsIncompleteAlarm', 'ProxyServerErrorsAlarm', 'ScanWorkDeadLetterAlarm', 'ScannerErrorsAlarm', 'ScannerHeartbeatAlarm', 'ScannerThrottlesAlarm']);
     // A notification that could not be delivered within its bounds waits in the notify dead-letter queue: an alarm.
     expect(alarms.NotifyDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['NotifyDeadLetterQueue', 'QueueName'] } }], Threshold: 0 });
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
     expect(alarms.ProjectsIncompleteAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'ProjectsIncomplete', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarms.CleanupBrakeAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'CleanupBrakeTripped', Dimensions: [{ Name: 'service', Value: 'cleanup-snapshots' }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(alarms.EventsUndeliveredAlarm).toMatchObject({ Namespace: 'EvsSnapshotSentinel', MetricName: 'EventsUndelivered', Threshold: 0 });
     // Twice the 15-minute schedule, and silence counts as breaching.
     expect(alarms.ScannerHeartbeatAlarm).toMatchObject({ MetricName: 'ScansCompleted', ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
@@ -355,9 +364,19 @@ describe('serverless package', () => {
       { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN },
     ]);
     expect(statements('FindingsApiRole')).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      bus,
       logs('findings'),
       xray,
+    ]);
+    // The remediation function reads its own secret and the switch; never the scanner's secret.
+    expect(statements('CleanupRole')).toEqual([
+      bus,
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
+      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/evs-snapshot-sentinel/prod/cleanup-switch' } },
+      logs('cleanupSnapshots'),
+      xray,
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: CLEANUP_ARN },
     ]);
     // The report function lists and reads the parts and the kept trend, and writes the report: nothing else, no secret.
     expect(statements('ReportRole')).toEqual([
@@ -369,10 +388,27 @@ describe('serverless package', () => {
       xray,
     ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
-    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', NotifierLambdaFunction: 'NotifierRole', FleetReportLambdaFunction: 'ReportRole' });
+    expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', NotifierLambdaFunction: 'NotifierRole', CleanupSnapshotsLambdaFunction: 'CleanupRole', FleetReportLambdaFunction: 'ReportRole' });
     expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '', PRICES_FILE: '' });
     // No shared framework role that every function could use.
-    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['DispatcherRole', 'FindingsApiRole', 'NotifierRole', 'ProxyRole', 'ReportRole', 'ScannerRole']);
+    expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['CleanupRole', 'DispatcherRole', 'FindingsApiRole', 'NotifierRole', 'ProxyRole', 'ReportRole', 'ScannerRole']);
+  });
+
+  it('keeps cleanup off by default, and gives only the remediation function the credentials that may delete', () => {
+    const cleanup = resources.CleanupSnapshotsLambdaFunction?.Properties.Environment.Variables as Record<string, unknown>;
+    expect(cleanup).toMatchObject({ CLEANUP_ENABLED: 'false', CLEANUP_CREDENTIALS_SECRET: CLEANUP_ARN, EVS_CREDENTIALS_SECRET: '', CLEANUP_SWITCH_PARAMETER: '/evs-snapshot-sentinel/prod/cleanup-switch', CLEANUP_MAX_PER_RUN: '50', CLEANUP_MAX_PERCENT_PER_RUN: '10' });
+    const schedule = byType('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.Targets).includes('CleanupSnapshotsLambdaFunction'));
+    expect(schedule?.[1].Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', State: 'DISABLED' });
+    expect(resources.CleanupSwitch?.Properties).toMatchObject({ Type: 'String', Name: '/evs-snapshot-sentinel/prod/cleanup-switch', Value: 'on' });
+    // The remediation secret appears in its function and its role, nowhere else; the scanner's secret not there at all.
+    for (const [name, resource] of Object.entries(resources)) {
+      const text = JSON.stringify(name.endsWith('Role') ? evaluate(resource.Properties.Policies ?? []) : resource);
+      if (name === 'CleanupSnapshotsLambdaFunction' || name === 'CleanupRole') expect(text, name).not.toContain(CREDENTIALS_ARN);
+      else expect(text, name).not.toContain(CLEANUP_ARN);
+    }
+    for (const route of ['POST /v2/{project_id}/findings/{finding_id}/approval', 'DELETE /v2/{project_id}/findings/{finding_id}/approval', 'POST /v2/{project_id}/findings/approval']) {
+      expect(byType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === route)?.[1].Properties.AuthorizationType, route).toBe('AWS_IAM');
+    }
   });
 
   it('keeps the report bucket private, encrypted and TLS-only, lets parts of removed projects and old history age out, and names it in the outputs', () => {

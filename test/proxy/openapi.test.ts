@@ -66,6 +66,8 @@ describe('the OpenAPI document', () => {
       '/',
       '/openapi.json',
       '/v2/{project_id}/findings',
+      '/v2/{project_id}/findings/approval',
+      '/v2/{project_id}/findings/{finding_id}/approval',
       '/v2/{project_id}/findings/{finding_id}/suppression',
       '/v2/{project_id}/snapshots',
       '/v2/{project_id}/snapshots/detail',

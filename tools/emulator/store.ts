@@ -89,6 +89,23 @@ export class SnapshotStore {
     return true;
   }
 
+  /** One snapshot of a project, or undefined. */
+  get(projectId: string, snapshotId: string): Snapshot | undefined {
+    const index = this.projects.get(projectId);
+    const at = index?.rank.get(snapshotId);
+    return at === undefined ? undefined : index?.all[at];
+  }
+
+  /** Adds or replaces metadata keys of one snapshot (Cinder's POST .../metadata); its metadata after, or undefined. */
+  setMetadata(projectId: string, snapshotId: string, metadata: Record<string, string>): Record<string, string> | undefined {
+    const index = this.projects.get(projectId);
+    const current = this.get(projectId, snapshotId);
+    if (!index || !current) return undefined;
+    const merged = { ...current.metadata, ...metadata };
+    this.load({ projectId, snapshots: index.all.map((s) => (s.id === snapshotId ? { ...s, metadata: merged } : s)) });
+    return merged;
+  }
+
   projectIds(): string[] {
     return [...this.projects.keys()];
   }

@@ -48,6 +48,14 @@ sed -e 's#^use = call:cinder.api:root_app_factory#use = egg:Paste\#urlmap#' \
 /usr/bin/cinder-manage --config-file "$WORK/cinder.conf" db sync >"$WORK/db-sync.log" 2>&1
 node_modules/.bin/tsx test/integration/cinder/write-fleet.ts "$WORK/fleet.json"
 $PY test/integration/cinder/seed.py "$WORK/cinder.sqlite" "$WORK/fleet.json"
+node_modules/.bin/tsx test/integration/cinder/write-cleanup-fleet.ts "$WORK/cleanup-fleet.json"
+$PY test/integration/cinder/seed.py "$WORK/cinder.sqlite" "$WORK/cleanup-fleet.json"
+# Cinder deletes a snapshot only when its volume has a host (a volume service): give the cleanup projects' volumes one.
+$PY -c 'import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for p in json.load(open(sys.argv[2]))["projects"]:
+    db.execute("update volumes set host = ? where project_id = ?", ("sentinel@fake#fake", p["projectId"]))
+db.commit()' "$WORK/cinder.sqlite" "$WORK/cleanup-fleet.json"
 
 setsid /usr/bin/cinder-api --config-file "$WORK/cinder.conf" >"$WORK/cinder-api.log" 2>&1 &
 PID=$!
@@ -59,7 +67,7 @@ for _ in $(seq 1 120); do
 done
 echo "== cinder-api $(dpkg-query -W -f='${Version}' cinder-api) on $URL (pid $PID)"
 
-CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" CINDER_LOG="$WORK/cinder-api.log" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts || {
+CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" CINDER_CLEANUP_FLEET="$WORK/cleanup-fleet.json" CINDER_DB="$WORK/cinder.sqlite" CINDER_LOG="$WORK/cinder-api.log" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts "$@" || {
   status=$?
   echo "== last lines of cinder-api's log"; tail -20 "$WORK/cinder-api.log"
   exit $status
