@@ -230,13 +230,13 @@ describe('serverless package', () => {
     expect(patterns.length).toBe(1);
     for (const [name, r] of patterns) expect(r.Properties.EventPattern.source, name).toEqual([EVENT_SOURCE]);
     const publishers = byType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Environment?.Variables?.EVENT_BUS_NAME);
-    expect(publishers.map(([name]) => name).sort()).toEqual(['DispatchScansLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']);
+    expect(publishers.map(([name]) => name).sort()).toEqual(['CleanupSnapshotsLambdaFunction', 'DispatchScansLambdaFunction', 'FindingsLambdaFunction', 'ScanSnapshotsLambdaFunction', 'ScanWorkerLambdaFunction']);
     for (const [name, r] of publishers) expect(r.Properties.Environment.Variables.EVENT_SOURCE, name).toBe(EVENT_SOURCE);
   });
 
-  it('gives every rule target, the three schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
+  it('gives every rule target, the four schedules included, a retry policy and the dead-letter queue, encrypts the topic and archives the bus', () => {
     const rules = byType('AWS::Events::Rule');
-    expect(rules.length).toBe(4);
+    expect(rules.length).toBe(5);
     for (const [name, r] of rules) {
       for (const target of r.Properties.Targets) {
         expect(target.DeadLetterConfig, name).toEqual({ Arn: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } });
@@ -249,10 +249,10 @@ describe('serverless package', () => {
     expect(resources.SentinelBusArchive?.Properties).toMatchObject({ SourceArn: { 'Fn::GetAtt': ['SentinelBus', 'Arn'] }, RetentionDays: 30 });
   });
 
-  it('keeps an invocation that still fails after Lambda\'s retries in the dead-letter queue, for every function invoked asynchronously (the three schedules)', () => {
+  it('keeps an invocation that still fails after Lambda\'s retries in the dead-letter queue, for every function invoked asynchronously (the four schedules)', () => {
     const toDeadLetters = { OnFailure: { Destination: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } } };
     const invokeConfig = Object.fromEntries(byType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [r.Properties.FunctionName.Ref, r.Properties]));
-    expect(Object.keys(invokeConfig).sort()).toEqual(['DispatchScansLambdaFunction', 'FleetReportLambdaFunction', 'NotifierLambdaFunction']);
+    expect(Object.keys(invokeConfig).sort()).toEqual(['CleanupSnapshotsLambdaFunction', 'DispatchScansLambdaFunction', 'FleetReportLambdaFunction', 'NotifierLambdaFunction']);
     for (const config of Object.values(invokeConfig)) expect(config).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: toDeadLetters });
     // Every function some rule invokes (asynchronously) has such a config.
     const invoked = byType('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets.map((t: any) => t.Arn?.['Fn::GetAtt']?.[0])).filter((name: string | undefined) => name?.endsWith('LambdaFunction'));
@@ -372,6 +372,7 @@ describe('serverless package', () => {
     // The remediation function reads its own secret and the switch; never the scanner's secret.
     expect(statements('CleanupRole')).toEqual([
       bus,
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } },
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/evs-snapshot-sentinel/prod/cleanup-switch' } },
       logs('cleanupSnapshots'),
@@ -452,7 +453,7 @@ describe('the packaged prod template, as AWS would read it', () => {
 
   it('lets CloudWatch publish to the alert topic for exactly the alarms that notify it, and no other account\'s', () => {
     const alarms = byType('AWS::CloudWatch::Alarm').filter(([, r]) => ['AlarmActions', 'OKActions', 'InsufficientDataActions'].some((k) => targetsTopic(r.Properties[k])));
-    expect(alarms.length).toBe(13);
+    expect(alarms.length).toBe(14);
     const statements = topicStatement('cloudwatch.amazonaws.com');
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' }, Condition: thisAccount });
