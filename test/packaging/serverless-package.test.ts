@@ -101,8 +101,9 @@ describe('serverless package', () => {
     for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'notifier']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
     expect(entries('fleetReport')['functions/secrets-aws.mjs']).toBeUndefined();
-    for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
-    for (const fn of ['listSnapshots', 'dispatchScans', 'notifier', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
+    // The notifier signs its digests' report links with the S3 client, loaded on first use.
+    for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport', 'notifier']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'dispatchScans', 'findings']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
   });
@@ -305,6 +306,11 @@ describe('serverless package', () => {
       NOTIFY_DEAD_LETTER_QUEUE_URL: { Ref: 'NotifyDeadLetterQueue' },
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
       SCAN_CYCLE_MINUTES: '15',
+      // The digests' report link (signed from the bucket) and money (the bundled price file).
+      NOTIFY_REPORT_URL: '',
+      REPORT_BUCKET: { Ref: 'ReportBucket' },
+      REPORT_LINK_EXPIRES_HOURS: '168',
+      PRICES_FILE: '',
     });
   });
 
@@ -350,6 +356,8 @@ describe('serverless package', () => {
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [{ 'Fn::GetAtt': ['NotifyDeadLetterQueue', 'Arn'] }, { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] }] },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' } },
       { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] } },
+      // What the presigned report link in each digest may open: that one object.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.html' } },
       logs('notifier'),
       xray,
       { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN },
