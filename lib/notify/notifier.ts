@@ -7,9 +7,9 @@
  */
 import { DETAIL_TYPES, type FindingDetail } from '../events/contract';
 import { describeError, type Logger } from '../log';
-import { monthlyCostOf, type PriceList, roundMoney } from '../pricing/prices';
+import type { PriceList } from '../pricing/prices';
 import { backoffDelay, type RetryOptions } from '../retry';
-import { buildDigest, digestIdOf, healthKey } from './digest';
+import { buildDigest, digestIdOf, healthKey, moneyOf } from './digest';
 import type { Digest, DestinationKind, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
 import { noticeOf, scanOutcomeOf } from './notice';
 import { type Route, type Routes, routesFor, routesForHealth } from './routes';
@@ -183,8 +183,8 @@ export function createNotifier(deps: NotifierDeps) {
         ...(routes.links.findings && projects.size === 1 && only ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` } : {}),
       };
       digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, links }), id };
-      // The notifier sees transitions, not the fleet: what is open in all it cannot tell (the report can).
-      if (deps.prices && findings.length > 0) digest.money = { currency: deps.prices.currency, newPerMonth: roundMoney(monthlyCostOf(deps.prices, findings.filter((f) => f.kind === 'new'))), openPerMonth: null };
+      const money = moneyOf(deps.prices, findings);
+      if (money) digest.money = money;
     }
     digests.set(id, digest);
     return digest;

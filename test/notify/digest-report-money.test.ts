@@ -55,7 +55,9 @@ async function notifier(env: Record<string, string>) {
   const table = `notifications-${randomUUID().slice(0, 8)}`;
   await createNotificationsTable(dynamo.client, table);
   const clock = { now: T0 };
-  const base = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: table, ALERT_WEBHOOK_URL: `${receiver.url}/hook`, ...env }, createLogger({}, () => undefined));
+  // IS_OFFLINE: the digests are printed too, as under npm start.
+  const printed: string[] = [];
+  const base = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: table, ALERT_WEBHOOK_URL: `${receiver.url}/hook`, IS_OFFLINE: 'true', ...env }, createLogger({}, () => undefined), (line) => printed.push(line));
   const handler = createNotifierHandler({ ...base, build: () => ({ ...base.build(), now: () => clock.now }) }) as unknown as (e: NotifierEvent, c: Context) => Promise<unknown>;
   const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
   return {
@@ -67,6 +69,7 @@ async function notifier(env: Record<string, string>) {
       return handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
     },
     bodies: () => receiver.requests.map((r) => JSON.parse(r.body) as WebhookBody),
+    printed,
   };
 }
 
@@ -105,6 +108,8 @@ describe('the report link in digests', () => {
     expect(await page.text()).toContain('EVS snapshot fleet report');
     expect((await fetch(`${s3.url}/${BUCKET}/fleet-report.html`)).status).toBe(403);
     // Another object with the same signature is refused: the link opens that one page only.
+    // npm start prints the digest with the same link.
+    expect(n.printed.join('\n')).toContain(`  report: ${link}`);
     const other = new URL(link);
     other.pathname = `/${BUCKET}/fleet-report.json`;
     expect((await fetch(other)).status).toBe(403);
@@ -137,6 +142,7 @@ describe('money in digests', () => {
     // (837 + 121 + 33 + 1) GB × 0.05 = 49.60; what is open in all the notifier cannot tell.
     expect(bodies[0]?.money).toEqual({ currency: 'USD', newPerMonth: 49.6, openPerMonth: null });
     expect(bodies[0]?.findings.map((f) => f.snapshot.size).sort((a, b) => a - b)).toEqual([1, 33, 121, 837]);
+    expect(n.printed.join('\n')).toContain('  cost: USD 49.60/month in new findings');
   });
 
   it('is not there without prices', async () => {
@@ -145,5 +151,6 @@ describe('money in digests', () => {
     await n.tick();
     expect(n.bodies()).toHaveLength(1);
     expect(n.bodies()[0]).not.toHaveProperty('money');
+    expect(n.printed.join('\n')).not.toContain('cost:');
   });
 });
