@@ -11,6 +11,7 @@ import { digestLines } from '../lib/notify/print';
 import { render } from '../lib/notify/render/index';
 import { createSender, type PublishToTopic } from '../lib/notify/send';
 import { createMetrics } from '../lib/observability/metrics';
+import { createReportLink } from '../lib/report/link';
 import { createSecretFetch } from '../lib/secrets/reader';
 import { loadNotifierSettings, type NotifierSettings } from '../lib/settings/notifier';
 
@@ -60,7 +61,7 @@ export function createNotifierHandler(deps: NotifierHandlerDeps) {
   return middleware.handler(handle as never);
 }
 
-/** The production dependencies: settings from the environment, the table, the senders, the dead-letter queue, Powertools metrics. */
+/** The production dependencies: settings from the environment, the table, the senders, the dead-letter queue, the report link and prices, Powertools metrics. */
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env, logger: Logger = createFunctionLogger('notifier'), write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): NotifierHandlerDeps {
   const metrics = createMetrics('notifier');
   return {
@@ -103,6 +104,9 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv = process.env, logger
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         policy: { maxAttempts: settings.maxAttempts, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, maxAgeMs: settings.maxAgeMs, maxInlineWaitMs: 5_000 },
         retentionMs: settings.retentionMs,
+        // A fresh presigned link to the latest HTML report per digest (signed locally, no call to S3).
+        ...(settings.reportLink ? { reportLink: createReportLink(settings.reportLink) } : {}),
+        ...(settings.prices ? { prices: settings.prices } : {}),
         // Locally the digests are printed too (serverless-offline shows stdout).
         ...(env.IS_OFFLINE ? { onDelivered: (digest, destination) => write(digestLines(digest, destination).join('\n')) } : {}),
       };

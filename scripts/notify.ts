@@ -10,6 +10,7 @@ import type { ScannerEvent } from '../lib/notify/notifier';
 import { previewDigests } from '../lib/notify/preview';
 import { digestLines } from '../lib/notify/print';
 import type { Routes } from '../lib/notify/routes';
+import type { PriceList } from '../lib/pricing/prices';
 import { buildScanner } from '../lib/scan/build';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { ConfigError } from '../lib/settings/env';
@@ -48,9 +49,10 @@ if (!values['dry-run']) {
 }
 
 let routes: Routes;
+let prices: PriceList | undefined;
 let scanSettings: ReturnType<typeof loadScanSettings>;
 try {
-  routes = loadNotifierSettings(values.routes === undefined ? process.env : { ...process.env, NOTIFY_ROUTES_FILE: values.routes }).routes;
+  ({ routes, prices } = loadNotifierSettings(values.routes === undefined ? process.env : { ...process.env, NOTIFY_ROUTES_FILE: values.routes }));
   scanSettings = loadScanSettings(process.env);
 } catch (error) {
   fail(error);
@@ -64,7 +66,7 @@ try {
 } catch (error) {
   fail(error);
 }
-const digests = previewDigests(routes!, events, Date.now());
+const digests = previewDigests(routes!, events, Date.now(), prices);
 for (const digest of digests) {
   const route = routes!.routes.find((r) => r.name === digest.route);
   const to = route?.destinations.map((d) => `${d.name} (${d.kind})`).join(', ') ?? '';

@@ -94,7 +94,6 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     FINDINGS_TABLE,
     NOTIFICATIONS_TABLE,
-    NOTIFY_REPORT_URL: env.NOTIFY_REPORT_URL ?? reportUrl,
     AWS_ENDPOINT_URL_S3: s3.url,
     REPORT_BUCKET,
     AWS_REGION: env.AWS_REGION ?? 'eu-west-1',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../domain/finding';
+import { monthlyCostOf, type PriceList, roundMoney } from '../pricing/prices';
 import type { Digest, DigestCount, NoticeFinding, ScanHealthNotice } from './model';
 
 const severityRank = (s: Severity) => SEVERITIES.indexOf(s);
@@ -60,4 +61,14 @@ export function buildDigest(parts: DigestParts): Digest {
 /** The key one health change is de-duplicated on: the same project going down at the same moment is one change. */
 export function healthKey(h: ScanHealthNotice): string {
   return createHash('sha256').update(['health', h.kind, h.target, h.region, h.projectId, h.kind === 'failing' ? h.since : h.observedAt].join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/**
+ * A digest's money: what its new findings' snapshots cost per month, to the cent. The notifier
+ * sees transitions, not the fleet, so what is open in all it cannot tell (`openPerMonth: null`).
+ * Undefined without prices or without findings.
+ */
+export function moneyOf(prices: PriceList | undefined, findings: readonly NoticeFinding[]): Digest['money'] {
+  if (!prices || findings.length === 0) return undefined;
+  return { currency: prices.currency, newPerMonth: roundMoney(monthlyCostOf(prices, findings.filter((f) => f.kind === 'new'))), openPerMonth: null };
 }

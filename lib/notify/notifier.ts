@@ -6,9 +6,10 @@
  * Lambda, in `npm start` and in tests with a clock that jumps.
  */
 import { DETAIL_TYPES, type FindingDetail } from '../events/contract';
-import type { Logger } from '../log';
+import { describeError, type Logger } from '../log';
+import type { PriceList } from '../pricing/prices';
 import { backoffDelay, type RetryOptions } from '../retry';
-import { buildDigest, digestIdOf, healthKey } from './digest';
+import { buildDigest, digestIdOf, healthKey, moneyOf } from './digest';
 import type { Digest, DestinationKind, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
 import { noticeOf, scanOutcomeOf } from './notice';
 import { type Route, type Routes, routesFor, routesForHealth } from './routes';
@@ -57,6 +58,13 @@ export interface NotifierDeps {
   policy: DeliveryPolicy;
   /** How long notices and delivery records are kept (TTL). */
   retentionMs: number;
+  /**
+   * Makes a fresh link to the latest fleet report (a presigned URL) for each digest; a fixed
+   * `routes.links.report` wins. A link that cannot be made leaves the digest without one.
+   */
+  reportLink?: () => Promise<string>;
+  /** The price list; with it each digest carries the monthly cost of its new findings. */
+  prices?: PriceList;
   /** Called with each digest delivered (the local stack prints it). */
   onDelivered?: (digest: Digest, destination: string) => void;
 }
@@ -169,14 +177,28 @@ export function createNotifier(deps: NotifierDeps) {
       const health = saved.items.flatMap((i) => (i.type === 'health' ? [i.notice] : []));
       const projects = new Set(findings.map((f) => f.projectId));
       const [only] = [...projects];
+      const report = routes.links.report ?? (await reportLinkOf(id));
       const links = {
-        ...(routes.links.report ? { report: routes.links.report } : {}),
+        ...(report ? { report } : {}),
         ...(routes.links.findings && projects.size === 1 && only ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` } : {}),
       };
       digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, links }), id };
+      const money = moneyOf(deps.prices, findings);
+      if (money) digest.money = money;
     }
     digests.set(id, digest);
     return digest;
+  }
+
+  async function reportLinkOf(digestId: string): Promise<string | undefined> {
+    if (!deps.reportLink) return undefined;
+    try {
+      return await deps.reportLink();
+    } catch (error) {
+      // The digest still goes out, without the link.
+      logger.warn('could not make the report link; the digest goes without it', { digestId, ...describeError(error) });
+      return undefined;
+    }
   }
 
   /** One delivery: attempts while the waits are short and time remains, then settles it as sent, pending (with its next attempt) or dead. */

@@ -1,5 +1,6 @@
 import { DETAIL_TYPES, type FindingDetail } from '../events/contract';
-import { buildDigest } from './digest';
+import type { PriceList } from '../pricing/prices';
+import { buildDigest, moneyOf } from './digest';
 import type { Digest, NoticeFinding, ScanHealthNotice } from './model';
 import { noticeOf, scanOutcomeOf } from './notice';
 import { type Routes, routesFor, routesForHealth } from './routes';
@@ -10,7 +11,7 @@ import type { ScannerEvent } from './notifier';
  * transition is taken as it comes and every failing project as newly failing. The dry run of
  * `npm run notify` prints these; routes that would receive nothing are left out.
  */
-export function previewDigests(routes: Routes, events: readonly ScannerEvent[], now: number): Digest[] {
+export function previewDigests(routes: Routes, events: readonly ScannerEvent[], now: number, prices?: PriceList): Digest[] {
   const findings = new Map<string, NoticeFinding[]>();
   const health = new Map<string, ScanHealthNotice[]>();
   const push = <T>(map: Map<string, T[]>, key: string, value: T) => map.set(key, [...(map.get(key) ?? []), value]);
@@ -40,5 +41,9 @@ export function previewDigests(routes: Routes, events: readonly ScannerEvent[], 
   const at = new Date(now).toISOString();
   return routes.routes
     .filter((r) => findings.has(r.name) || health.has(r.name))
-    .map((r) => buildDigest({ route: r.name, mode: r.delivery.mode, window: { from: at, to: at }, findings: findings.get(r.name) ?? [], health: health.get(r.name) ?? [], links: routes.links }));
+    .map((r) => {
+      const digest = buildDigest({ route: r.name, mode: r.delivery.mode, window: { from: at, to: at }, findings: findings.get(r.name) ?? [], health: health.get(r.name) ?? [], links: routes.links });
+      const money = moneyOf(prices, digest.findings);
+      return money ? { ...digest, money } : digest;
+    });
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseRoutes, defaultRoutes, type Destination, type Routes } from '../notify/routes';
 import type { DestinationKind } from '../notify/model';
 import { parseSecretRef } from '../secrets/reader';
+import type { PriceList } from '../pricing/prices';
 import { ConfigError, type Env, flag, integer, oneOf, optionalHttpUrl, tableName, text } from './env';
+import { loadReportBucket, loadReportExtras, type ReportSettings } from './report';
 import { isDeployed, refusePlainSecrets } from './upstream';
 
 const KINDS: readonly DestinationKind[] = ['webhook', 'slack', 'teams', 'alertmanager'];
@@ -18,6 +20,14 @@ export interface NotifierSettings {
   maxAttempts: number;
   maxAgeMs: number;
   retentionMs: number;
+  /**
+   * Where digests' fresh report links are signed: REPORT_BUCKET and REPORT_LINK_EXPIRES_HOURS;
+   * undefined when there is no bucket or a fixed link (NOTIFY_REPORT_URL, the routes file's
+   * `links.report`) is set, which wins.
+   */
+  reportLink: (ReportSettings & { linkExpiresSeconds: number }) | undefined;
+  /** PRICES_FILE's prices; undefined: digests carry no money. */
+  prices: PriceList | undefined;
 }
 
 /** Whether destinations may name plain URLs: locally, or where ALLOW_PLAIN_SECRETS=true says so. */
@@ -66,8 +76,12 @@ export function loadNotifierSettings(env: Env = process.env): NotifierSettings {
     const fromFile = readRoutesFile(file, env);
     routes = { ...fromFile, links: { ...links, ...fromFile.links } };
   } else routes = defaultRoutes({ destinations: defaultDestinations(env), cycleMinutes: integer(env, 'SCAN_CYCLE_MINUTES', 15, 1, 1_440), links });
+  const bucket = loadReportBucket(env);
+  const extras = loadReportExtras(env);
   return {
     routes,
+    reportLink: bucket && !routes.links.report ? { ...bucket, linkExpiresSeconds: extras.linkExpiresSeconds } : undefined,
+    prices: extras.prices,
     table: tableName(env, 'NOTIFICATIONS_TABLE'),
     deadLetterQueueUrl: optionalHttpUrl(env, 'NOTIFY_DEAD_LETTER_QUEUE_URL', 'where undeliverable notifications go'),
     timeoutMs: integer(env, 'ALERT_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),

@@ -90,7 +90,7 @@ describe('npm start (local stack)', () => {
     expect(new Set(newIds).size).toBe(newIds.length);
   }, 400_000);
 
-  it('writes the fleet report after a cycle, served by the local S3 as the page npm start prints', async () => {
+  it('writes the fleet report after a cycle, served by the local S3 as the page npm start prints, and every digest links it with a presigned URL a plain fetch opens', async () => {
     expect(output).toContain(`${reportUrl}/fleet-report.html`);
     let report: { totals: { projects: number; snapshots: number } } | undefined;
     // 3,000 seeded, less the one the test above deleted (once the report after its scan ran).
@@ -104,5 +104,14 @@ describe('npm start (local stack)', () => {
     const page = await fetch(`${reportUrl}/fleet-report.html`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<canvas id="chart-age"');
+    const links = digests().map((d) => d.links.report);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      expect(link?.startsWith(`${reportUrl}/fleet-report.html?`)).toBe(true);
+      expect(new URL(link as string).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const linked = await fetch(link as string);
+      expect(linked.status).toBe(200);
+      expect(await linked.text()).toContain('<canvas id="chart-age"');
+    }
   }, 120_000);
 });

@@ -95,16 +95,18 @@ describe('serverless package', () => {
     expect(sizes.scanSnapshots).toBeLessThan(600 * 1024);
     // The report also reads a price file (YAML/JSON checked by a JSON Schema, as the scanners read policies): yaml and ajv.
     expect(sizes.fleetReport).toBeLessThan(400 * 1024);
-    // The DynamoDB, SQS and SNS clients: about 380 KB measured.
-    expect(sizes.notifier).toBeLessThan(420 * 1024);
+    // The DynamoDB, SQS and SNS clients, and the S3 client and presigner (loaded on first use) that
+    // sign the digests' report links: about 536 KB measured.
+    expect(sizes.notifier).toBeLessThan(580 * 1024);
     expect(sizes.findings).toBeLessThan(300 * 1024);
     expect(statSync(join(out, 'cleanupSnapshots.zip')).size).toBeLessThan(600 * 1024);
     const entries = (fn: string) => Object.fromEntries(execFileSync('unzip', ['-Z1', join(out, `${fn}.zip`)], { encoding: 'utf8' }).trim().split('\n').map((name) => [name, true]));
     for (const fn of ['listSnapshots', 'scanSnapshots', 'scanWorker', 'dispatchScans', 'notifier', 'cleanupSnapshots']) expect(entries(fn)['functions/secrets-aws.mjs'], fn).toBe(true);
     expect(entries('findings')['functions/secrets-aws.mjs']).toBeUndefined();
     expect(entries('fleetReport')['functions/secrets-aws.mjs']).toBeUndefined();
-    for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
-    for (const fn of ['listSnapshots', 'dispatchScans', 'notifier', 'findings', 'cleanupSnapshots']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
+    // The notifier signs its digests' report links with the S3 client, loaded on first use.
+    for (const fn of ['scanSnapshots', 'scanWorker', 'fleetReport', 'notifier']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBe(true);
+    for (const fn of ['listSnapshots', 'dispatchScans', 'findings', 'cleanupSnapshots']) expect(entries(fn)['functions/report-s3.mjs'], fn).toBeUndefined();
     // What a cold start compiles: the proxy's handler module without the SDK behind the secrets reader.
     expect(unpack('listSnapshots').handlerBytes).toBeLessThan(150 * 1024);
   });
@@ -314,6 +316,11 @@ describe('serverless package', () => {
       NOTIFY_DEAD_LETTER_QUEUE_URL: { Ref: 'NotifyDeadLetterQueue' },
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
       SCAN_CYCLE_MINUTES: '15',
+      // The digests' report link (signed from the bucket) and money (the bundled price file).
+      NOTIFY_REPORT_URL: '',
+      REPORT_BUCKET: { Ref: 'ReportBucket' },
+      REPORT_LINK_EXPIRES_HOURS: '168',
+      PRICES_FILE: '',
     });
   });
 
@@ -359,6 +366,8 @@ describe('serverless package', () => {
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [{ 'Fn::GetAtt': ['NotifyDeadLetterQueue', 'Arn'] }, { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] }] },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertTopic' } },
       { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] } },
+      // What the presigned report link in each digest may open: that one object.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.html' } },
       logs('notifier'),
       xray,
       { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: WEBHOOK_ARN },

@@ -8,20 +8,22 @@ import { type RunningEmulator, startEmulator } from '../../tools/emulator/server
 
 let emulator: RunningEmulator;
 let projects: string[];
+let flaggedGb = 0;
 
 beforeAll(async () => {
   const fleet = generateFleet({ seed: 'notify-cli', size: 600, projects: 2, now: Date.now() });
   // Three owners in metadata, spread over the fleet.
   fleet.projects.forEach((p) => p.snapshots.forEach((s, i) => (s.metadata = { ...s.metadata, owner: ['team-a', 'team-b', 'team-c'][i % 3] as string })));
   projects = fleet.projects.map((p) => p.projectId);
+  flaggedGb = fleet.projects.flatMap((p) => p.snapshots).filter((s) => fleet.expected.has(s.id)).reduce((n, s) => n + s.size, 0);
   emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
 });
 afterAll(() => emulator.close());
 
-function notifyCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function notifyCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('node_modules/.bin/tsx', ['scripts/notify.ts', ...args], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: projects.join(','), AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
+      env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: projects.join(','), AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -61,5 +63,19 @@ ${['team-a', 'team-b']
       expect(section, route).toMatch(/… and \d+ more/);
     }
     expect(stderr).toMatch(/3 of 3 routes would receive a message/);
+  }, 60_000);
+
+  it('shows what the new findings cost per month where prices are configured: their GB × the price', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notify-prices-'));
+    writeFileSync(join(dir, 'routes.yml'), 'version: 1\nroutes:\n  - name: all\n    delivery: { mode: digest, window: 1h }\n    destinations: [{ kind: webhook, name: hook, url: "http://127.0.0.1:9/never" }]\n');
+    writeFileSync(join(dir, 'prices.yml'), 'currency: USD\npricePerGbMonth: 0.05\n');
+    const priced = await notifyCli(['--dry-run', '--routes', join(dir, 'routes.yml')], { PRICES_FILE: join(dir, 'prices.yml') });
+    expect(priced.code).toBe(0);
+    expect(flaggedGb).toBeGreaterThan(0);
+    expect(priced.stdout).toContain(`  cost: USD ${(Math.round(flaggedGb * 5) / 100).toFixed(2)}/month in new findings`);
+    const unpriced = await notifyCli(['--dry-run', '--routes', join(dir, 'routes.yml')]);
+    expect(unpriced.code).toBe(0);
+    expect(unpriced.stdout).toMatch(/^NOTIFY all: \d+ new/m);
+    expect(unpriced.stdout).not.toContain('cost:');
   }, 60_000);
 });
