@@ -58,8 +58,13 @@ describe('npm start (local stack)', () => {
 
   it('posts one digest of what the first cycle found and prints it; an unchanged cycle posts nothing; a deleted snapshot is reported resolved', async () => {
     await waitFor(() => digests().some((d) => d.counts.some((c) => c.kind === 'new')), 150);
-    // The first cycle's findings arrive as a handful of digests (one per minute window the scans span), not one message per finding.
-    await new Promise((r) => setTimeout(r, 5_000));
+    // The first cycle's findings arrive as a handful of digests (one per minute window the scans span), not one message per finding:
+    // wait until a whole window (and the notifier's next tick) passed without another.
+    for (let quiet = 0, seen = hook.requests.length, i = 0; quiet < 65 && i < 150; i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      quiet = hook.requests.length === seen ? quiet + 1 : 0;
+      seen = hook.requests.length;
+    }
     const first = digests();
     expect(first.length).toBeLessThanOrEqual(3);
     // The counts cover every finding; the JSON body lists the first 500 and says how many it left out.
@@ -88,7 +93,7 @@ describe('npm start (local stack)', () => {
     // Nothing was announced twice.
     const newIds = digests().flatMap((d) => d.findings.filter((f) => f.kind === 'new').map((f) => f.transitionId));
     expect(new Set(newIds).size).toBe(newIds.length);
-  }, 400_000);
+  }, 550_000);
 
   it('writes the fleet report after a cycle, served by the local S3 as the page npm start prints, and every digest links it with a presigned URL a plain fetch opens', async () => {
     expect(output).toContain(`${reportUrl}/fleet-report.html`);

@@ -12,7 +12,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetReportHandler, fleetReportDepsFromEnv } from '../../functions/fleet-report';
 import { createNotifierHandler, notifierDepsFromEnv, type NotifierEvent } from '../../functions/notifier';
-import type { FindingDetail } from '../../lib/events/contract';
+import type { FindingDetail, SnapshotFields } from '../../lib/events/contract';
 import { createLogger } from '../../lib/log';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamodb';
@@ -82,7 +82,7 @@ function opened(size: number): FindingDetail {
     ...sample,
     findingId: `f${String(serial).padStart(31, '0')}`,
     transitionId: `t${String(serial).padStart(31, '0')}`,
-    snapshot: { ...sample.snapshot, id: `${String(serial).padStart(8, '0')}-0000-4000-8000-000000000000`, name: `snap-${serial}`, size },
+    snapshot: { ...(sample.snapshot as SnapshotFields), id: `${String(serial).padStart(8, '0')}-0000-4000-8000-000000000000`, name: `snap-${serial}`, size },
   };
 }
 
