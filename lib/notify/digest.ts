@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../domain/finding';
-import type { Digest, DigestCount, NoticeFinding, ScanHealthNotice } from './model';
+import type { CleanupNotice, Digest, DigestCount, NoticeFinding, ScanHealthNotice } from './model';
 
 const severityRank = (s: Severity) => SEVERITIES.indexOf(s);
 
@@ -31,6 +31,7 @@ export interface DigestParts {
   window: Digest['window'];
   findings: readonly NoticeFinding[];
   health: readonly ScanHealthNotice[];
+  cleanup?: readonly CleanupNotice[];
   openTotals?: Digest['openTotals'];
   links: Digest['links'];
 }
@@ -44,8 +45,9 @@ export function digestIdOf(route: string, keys: readonly string[]): string {
 export function buildDigest(parts: DigestParts): Digest {
   const findings = [...parts.findings].sort(compareNotices);
   const health = [...parts.health].sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.projectId.localeCompare(b.projectId));
+  const cleanup = [...(parts.cleanup ?? [])].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
   return {
-    id: digestIdOf(parts.route, [...findings.map((f) => f.transitionId), ...health.map(healthKey)]),
+    id: digestIdOf(parts.route, [...findings.map((f) => f.transitionId), ...health.map(healthKey), ...cleanup.map((c) => c.key)]),
     route: parts.route,
     mode: parts.mode,
     window: parts.window,
@@ -53,6 +55,7 @@ export function buildDigest(parts: DigestParts): Digest {
     openTotals: parts.openTotals ?? null,
     findings,
     health,
+    cleanup,
     links: parts.links,
   };
 }
