@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -16,6 +15,7 @@ import type { WebhookBody } from '../../lib/notify/render/webhook';
 import { type LocalDynamo, startLocalDynamo } from '../../tools/local/dynamodb';
 import { loadEvent } from '../helpers/events';
 import { startNotificationPath } from '../helpers/notifier';
+import { cardProblems } from '../helpers/adaptive-card';
 import { schemaErrors } from '../helpers/schemas';
 import { startScriptedServer } from '../helpers/scripted-server';
 import { FORGED_LINE } from './render/hostile';
@@ -23,7 +23,6 @@ import { HOSTILE_NAMES } from './render/sample-digest';
 
 // Cleanup's audit events on the deployed path: published to a local EventBridge with the shipped
 // rule, through its queue, to the real notifier, and out to Slack, Teams and webhook receivers on loopback.
-const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
 addFormats(ajv);
 const validateBody = ajv.compile(JSON.parse(readFileSync(new URL('../../events/schemas/notification.schema.json', import.meta.url), 'utf8')));
@@ -86,16 +85,6 @@ async function publish(...details: CleanupDetail[]) {
 }
 
 const bodiesAt = (prefix: string, from = 0) => hooks.requests.slice(from).filter((r) => r.url.startsWith(prefix)).map((r) => JSON.parse(r.body) as unknown);
-
-function cardProblems(card: unknown): string[] {
-  const parsed = new AC.AdaptiveCard();
-  const context = new AC.SerializationContext();
-  parsed.parse(card, context);
-  const problems: string[] = [];
-  for (let i = 0; i < context.eventCount; i += 1) problems.push(`parse: ${context.getEventAt(i).message}`);
-  for (const e of parsed.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
-  return problems;
-}
 
 const slackText = (m: SlackMessage) => [m.text, ...m.blocks.flatMap((b) => [(b as { text?: { text: string } }).text?.text ?? '', ...((b as { elements?: { text?: string }[] }).elements ?? []).map((e) => e.text ?? '')])].join('\n');
 const cardText = (m: TeamsMessage) => JSON.stringify(m.attachments[0].content.body);
