@@ -4,12 +4,11 @@
  * clock, the environment or the network.
  */
 import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
-import type { CleanupRefusal } from '../events/contract';
+import { type CleanupRefusal, MARK_KEY } from '../events/contract';
 import { type CleanupTerms, type JudgeContext, type ProjectPolicy, UNDETERMINED } from '../policy/policy';
 import { readTimes } from '../scan/times';
 
-/** The metadata key a marked snapshot carries; its value is the earliest deletion time (ISO, UTC). */
-export const MARK_KEY = 'snapshot-sentinel:delete-after';
+export { MARK_KEY } from '../events/contract';
 
 /** The only statuses EVS deletes a snapshot in. */
 export const DELETABLE_STATUSES: ReadonlySet<string> = new Set(['available', 'error']);

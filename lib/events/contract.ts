@@ -223,6 +223,9 @@ export interface ScanFailedDetail {
 export const CLEANUP_ACTIONS = ['MARKED', 'APPROVED', 'APPROVAL_WITHDRAWN', 'DELETED', 'REFUSED', 'FAILED', 'BRAKE'] as const;
 export type CleanupAction = (typeof CLEANUP_ACTIONS)[number];
 
+/** The metadata key a marked snapshot carries; its value is the earliest deletion time (ISO, UTC). Removing it stops the deletion. */
+export const MARK_KEY = 'snapshot-sentinel:delete-after';
+
 /** Why a due deletion was not done. */
 export const CLEANUP_REFUSALS = ['GONE', 'SUPPRESSED', 'NOT_OPEN', 'MARK_CHANGED', 'STATUS', 'SYSTEM_SNAPSHOT', 'NO_LONGER_MATCHES', 'UNDETERMINED', 'SWITCHED_OFF'] as const;
 export type CleanupRefusal = (typeof CLEANUP_REFUSALS)[number];

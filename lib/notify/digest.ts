@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../domain/finding';
 import { monthlyCostOf, type PriceList, roundMoney } from '../pricing/prices';
-import type { Digest, DigestCount, NoticeFinding, ScanHealthNotice } from './model';
+import type { CleanupNotice, Digest, DigestCount, NoticeFinding, ScanHealthNotice } from './model';
 
 const severityRank = (s: Severity) => SEVERITIES.indexOf(s);
 
@@ -32,6 +32,7 @@ export interface DigestParts {
   window: Digest['window'];
   findings: readonly NoticeFinding[];
   health: readonly ScanHealthNotice[];
+  cleanup?: readonly CleanupNotice[];
   openTotals?: Digest['openTotals'];
   links: Digest['links'];
 }
@@ -45,8 +46,9 @@ export function digestIdOf(route: string, keys: readonly string[]): string {
 export function buildDigest(parts: DigestParts): Digest {
   const findings = [...parts.findings].sort(compareNotices);
   const health = [...parts.health].sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.projectId.localeCompare(b.projectId));
+  const cleanup = [...(parts.cleanup ?? [])].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
   return {
-    id: digestIdOf(parts.route, [...findings.map((f) => f.transitionId), ...health.map(healthKey)]),
+    id: digestIdOf(parts.route, [...findings.map((f) => f.transitionId), ...health.map(healthKey), ...cleanup.map((c) => c.key)]),
     route: parts.route,
     mode: parts.mode,
     window: parts.window,
@@ -54,6 +56,7 @@ export function buildDigest(parts: DigestParts): Digest {
     openTotals: parts.openTotals ?? null,
     findings,
     health,
+    cleanup,
     links: parts.links,
   };
 }

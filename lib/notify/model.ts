@@ -61,6 +61,40 @@ export interface ScanHealthNotice {
   observedAt: string;
 }
 
+/** The cleanup actions that notify: the rest (approvals, refusals a person caused) tell nobody anything new. */
+export type CleanupNoticeAction = 'MARKED' | 'DELETED' | 'FAILED' | 'REFUSED' | 'BRAKE';
+
+/**
+ * One cleanup audit event as people read it (docs/cleanup.md): a snapshot marked for deletion
+ * (when, and how to stop it), deleted, not deleted (failed or refused), or a project's brake.
+ */
+export interface CleanupNotice {
+  action: CleanupNoticeAction;
+  /** What a re-sent event is de-duplicated on (the audit id; per project and day for a brake, per finding and day for a failure or refusal). */
+  key: string;
+  auditId: string;
+  severity: Severity;
+  at: string;
+  projectId: string;
+  region: string;
+  target: string;
+  rule: string | null;
+  findingId: string | null;
+  /** Null for a brake (it is about a project). */
+  snapshot: { id: string; name: string | null; status: string; size: number; metadata?: Record<string, string> } | null;
+  /** When the snapshot may be deleted (the value of its delete-after key). */
+  deleteAfter: string | null;
+  owner: string | null;
+  /** REFUSED: which safety check said no. */
+  refusal?: string;
+  /** The cleanup's own sentence (it may quote the snapshot's name: untrusted). */
+  reason: string;
+  /** MARKED: the two ways to keep the snapshot. */
+  stop?: { suppress: string; metadataKey: string };
+  /** BRAKE: what the run would have deleted and the caps it hit. */
+  brake?: { planned: number; snapshots: number; deletedToday: number; limits: string[] };
+}
+
 export interface DigestCount {
   kind: NoticeKind;
   findingType: string;
@@ -84,6 +118,8 @@ export interface Digest {
   /** Every transition in the digest, high severity first, then oldest; human formats show the first 20 and "and N more". */
   findings: NoticeFinding[];
   health: ScanHealthNotice[];
+  /** Cleanup marks, deletions, failures and brakes (docs/cleanup.md), brakes and failures first. */
+  cleanup: CleanupNotice[];
   /** Monthly cost, when prices are configured (issue 24); absent otherwise. */
   money?: { currency: string; newPerMonth: number; openPerMonth: number | null };
   links: {

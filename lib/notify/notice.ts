@@ -1,12 +1,14 @@
 /**
  * Scanner events as the notifier reads them: a Finding event becomes a NoticeFinding (how the
  * transition counts for people: new, escalated, ...); Summary and Scan Failed events become the
- * project's scan health, which notifies only when it changes.
+ * project's scan health, which notifies only when it changes; a Cleanup event that tells someone
+ * something becomes a CleanupNotice.
  */
+import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../domain/finding';
 import { ownerOf } from '../domain/owner';
-import { DETAIL_TYPES, type FindingDetail, type ScanFailedDetail, type SummaryDetail } from '../events/contract';
-import type { NoticeFinding, NoticeKind } from './model';
+import { type CleanupAction, type CleanupDetail, type CleanupRefusal, DETAIL_TYPES, type FindingDetail, MARK_KEY, type ScanFailedDetail, type SummaryDetail } from '../events/contract';
+import type { CleanupNotice, CleanupNoticeAction, NoticeFinding, NoticeKind } from './model';
 
 const rank = (s: Severity) => SEVERITIES.length - SEVERITIES.indexOf(s);
 
@@ -89,4 +91,72 @@ export function scanOutcomeOf(detailType: string, detail: unknown): ScanOutcome 
     return { projectId: d.projectId, region: d.region, target: d.target, observedAt: d.observedAt, failing: true, failureCode: d.failureCode, message: d.message };
   }
   return undefined;
+}
+
+/**
+ * How loud each cleanup action is. A brake (a run would have deleted more than the caps allow)
+ * and a failed delete need a person now: high. A mark gives the owner until its date to object:
+ * medium, like the findings that need a look. A deletion was announced by its mark and is done:
+ * low, for the record. A refusal means a safety check kept an announced deletion from happening:
+ * medium.
+ */
+export const CLEANUP_SEVERITY: Readonly<Record<CleanupNoticeAction, Severity>> = { BRAKE: 'high', FAILED: 'high', MARKED: 'medium', REFUSED: 'medium', DELETED: 'low' };
+
+/**
+ * Refusals that tell nobody anything: the owner's own stop (suppressed, key removed), a snapshot
+ * or finding already gone, and the operators' switch (they turned it off; it would repeat every
+ * run). The others (STATUS, SYSTEM_SNAPSHOT, UNDETERMINED) keep an announced deletion from happening.
+ */
+const QUIET_REFUSALS: ReadonlySet<CleanupRefusal> = new Set(['SUPPRESSED', 'MARK_CHANGED', 'GONE', 'NOT_OPEN', 'NO_LONGER_MATCHES', 'SWITCHED_OFF']);
+
+const NOTIFYING: ReadonlySet<CleanupAction> = new Set(['MARKED', 'DELETED', 'FAILED', 'REFUSED', 'BRAKE']);
+
+const hash32 = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+
+/**
+ * What a cleanup notice is de-duplicated on. A mark and a deletion happen once, so their audit id
+ * does. Every hourly run that trips a project's brake, or fails or refuses the same deletion, writes
+ * a new audit id: those notify once per project (brake) or finding (failure, refusal) and UTC day,
+ * the day the per-day caps count.
+ */
+export function cleanupNoticeKey(detail: Pick<CleanupDetail, 'action' | 'auditId' | 'at' | 'target' | 'region' | 'projectId' | 'findingId' | 'refusal' | 'deleteAfter'>): string {
+  const day = detail.at.slice(0, 10);
+  switch (detail.action) {
+    case 'BRAKE':
+      return hash32('cleanup', 'BRAKE', detail.target, detail.region, detail.projectId, day);
+    case 'FAILED':
+    case 'REFUSED':
+      return hash32('cleanup', detail.action, detail.target, detail.region, detail.projectId, detail.findingId ?? '', detail.refusal ?? '', detail.deleteAfter ?? '', day);
+    default:
+      return detail.auditId;
+  }
+}
+
+/** The notice one Cleanup event makes, or undefined when it is not worth telling anyone (approvals, quiet refusals). */
+export function cleanupNoticeOf(detail: CleanupDetail, ownerKey: string): CleanupNotice | undefined {
+  if (!NOTIFYING.has(detail.action)) return undefined;
+  if (detail.action === 'REFUSED' && (!detail.refusal || QUIET_REFUSALS.has(detail.refusal))) return undefined;
+  const action = detail.action as CleanupNoticeAction;
+  const s = detail.snapshot;
+  const marked = action === 'MARKED' && s && detail.findingId;
+  return {
+    action,
+    key: cleanupNoticeKey(detail),
+    auditId: detail.auditId,
+    severity: CLEANUP_SEVERITY[action],
+    at: detail.at,
+    projectId: detail.projectId,
+    region: detail.region,
+    target: detail.target,
+    rule: detail.rule,
+    findingId: detail.findingId,
+    snapshot: s ? { id: s.id, name: s.name, status: s.status, size: s.size, ...(s.metadata !== undefined ? { metadata: s.metadata } : {}) } : null,
+    deleteAfter: detail.deleteAfter,
+    // The routes' owner key first (as for findings), else who cleanup saw as the owner.
+    owner: ownerOf(s?.metadata, { metadataKey: ownerKey }) ?? detail.owner,
+    ...(detail.refusal ? { refusal: detail.refusal } : {}),
+    reason: detail.reason,
+    ...(marked ? { stop: { suppress: `POST /v2/${detail.projectId}/findings/${detail.findingId}/suppression`, metadataKey: MARK_KEY } } : {}),
+    ...(detail.brake ? { brake: detail.brake } : {}),
+  };
 }

@@ -5,14 +5,14 @@
  * what cannot. Time, the store, rendering and sending are parameters: the same code runs in the
  * Lambda, in `npm start` and in tests with a clock that jumps.
  */
-import { DETAIL_TYPES, type FindingDetail } from '../events/contract';
+import { type CleanupDetail, DETAIL_TYPES, type FindingDetail } from '../events/contract';
 import { describeError, type Logger } from '../log';
 import type { PriceList } from '../pricing/prices';
 import { backoffDelay, type RetryOptions } from '../retry';
 import { buildDigest, digestIdOf, healthKey, moneyOf } from './digest';
 import type { Digest, DestinationKind, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
-import { noticeOf, scanOutcomeOf } from './notice';
-import { type Route, type Routes, routesFor, routesForHealth } from './routes';
+import { cleanupNoticeOf, noticeOf, scanOutcomeOf } from './notice';
+import { type Route, type Routes, routesFor, routesForCleanup, routesForHealth } from './routes';
 import type { Send } from './send';
 import type { DeliveryRecord, NotificationStore, StoredNotice } from './store';
 
@@ -127,12 +127,20 @@ export function createNotifier(deps: NotifierDeps) {
     return recorded;
   }
 
+  /** A cleanup notice is recorded once per route under its key: a re-delivered event, or a brake tripped again the same day, adds nothing. */
+  async function ingestCleanup(detail: CleanupDetail, now: number): Promise<number> {
+    const notice = cleanupNoticeOf(detail, routes.ownerKey);
+    if (!notice) return 0;
+    return recordFor(routesForCleanup(routes.routes, notice), notice.key, { type: 'cleanup', notice }, now);
+  }
+
   /** Records what a batch of scanner events means for each route; answers how many notices were new. */
   async function ingest(events: readonly ScannerEvent[]): Promise<number> {
     let recorded = 0;
     for (const event of events) {
       const now = deps.now();
       if (event['detail-type'] === DETAIL_TYPES.finding) recorded += await ingestFinding(event.detail as FindingDetail, now);
+      else if (event['detail-type'] === DETAIL_TYPES.cleanup) recorded += await ingestCleanup(event.detail as CleanupDetail, now);
       else recorded += await ingestHealth(event, now);
     }
     return recorded;
@@ -175,6 +183,7 @@ export function createNotifier(deps: NotifierDeps) {
     if (saved) {
       const findings = saved.items.flatMap((i) => (i.type === 'finding' ? [i.notice] : []));
       const health = saved.items.flatMap((i) => (i.type === 'health' ? [i.notice] : []));
+      const cleanup = saved.items.flatMap((i) => (i.type === 'cleanup' ? [i.notice] : []));
       const projects = new Set(findings.map((f) => f.projectId));
       const [only] = [...projects];
       const report = routes.links.report ?? (await reportLinkOf(id));
@@ -182,7 +191,7 @@ export function createNotifier(deps: NotifierDeps) {
         ...(report ? { report } : {}),
         ...(routes.links.findings && projects.size === 1 && only ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` } : {}),
       };
-      digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, links }), id };
+      digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, cleanup, links }), id };
       const money = moneyOf(deps.prices, findings);
       if (money) digest.money = money;
     }
@@ -235,7 +244,7 @@ export function createNotifier(deps: NotifierDeps) {
         await settle({ ...d, status: 'sent', attempts, nextAttemptAt: now });
         deps.count('NotificationsSent', destination.name, destination.kind);
         deps.onDelivered?.(digest, destination.name);
-        logger.info('notification sent', { route: d.route, destination: destination.name, kind: destination.kind, digestId: d.digestId, attempts, findings: digest.findings.length, health: digest.health.length });
+        logger.info('notification sent', { route: d.route, destination: destination.name, kind: destination.kind, digestId: d.digestId, attempts, findings: digest.findings.length, health: digest.health.length, cleanup: digest.cleanup.length });
         result.sent++;
         return;
       }

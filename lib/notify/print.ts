@@ -1,7 +1,7 @@
 import type { Digest } from './model';
-import { plainFindingLine, viewDigest } from './render/digest-view';
+import { plainCleanupLine, plainFindingLine, viewDigest } from './render/digest-view';
 
-/** A digest as terminal lines (npm start, npm run notify): a headline, then its findings and health changes, its money and report link, cleaned of control characters. */
+/** A digest as terminal lines (npm start, npm run notify): a headline, then its findings, health changes and cleanup notices, its money and report link, cleaned of control characters. */
 export function digestLines(digest: Digest, destination: string, maxLines = 20): string[] {
   const view = viewDigest(digest, maxLines);
   return [
@@ -10,6 +10,8 @@ export function digestLines(digest: Digest, destination: string, maxLines = 20):
     ...view.lines.map((l) => `  ${plainFindingLine(l)}`),
     ...(view.more > 0 ? [`  … and ${view.more} more`] : []),
     ...view.health.map((h) => `  ${h.project}: ${h.text}`),
+    ...view.cleanup.map((l) => `  ${plainCleanupLine(l)}`),
+    ...(view.cleanupMore > 0 ? [`  … and ${view.cleanupMore} more cleanup notices`] : []),
     ...(view.money ? [`  cost: ${view.money}`] : []),
     ...(view.links.report ? [`  report: ${view.links.report}`] : []),
   ];

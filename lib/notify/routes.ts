@@ -10,7 +10,7 @@ import type { Severity } from '../domain/finding';
 import { DEFAULT_OWNER_KEY } from '../domain/owner';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
 import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
-import type { DestinationKind, NoticeFinding, NoticeKind, ScanHealthNotice } from './model';
+import type { CleanupNotice, DestinationKind, NoticeFinding, NoticeKind, ScanHealthNotice } from './model';
 import schema from './routes.schema.json';
 
 /** Where a destination's address comes from: a plain value (local only), a secret, or an SNS topic ARN (not a secret). */
@@ -213,28 +213,62 @@ export function defaultRoutes(options: DefaultRouteOptions): Routes {
 
 const has = <T>(list: readonly T[] | undefined, value: T) => list === undefined || list.includes(value);
 
-/** Whether one route's conditions all hold for a finding transition. */
-export function routeMatches(match: RouteMatch, notice: NoticeFinding): boolean {
-  if (!has(match.severity, notice.severity) || !has(match.findingType, notice.findingType) || !has(match.transition, notice.kind)) return false;
+/** What severity, place, owner, metadata and name conditions look at: a finding's or a cleanup notice's. */
+interface MatchSubject {
+  severity: Severity;
+  target: string;
+  region: string;
+  projectId: string;
+  owner: string | null;
+  snapshot: { name: string | null; metadata?: Record<string, string> } | null;
+}
+
+function subjectMatches(match: RouteMatch, notice: MatchSubject): boolean {
+  if (!has(match.severity, notice.severity)) return false;
   if (!has(match.target, notice.target) || !has(match.region, notice.region) || !has(match.project, notice.projectId)) return false;
   if (match.owner && (notice.owner === null || !match.owner.includes(notice.owner))) return false;
   for (const [key, wanted] of Object.entries(match.metadata ?? {})) {
-    const actual = notice.snapshot.metadata?.[key];
+    const actual = notice.snapshot?.metadata?.[key];
     if (typeof actual !== 'string') return false;
     if (wanted !== true && !wanted.includes(actual)) return false;
   }
   if (match.name) {
     match.name.lastIndex = 0;
-    if (!match.name.test((notice.snapshot.name ?? '').slice(0, MAX_NAME_MATCH_LENGTH))) return false;
+    if (!match.name.test((notice.snapshot?.name ?? '').slice(0, MAX_NAME_MATCH_LENGTH))) return false;
   }
   return true;
 }
 
+/** Whether one route's conditions all hold for a finding transition. */
+export function routeMatches(match: RouteMatch, notice: NoticeFinding): boolean {
+  if (!has(match.findingType, notice.findingType) || !has(match.transition, notice.kind)) return false;
+  return subjectMatches(match, notice);
+}
+
+/**
+ * Whether a route takes a cleanup notice: its severity, place, owner, metadata and name
+ * conditions hold. A route that names finding types is about those findings and takes none;
+ * `transition` describes findings only and is not a condition here, so the default routes
+ * (high and medium new, escalated, resolved) carry marks, failures and brakes.
+ */
+export function routeTakesCleanup(match: RouteMatch, notice: CleanupNotice): boolean {
+  return match.findingType === undefined && subjectMatches(match, notice);
+}
+
 /** The routes a finding transition goes to: the first that matches, and the next ones while a match says `continue`. */
 export function routesFor(routes: readonly Route[], notice: NoticeFinding): Route[] {
+  return firstMatches(routes, (r) => routeMatches(r.match, notice));
+}
+
+/** The routes a cleanup notice goes to, first match first as for findings. */
+export function routesForCleanup(routes: readonly Route[], notice: CleanupNotice): Route[] {
+  return firstMatches(routes, (r) => routeTakesCleanup(r.match, notice));
+}
+
+function firstMatches(routes: readonly Route[], matches: (route: Route) => boolean): Route[] {
   const taken: Route[] = [];
   for (const route of routes) {
-    if (!routeMatches(route.match, notice)) continue;
+    if (!matches(route)) continue;
     taken.push(route);
     if (!route.continue) break;
   }

@@ -2,10 +2,10 @@
  * What the notifier keeps between invocations, as an interface: the DynamoDB table
  * (dynamo-store.ts) in production and tests; the dry run keeps nothing.
  */
-import type { NoticeFinding, ScanHealthNotice } from './model';
+import type { CleanupNotice, NoticeFinding, ScanHealthNotice } from './model';
 
-/** One transition or health change recorded for one route, until its digest is made. */
-export type StoredNotice = { type: 'finding'; notice: NoticeFinding } | { type: 'health'; notice: ScanHealthNotice };
+/** One transition, health change or cleanup notice recorded for one route, until its digest is made. */
+export type StoredNotice = { type: 'finding'; notice: NoticeFinding } | { type: 'health'; notice: ScanHealthNotice } | { type: 'cleanup'; notice: CleanupNotice };
 
 export interface DueRecord {
   route: string;

@@ -182,10 +182,10 @@ describe('serverless package', () => {
     expect(byType('AWS::Events::EventBus')).toHaveLength(1);
   });
 
-  it('sends every scanner event through one rule to the notifications queue, and none raw to the alert topic', () => {
+  it('sends every scanner and cleanup event through one rule to the notifications queue, and none raw to the alert topic', () => {
     const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     expect(rules.map(([name, r]) => [name, r.Properties.EventPattern, r.Properties.Targets.map((t: any) => t.Arn)])).toEqual([
-      ['NotificationsRule', { source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding', 'EVS Snapshot Scan Summary', 'EVS Snapshot Scan Failed'] }, [{ 'Fn::GetAtt': ['NotificationsQueue', 'Arn'] }]],
+      ['NotificationsRule', { source: [EVENT_SOURCE], 'detail-type': ['EVS Snapshot Finding', 'EVS Snapshot Scan Summary', 'EVS Snapshot Scan Failed', 'EVS Snapshot Cleanup'] }, [{ 'Fn::GetAtt': ['NotificationsQueue', 'Arn'] }]],
     ]);
     expect(rules[0]?.[1].Properties.EventBusName).toEqual({ Ref: 'SentinelBus' });
     expect(resources.NotificationsQueuePolicy?.Properties.PolicyDocument.Statement[0].Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['NotificationsRule', 'Arn'] } } });

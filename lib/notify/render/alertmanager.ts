@@ -10,10 +10,13 @@
  * alert's identity in Alertmanager is its label set: when a finding changes type or severity,
  * the alert under its previous labels is ended in the same post. A failing project gets no
  * reminders (it notifies once, and once more when it recovers), so its hold is longer: 30 days.
+ * A cleanup brake is an alert too (a person must look at the policy or the caps), held for a day:
+ * a brake still holding is notified again the next UTC day. Marks and deletions are not alerts:
+ * nothing is wrong, and Alertmanager has no place for "will happen on this date".
  */
 import type { Severity } from '../../domain/finding';
 import { UNOWNED } from '../../domain/owner';
-import type { Digest, NoticeFinding, ScanHealthNotice } from '../model';
+import type { CleanupNotice, Digest, NoticeFinding, ScanHealthNotice } from '../model';
 import { cleanText } from '../text';
 import { orderFindings, plainFindingLine, viewDigest } from './digest-view';
 
@@ -23,6 +26,9 @@ export const DEFAULT_HOLD_HOURS = 72;
 export const DEFAULT_HEALTH_HOLD_HOURS = 720;
 export const FINDING_ALERTNAME = 'EvsSnapshotFinding';
 export const SCAN_HEALTH_ALERTNAME = 'EvsSnapshotScanFailing';
+export const CLEANUP_BRAKE_ALERTNAME = 'EvsSnapshotCleanupBrake';
+/** A brake notifies once per project and UTC day; its alert lasts that long. */
+const BRAKE_HOLD_HOURS = 24;
 const LABEL_MAX = 128;
 const ANNOTATION_MAX = 1_024;
 
@@ -53,7 +59,7 @@ const plusHours = (iso: string, hours: number) => new Date(Date.parse(iso) + hou
 /** The alerts a digest posts to Alertmanager. */
 export function renderAlertmanager(digest: Digest, options: AlertmanagerOptions = {}): PostableAlert[] {
   const hold = options.holdHours ?? DEFAULT_HOLD_HOURS;
-  const links = viewDigest({ ...digest, findings: [], counts: [], health: [] }, 0).links;
+  const links = viewDigest({ ...digest, findings: [], counts: [], health: [], cleanup: [] }, 0).links;
   const common: Partial<PostableAlert> = links.findings ? { generatorURL: links.findings } : {};
   const linkNotes: Record<string, string> = {
     ...(links.report ? { report_url: links.report } : {}),
@@ -81,6 +87,7 @@ export function renderAlertmanager(digest: Digest, options: AlertmanagerOptions 
     }
   }
   for (const h of digest.health) alerts.push(healthAlert(h, digest.route, options.healthHoldHours ?? DEFAULT_HEALTH_HOLD_HOURS, linkNotes));
+  for (const c of digest.cleanup) if (c.action === 'BRAKE') alerts.push(brakeAlert(c, digest.route, linkNotes));
   return alerts;
 }
 
@@ -99,7 +106,7 @@ function findingLabels(f: NoticeFinding, findingType: string, severity: Severity
 }
 
 function findingAnnotations(f: NoticeFinding): Record<string, string> {
-  const [line] = viewDigest({ id: '', route: '', mode: 'immediate', window: { from: f.observedAt, to: f.observedAt }, counts: [], openTotals: null, findings: [f], health: [], links: {} }, 1).lines;
+  const [line] = viewDigest({ id: '', route: '', mode: 'immediate', window: { from: f.observedAt, to: f.observedAt }, counts: [], openTotals: null, findings: [f], health: [], cleanup: [], links: {} }, 1).lines;
   const name = cleanText(f.snapshot.name, 200);
   return {
     summary: annotation(`${f.findingType} (${f.severity}) snapshot "${name || f.snapshot.id}" in ${f.target}/${f.projectId}/${f.region}`),
@@ -135,5 +142,26 @@ function healthAlert(h: ScanHealthNotice, route: string, hold: number, linkNotes
     },
     startsAt: h.since,
     endsAt: h.kind === 'recovered' ? h.observedAt : plusHours(h.observedAt, hold),
+  };
+}
+
+function brakeAlert(c: CleanupNotice, route: string, linkNotes: Record<string, string>): PostableAlert {
+  return {
+    labels: {
+      alertname: CLEANUP_BRAKE_ALERTNAME,
+      severity: c.severity,
+      project_id: labelValue(c.projectId),
+      region: labelValue(c.region),
+      target: labelValue(c.target),
+      route: labelValue(route),
+    },
+    annotations: {
+      summary: annotation(`Cleanup brake in ${c.target}/${c.projectId}/${c.region}: nothing deleted`),
+      description: annotation(c.reason),
+      ...(c.brake ? { planned: String(c.brake.planned), snapshots: String(c.brake.snapshots) } : {}),
+      ...linkNotes,
+    },
+    startsAt: c.at,
+    endsAt: plusHours(c.at, BRAKE_HOLD_HOURS),
   };
 }

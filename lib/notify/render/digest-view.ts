@@ -1,11 +1,11 @@
 /**
  * What every human format says about a digest, decided once: the headline, the counts, the open
- * totals, the top findings and the health notices, as cleaned one-line text. Each renderer only
+ * totals, the top findings, the health and the cleanup notices, as cleaned one-line text. Each renderer only
  * lays it out and escapes it for its format, so Slack, Teams and e-mail never disagree on numbers.
  */
 import { describeMinutes, SEVERITIES, type Severity } from '../../domain/finding';
 import { UNOWNED } from '../../domain/owner';
-import type { Digest, NoticeFinding, NoticeKind, ScanHealthNotice } from '../model';
+import type { CleanupNotice, CleanupNoticeAction, Digest, NoticeFinding, NoticeKind, ScanHealthNotice } from '../model';
 import { cleanText } from '../text';
 
 /** How many findings a human format lists before "and N more". */
@@ -55,6 +55,32 @@ export interface HealthLine {
   text: string;
 }
 
+/** How each cleanup action reads in a headline and a line. */
+export const CLEANUP_LABEL: Record<CleanupNoticeAction, string> = {
+  MARKED: 'marked for deletion',
+  DELETED: 'deleted',
+  FAILED: 'delete failed',
+  REFUSED: 'not deleted',
+  BRAKE: 'cleanup brake',
+};
+const CLEANUP_ORDER: readonly CleanupNoticeAction[] = ['BRAKE', 'FAILED', 'REFUSED', 'MARKED', 'DELETED'];
+
+/** One cleanup notice as cleaned parts; the renderer escapes and joins them. */
+export interface CleanupLine {
+  action: CleanupNoticeAction;
+  severity: Severity;
+  project: string;
+  /** Cleaned name, or the snapshot id; null for a brake (it is about a project). */
+  name: string | null;
+  snapshotId: string | null;
+  gb: number | null;
+  owner: string;
+  /** "will be deleted after 2026-12-20 01:00 UTC under rule old-tests", or the cleanup's reason. */
+  text: string;
+  /** MARKED: how to keep the snapshot. */
+  stop: string | null;
+}
+
 export interface DigestView {
   /** One line: "route: 3 new, 1 escalated, 2 resolved (120 GB)". */
   headline: string;
@@ -71,6 +97,9 @@ export interface DigestView {
   /** Findings not listed. */
   more: number;
   health: HealthLine[];
+  cleanup: CleanupLine[];
+  /** Cleanup notices not listed. */
+  cleanupMore: number;
   links: { report?: string; findings?: string };
   gbChanged: number;
 }
@@ -116,6 +145,7 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
   const recovered = digest.health.length - failing;
   if (failing) parts.push(`${plural(failing, 'project')} failing`);
   if (recovered) parts.push(`${plural(recovered, 'project')} recovered`);
+  parts.push(...cleanupCounts(digest.cleanup));
   const gbText = gbChanged > 0 ? ` (${round(gbChanged)} GB)` : '';
   const changes = `${parts.join(', ') || 'no changes'}${gbText}`;
   const headline = `${route}: ${changes}`;
@@ -129,6 +159,7 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
 
   const ordered = orderFindings(digest.findings);
   const lines = ordered.slice(0, Math.max(0, maxLines)).map(lineOf);
+  const cleanup = digest.cleanup.slice(0, Math.max(0, maxLines)).map(cleanupLine);
   return {
     headline,
     changes,
@@ -141,6 +172,8 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
     lines,
     more: ordered.length - lines.length,
     health: digest.health.map(healthLine),
+    cleanup,
+    cleanupMore: digest.cleanup.length - cleanup.length,
     links: {
       ...(digest.links.report ? { report: cleanText(digest.links.report, 2_048) } : {}),
       ...(digest.links.findings ? { findings: cleanText(digest.links.findings, 2_048) } : {}),
@@ -167,6 +200,20 @@ function placeOf(target: string, projectId: string, region: string): string {
 export function withLines(view: DigestView, n: number): DigestView {
   const lines = view.lines.slice(0, Math.max(0, n));
   return { ...view, lines, more: view.more + view.lines.length - lines.length };
+}
+
+/** A view one line shorter, for a format whose size limit it passes: findings go first, then cleanup lines; undefined when none is left to drop. */
+export function shorterView(view: DigestView): DigestView | undefined {
+  if (view.lines.length > 0) return withLines(view, view.lines.length - 1);
+  if (view.cleanup.length === 0) return undefined;
+  return { ...view, cleanup: view.cleanup.slice(0, -1), cleanupMore: view.cleanupMore + 1 };
+}
+
+/** "2 marked for deletion, 1 cleanup brake": counts of a digest's cleanup notices, loudest first. */
+export function cleanupCounts(cleanup: readonly CleanupNotice[]): string[] {
+  return CLEANUP_ORDER.map((a) => [a, cleanup.filter((c) => c.action === a).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([a, n]) => `${n} ${CLEANUP_LABEL[a]}`);
 }
 
 function formatMoney(amount: number, currency: string): string {
@@ -205,6 +252,38 @@ function healthLine(h: ScanHealthNotice): HealthLine {
       ? `scans failing since ${since} UTC${h.failureCode ? ` (${cleanText(h.failureCode, 40)})` : ''}${h.message ? `: ${cleanText(h.message, REASON_MAX)}` : ''}`
       : `scans recovered after ${Number.isFinite(minutes) ? describeMinutes(minutes) : 'an outage'} (failing since ${since} UTC)`;
   return { kind: h.kind, project, text };
+}
+
+function cleanupLine(c: CleanupNotice): CleanupLine {
+  const project = placeOf(c.target, c.projectId, c.region);
+  const owner = cleanText(c.owner, OWNER_MAX) || UNOWNED;
+  const rule = cleanText(c.rule, 64);
+  const reason = cleanText(c.reason, REASON_MAX);
+  const s = c.snapshot;
+  let text: string;
+  if (c.action === 'MARKED') text = `will be deleted after ${c.deleteAfter ? `${minuteOf(c.deleteAfter)} UTC` : 'its grace period'} under rule ${rule}`;
+  else if (c.action === 'DELETED') text = `deleted under rule ${rule}`;
+  else if (c.action === 'REFUSED') text = `${c.refusal ? `${cleanText(c.refusal, 32)}: ` : ''}${reason}`;
+  else text = reason;
+  const stop = c.stop ? `To keep it: suppress finding ${cleanText(c.findingId, 64)} (${cleanText(c.stop.suppress, 200)}), or remove the metadata key ${cleanText(c.stop.metadataKey, 64)} from the snapshot.` : null;
+  return {
+    action: c.action,
+    severity: c.severity,
+    project,
+    name: s ? cleanText(s.name, NAME_MAX) || cleanText(s.id, 64) : null,
+    snapshotId: s ? cleanText(s.id, 64) : null,
+    gb: s ? s.size : null,
+    owner,
+    text,
+    stop,
+  };
+}
+
+/** A cleanup line as plain text: "[MEDIUM] marked for deletion: "name" (id, 40 GB) in place, owner team — will be deleted after … To keep it: …". */
+export function plainCleanupLine(l: CleanupLine): string {
+  const owner = l.owner === UNOWNED ? 'unowned' : `owner ${l.owner}`;
+  const what = l.name === null ? `in ${l.project}` : `"${l.name}" (${l.snapshotId}, ${l.gb} GB) in ${l.project}, ${owner}`;
+  return `[${l.severity.toUpperCase()}] ${CLEANUP_LABEL[l.action]}: ${what} — ${l.text}${l.stop ? `. ${l.stop}` : ''}`;
 }
 
 /** A finding line as plain text, the same words in every format: "[HIGH] ERROR_STATUS new: "name" (id, 100 GB, error) …". */

@@ -8,7 +8,7 @@ import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeSlack, truncate } from '../text';
-import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest, withLines } from './digest-view';
+import { CLEANUP_LABEL, type CleanupLine, type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, shorterView, viewDigest } from './digest-view';
 
 /**
  * Slack's documented limits, and `messageText`: Slack refuses (msg_blocks_too_long) messages whose
@@ -37,12 +37,12 @@ const link = (url: string, label: string) => `<${escapeSlack(url).replace(/\|/g,
 
 /** Slack Block Kit for a digest: fewer finding lines (and a larger "and N more") when long text would pass Slack's limits. */
 export function renderSlack(digest: Digest, maxLines: number): SlackMessage {
-  const view = viewDigest(digest, maxLines);
-  let lines = view.lines.length;
+  let view: DigestView | undefined = viewDigest(digest, maxLines);
   let message = slackMessage(digest, view);
-  while (lines > 0 && (message.blocks.length > SLACK_LIMITS.blocks || blocksText(message) > SLACK_LIMITS.messageText)) {
-    lines -= 1;
-    message = slackMessage(digest, withLines(view, lines));
+  while (message.blocks.length > SLACK_LIMITS.blocks || blocksText(message) > SLACK_LIMITS.messageText) {
+    view = shorterView(view);
+    if (!view) break;
+    message = slackMessage(digest, view);
   }
   return { text: message.text, blocks: message.blocks.slice(0, SLACK_LIMITS.blocks) };
 }
@@ -76,6 +76,11 @@ function slackMessage(digest: Digest, view: DigestView): SlackMessage {
     for (const chunk of chunkLines(['*Scan health*', ...lines], SLACK_LIMITS.sectionText)) blocks.push(section(chunk));
   }
 
+  if (view.cleanup.length > 0) {
+    const lines = [...view.cleanup.map(cleanupText), ...(view.cleanupMore > 0 ? [`…and ${view.cleanupMore} more`] : [])];
+    for (const chunk of chunkLines(['*Cleanup*', ...lines], SLACK_LIMITS.sectionText)) blocks.push(section(chunk));
+  }
+
   const links = [view.links.report ? link(view.links.report, 'Fleet report') : '', view.links.findings ? link(view.links.findings, 'Open findings') : ''].filter(Boolean);
   if (links.length > 0) blocks.push(context(links.join(' · ')));
 
@@ -98,6 +103,13 @@ function countsText(view: DigestView): string {
 function findingText(l: FindingLine): string {
   const detail = l.detail ? ` · ${esc(l.detail)}` : '';
   return `${DOT[l.severity]} ${KIND_MARK[l.kind]} *${l.severity.toUpperCase()}* ${code(l.findingType)} ${KIND_LABEL[l.kind]}: ${code(l.name)} (${l.gb} GB, ${esc(l.status)}) in ${esc(l.project)} · owner ${esc(l.owner)}${detail} — ${esc(l.reason)}`;
+}
+
+const CLEANUP_MARK = { BRAKE: ':octagonal_sign:', FAILED: ':x:', REFUSED: ':no_entry_sign:', MARKED: ':wastebasket:', DELETED: ':heavy_minus_sign:' } as const;
+
+function cleanupText(l: CleanupLine): string {
+  const what = l.name === null ? `in ${esc(l.project)}` : `${code(l.name)} (${l.gb} GB) in ${esc(l.project)} · owner ${esc(l.owner)}`;
+  return `${DOT[l.severity]} ${CLEANUP_MARK[l.action]} *${CLEANUP_LABEL[l.action]}*: ${what} — ${esc(l.text)}${l.stop ? `\n${esc(l.stop)}` : ''}`;
 }
 
 /** Joins lines with newlines into as few texts as fit `max` characters each; a single over-long line is cut. */

@@ -5,7 +5,7 @@
  */
 import type { Digest } from '../model';
 import { asciiOnly } from '../text';
-import { type DigestView, KIND_LABEL, KIND_ORDER, plainFindingLine, viewDigest } from './digest-view';
+import { cleanupCounts, type DigestView, KIND_LABEL, KIND_ORDER, plainCleanupLine, plainFindingLine, viewDigest } from './digest-view';
 
 export const SNS_SUBJECT_MAX = 100;
 
@@ -27,6 +27,7 @@ function subjectOf(view: DigestView, digest: Digest): string {
   const recovered = digest.health.length - failing;
   if (failing) parts.push(`${failing} failing`);
   if (recovered) parts.push(`${recovered} recovered`);
+  parts.push(...cleanupCounts(digest.cleanup));
   const subject = asciiOnly(`EVS snapshots ${view.route}: ${parts.join(', ') || 'no changes'}`);
   return subject.length <= SNS_SUBJECT_MAX ? subject : `${subject.slice(0, SNS_SUBJECT_MAX - 3).trimEnd()}...`;
 }
@@ -60,6 +61,14 @@ function bodyOf(view: DigestView, digest: Digest): string {
     out.push('');
     out.push('Scan health:');
     for (const h of view.health) out.push(`  ${h.kind === 'failing' ? 'FAILING  ' : 'RECOVERED'} ${h.project}: ${h.text}`);
+  }
+  if (view.cleanup.length > 0) {
+    out.push('');
+    out.push('Cleanup:');
+    view.cleanup.forEach((l, i) => {
+      out.push(`  ${String(i + 1).padStart(2)}. ${plainCleanupLine(l)}`);
+    });
+    if (view.cleanupMore > 0) out.push(`  ...and ${view.cleanupMore} more`);
   }
   if (view.links.report || view.links.findings) {
     out.push('');

@@ -7,7 +7,7 @@
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeCardMarkdown as md } from '../text';
-import { type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, viewDigest, withLines } from './digest-view';
+import { CLEANUP_LABEL, type CleanupLine, type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, shorterView, viewDigest } from './digest-view';
 
 export const ADAPTIVE_CARD_VERSION = '1.4';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -40,12 +40,12 @@ const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBl
 
 /** The Teams workflow webhook body for a digest: fewer finding lines (and a larger "and N more") when long text would pass Teams' size limit. */
 export function renderTeams(digest: Digest, maxLines: number): TeamsMessage {
-  const view = viewDigest(digest, maxLines);
-  let lines = view.lines.length;
+  let view: DigestView | undefined = viewDigest(digest, maxLines);
   let message = cardMessage(digest, view);
-  while (lines > 0 && Buffer.byteLength(JSON.stringify(message)) > TEAMS_MAX_BYTES) {
-    lines -= 1;
-    message = cardMessage(digest, withLines(view, lines));
+  while (Buffer.byteLength(JSON.stringify(message)) > TEAMS_MAX_BYTES) {
+    view = shorterView(view);
+    if (!view) break;
+    message = cardMessage(digest, view);
   }
   return message;
 }
@@ -72,6 +72,13 @@ function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
         text('**Scan health**'),
         ...view.health.map((h) => text(`${h.kind === 'failing' ? 'FAILING' : 'RECOVERED'} ${md(h.project)}: ${md(h.text)}`, { color: h.kind === 'failing' ? 'Warning' : 'Good', spacing: 'Small' })),
       ],
+    });
+  }
+  if (view.cleanup.length > 0) {
+    body.push({
+      type: 'Container',
+      separator: true,
+      items: [text('**Cleanup**'), ...view.cleanup.map(cleanupBlock), ...(view.cleanupMore > 0 ? [text(`…and ${view.cleanupMore} more`, { isSubtle: true })] : [])],
     });
   }
   const actions: NonNullable<AdaptiveCard['actions']> = [];
@@ -103,4 +110,12 @@ function findingBlock(l: FindingLine): CardElement {
     `**${l.severity.toUpperCase()}** ${md(l.findingType)} ${KIND_LABEL[l.kind]}: **${md(l.name)}** (${l.gb} GB, ${md(l.status)}) in ${md(l.project)} · owner ${md(l.owner)}${detail} — ${md(l.reason)}`,
     { color: l.kind === 'resolved' ? 'Good' : COLOR[l.severity], spacing: 'Small' },
   );
+}
+
+function cleanupBlock(l: CleanupLine): CardElement {
+  const what = l.name === null ? `in ${md(l.project)}` : `**${md(l.name)}** (${l.gb} GB) in ${md(l.project)} · owner ${md(l.owner)}`;
+  return text(`**${l.severity.toUpperCase()}** ${CLEANUP_LABEL[l.action]}: ${what} — ${md(l.text)}${l.stop ? ` ${md(l.stop)}` : ''}`, {
+    color: l.action === 'DELETED' ? 'Good' : COLOR[l.severity],
+    spacing: 'Small',
+  });
 }

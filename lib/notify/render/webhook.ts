@@ -3,12 +3,12 @@
  * documents it). Untrusted text is cleaned (no control, bidi or line-break characters; capped) but
  * not escaped: escaping belongs to whatever displays it.
  */
-import type { Digest, NoticeFinding, ScanHealthNotice } from '../model';
+import type { CleanupNotice, Digest, NoticeFinding, ScanHealthNotice } from '../model';
 import { cleanText } from '../text';
 import { orderFindings, viewDigest } from './digest-view';
 
 /** Bumped on any change to the body; a minor bump only adds optional fields. */
-export const NOTIFICATION_SCHEMA_VERSION = '1.0';
+export const NOTIFICATION_SCHEMA_VERSION = '1.1';
 export const NOTIFICATION_SCHEMA_ID = 'https://evs-snapshot-sentinel/schemas/notification/1.json';
 /** At most this many findings in one body (about 1 KB each); the rest are counted in `omittedFindings`. */
 export const WEBHOOK_MAX_FINDINGS = 500;
@@ -31,6 +31,8 @@ export interface WebhookBody {
   findings: NoticeFinding[];
   omittedFindings: number;
   health: ScanHealthNotice[];
+  /** 1.1: cleanup marks, deletions, failures and brakes. */
+  cleanup: CleanupNotice[];
 }
 
 /** The generic webhook's JSON body for a digest. */
@@ -70,18 +72,40 @@ function bodyOf(digest: Digest, headline: string, findings: NoticeFinding[]): We
       ...(h.failureCode === undefined ? {} : { failureCode: cleanText(h.failureCode, 64) }),
       ...(h.message === undefined ? {} : { message: cleanText(h.message, 500) }),
     })),
+    cleanup: digest.cleanup.map(cleanCleanup),
+  };
+}
+
+function cleanMetadata(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
+  return metadata
+    ? Object.fromEntries(
+        Object.entries(metadata)
+          .slice(0, METADATA_MAX_KEYS)
+          .map(([k, v]) => [cleanText(k, 64), cleanText(v, 256)]),
+      )
+    : undefined;
+}
+
+function cleanCleanup(c: CleanupNotice): CleanupNotice {
+  const s = c.snapshot;
+  const metadata = cleanMetadata(s?.metadata);
+  return {
+    ...c,
+    projectId: cleanText(c.projectId, 64),
+    region: cleanText(c.region, 64),
+    target: cleanText(c.target, 64),
+    rule: c.rule === null ? null : cleanText(c.rule, 64),
+    snapshot: s ? { id: cleanText(s.id, 64), name: s.name === null ? null : cleanText(s.name, 255), status: cleanText(s.status, 32), size: s.size, ...(metadata ? { metadata } : {}) } : null,
+    deleteAfter: c.deleteAfter === null ? null : cleanText(c.deleteAfter, 40),
+    owner: c.owner === null ? null : cleanText(c.owner, 128),
+    reason: cleanText(c.reason, 1_000),
+    ...(c.brake ? { brake: { ...c.brake, limits: c.brake.limits.slice(0, 10).map((l) => cleanText(l, 200)) } } : {}),
   };
 }
 
 function cleanFinding(f: NoticeFinding): NoticeFinding {
   const s = f.snapshot;
-  const metadata = s.metadata
-    ? Object.fromEntries(
-        Object.entries(s.metadata)
-          .slice(0, METADATA_MAX_KEYS)
-          .map(([k, v]) => [cleanText(k, 64), cleanText(v, 256)]),
-      )
-    : undefined;
+  const metadata = cleanMetadata(s.metadata);
   return {
     ...f,
     findingType: cleanText(f.findingType, 40),

@@ -83,6 +83,7 @@ export function digestOf(findings: NoticeFinding[], overrides: Partial<Digest> =
     openTotals: { high: 14, medium: 9, low: 41 },
     findings,
     health: [],
+    cleanup: [],
     links: {
       report: 'https://reports.example.com/fleet/latest.html',
       findings: 'https://api.example.com/prod/findings?route=default&state=open',

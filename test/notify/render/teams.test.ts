@@ -1,29 +1,15 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../../lib/notify/render/index';
 import type { TeamsMessage } from '../../../lib/notify/render/teams';
+import { cardProblems } from '../../helpers/adaptive-card';
 import { FORGED_LINE, hostileDigest, longestDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
-
-// The package's ES build imports without file extensions; its bundled build loads in Node.
-const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 
 const teams = (digest = sampleDigest(), maxLines?: number) => {
   const r = render('teams', digest, maxLines === undefined ? {} : { maxLines });
   if (r.kind !== 'http-json') throw new Error('expected a JSON body');
   return r.body as TeamsMessage;
 };
-
-/** What the adaptivecards package says about a card: parse warnings and validation failures, empty when valid. */
-function cardProblems(card: unknown): string[] {
-  const parsed = new AC.AdaptiveCard();
-  const context = new AC.SerializationContext();
-  parsed.parse(card, context);
-  const problems: string[] = [];
-  for (let i = 0; i < context.eventCount; i += 1) problems.push(`parse: ${context.getEventAt(i).message}`);
-  for (const e of parsed.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
-  return problems;
-}
 
 /** Every text a person reads in the card. */
 function cardTexts(node: unknown): string[] {
