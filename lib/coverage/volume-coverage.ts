@@ -1,6 +1,6 @@
 import type { VolumeFields } from '../events/contract';
 import type { CoverageRule } from '../policy/policy';
-import { Column, IdColumn, Interned } from '../retention/columns';
+import { Column, IdColumn, Interned, TextColumn } from '../retention/columns';
 import { parseUpstreamTime } from '../scan/times';
 
 /** Positions of the listed volumes (the orphan check's VolumeSet). */
@@ -22,7 +22,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
  * Which volumes have a recent snapshot, from the volume listing the orphan check already makes
  * and the snapshots as they are listed: per volume only the newest available snapshot's time (8
  * bytes), and the fields an event names (id, name, status, size, created_at) only for volumes
- * in a status some rule watches.
+ * in a status some rule watches, in columns (names and created_at as bytes, not a string each:
+ * strings kept alive grow the garbage-collected heap by a multiple of their size).
  */
 export class VolumeCoverage {
   private newest = new Float64Array(0);
@@ -30,12 +31,12 @@ export class VolumeCoverage {
   private watched = 0;
   private readonly position = new Column((n) => new Int32Array(n));
   private readonly ids = new IdColumn();
-  private readonly names: Array<string | null> = [];
+  private readonly names = new TextColumn();
   private readonly statuses = new Interned(255);
   private readonly statusOf = new Column((n) => new Uint8Array(n));
   private readonly size = new Column((n) => new Float64Array(n));
   private readonly createdMs = new Column((n) => new Float64Array(n));
-  private readonly createdAt: Array<string | null> = [];
+  private readonly createdAt = new TextColumn();
 
   constructor(
     private readonly rules: readonly CoverageRule[],
@@ -55,11 +56,11 @@ export class VolumeCoverage {
     const created = text(listed.created_at);
     this.position.set(i, position);
     this.ids.set(i, listed.id);
-    this.names.push(text(listed.name));
+    this.names.set(i, text(listed.name));
     this.statusOf.set(i, this.statuses.of(status));
     this.size.set(i, typeof listed.size === 'number' && Number.isFinite(listed.size) ? listed.size : 0);
     this.createdMs.set(i, parseUpstreamTime(created));
-    this.createdAt.push(created);
+    this.createdAt.set(i, created);
   }
 
   /** A listed snapshot: only an available one protects its volume. */
@@ -85,7 +86,7 @@ export class VolumeCoverage {
         // A volume younger than the limit has not had the time to be snapshotted; one whose creation time cannot be read is judged on its snapshots alone.
         if (this.createdMs.get(i) > since) continue;
         if (newestMs > since) continue;
-        yield { volume: { id: this.ids.get(i), name: this.names[i] ?? null, status, size: this.size.get(i), created_at: this.createdAt[i] ?? null }, rule, newestMs };
+        yield { volume: { id: this.ids.get(i), name: this.names.get(i), status, size: this.size.get(i), created_at: this.createdAt.get(i) }, rule, newestMs };
         break;
       }
     }

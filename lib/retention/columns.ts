@@ -88,3 +88,57 @@ export class Interned {
     return i;
   }
 }
+
+const TEXT_CHUNK = 1 << 16;
+
+/**
+ * Strings (or null), appended once each, as one byte a character in chunked byte buffers with an
+ * offset and length each: no string object per entry on the heap, whose garbage collector grows
+ * the heap by a multiple of what stays alive. A string with a character past U+00FF, or longer
+ * than a chunk, is kept as it is on the side, so every value reads back exactly as given.
+ */
+export class TextColumn {
+  private readonly chunks: Uint8Array[] = [];
+  private used = 0;
+  // Per entry: chunk index, offset in it, length (-1: null, -2: kept on the side).
+  private readonly where = new Column((n) => new Int32Array(n), 3);
+  private readonly others = new Map<number, string>();
+
+  set(i: number, value: string | null): void {
+    const [w, o] = this.where.at(i);
+    if (value === null) {
+      w[o + 2] = -1;
+      return;
+    }
+    let narrow = value.length <= TEXT_CHUNK;
+    for (let k = 0; narrow && k < value.length; k++) if (value.charCodeAt(k) > 0xff) narrow = false;
+    if (!narrow) {
+      w[o + 2] = -2;
+      this.others.set(i, value);
+      return;
+    }
+    if (this.chunks.length === 0 || this.used + value.length > TEXT_CHUNK) {
+      this.chunks.push(new Uint8Array(TEXT_CHUNK));
+      this.used = 0;
+    }
+    const chunk = this.chunks[this.chunks.length - 1] as Uint8Array;
+    for (let k = 0; k < value.length; k++) chunk[this.used + k] = value.charCodeAt(k);
+    w[o] = this.chunks.length - 1;
+    w[o + 1] = this.used;
+    w[o + 2] = value.length;
+    this.used += value.length;
+  }
+
+  get(i: number): string | null {
+    const [w, o] = this.where.at(i);
+    const length = w[o + 2] as number;
+    if (length === -1) return null;
+    if (length === -2) return this.others.get(i) ?? null;
+    const start = w[o + 1] as number;
+    const bytes = (this.chunks[w[o] as number] as Uint8Array).subarray(start, start + length);
+    let out = '';
+    // In slices, so a long value does not pass too many arguments at once.
+    for (let k = 0; k < bytes.length; k += 8_192) out += String.fromCharCode.apply(null, bytes.subarray(k, k + 8_192) as unknown as number[]);
+    return out;
+  }
+}

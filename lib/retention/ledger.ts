@@ -1,5 +1,5 @@
 import type { Snapshot } from '../domain/snapshot';
-import { Column, IdColumn } from './columns';
+import { Column } from './columns';
 
 /** What a retention rule keeps of each volume's snapshots (0: that kind of keep is off). */
 export interface KeepSpec {
@@ -53,7 +53,8 @@ export interface Excess {
  * The per-volume ranking of one retention rule, in columns: for each candidate (a snapshot that
  * meets the rule's other conditions) its volume's position, created_at, the first 32 bits of its
  * id and its state, 17 bytes; for each volume a count and the previous candidate's calendar keys,
- * about 45 bytes. Names, metadata and ids are not kept.
+ * 29 bytes, beside its place in the volume set. Names, metadata and ids are not kept (a volume's
+ * id only once it is listed out of order, to list it again).
  *
  * Cinder lists newest first, so a candidate usually arrives after every newer one of its volume:
  * its rank is then final on arrival, and one past what the volume keeps is announced at once with
@@ -73,8 +74,8 @@ export class RetentionLedger {
   private lastWeek = new Int32Array(0);
   private lastMonth = new Int32Array(0);
   private disordered = new Uint8Array(0);
-  private volumeIds = new IdColumn();
-  private disorderedVolumes = 0;
+  /** The ids of the volumes listed out of order, by position: the only ones listed again. */
+  private readonly disorderedIds = new Map<number, string>();
   // Per candidate, in chunks (no copies as they grow); the tie-break is the id's first 32 bits.
   private size = 0;
   private readonly volume = new Column((n) => new Int32Array(n));
@@ -122,13 +123,12 @@ export class RetentionLedger {
     this.created.set(i, createdMs);
     this.tie.set(i, tie);
     const n = this.count[v] as number;
-    if (n === 0) this.volumeIds.set(v, snapshot.volume_id);
     this.count[v] = n + 1;
     const lastC = this.lastCreated[v] as number;
     const inOrder = n === 0 || createdMs < lastC || (createdMs === lastC && tie <= (this.lastTie[v] as number));
     if (!inOrder && this.disordered[v] === 0) {
       this.disordered[v] = 1;
-      this.disorderedVolumes++;
+      this.disorderedIds.set(v, snapshot.volume_id);
     }
     const day = dayOf(createdMs);
     const week = this.keep.weekly > 0 ? weekOf(createdMs) : 0;
@@ -148,9 +148,7 @@ export class RetentionLedger {
 
   /** The volumes whose snapshots were listed out of order: their ranking waits for `decide`. */
   disorderedVolumeIds(): string[] {
-    const out: string[] = [];
-    for (let v = 0; v < this.count.length; v++) if (this.disordered[v] === 1) out.push(this.volumeIds.get(v));
-    return out;
+    return [...this.disorderedIds].sort((a, b) => a[0] - b[0]).map(([, id]) => id);
   }
 
   /**
