@@ -1,40 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
-import { freePort } from '../helpers/ports';
-import { startScriptedServer } from '../helpers/scripted-server';
+import { startLocalStack } from '../helpers/local-stack';
 
-// `npm start` as a user runs it: emulator, local EventBridge and serverless-offline, on ports the OS says are free.
+// `npm start` as a user runs it, with a loopback webhook: ALERT_WEBHOOK_URL is all the default route needs.
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+let local: Awaited<ReturnType<typeof startLocalStack>>;
 let base = '';
 let emulatorUrl = '';
 let reportUrl = '';
-let stack: ChildProcess;
-let output = '';
-let hook: Awaited<ReturnType<typeof startScriptedServer>>;
+let hook: Awaited<ReturnType<typeof startLocalStack>>['hook'];
 const digests = () => hook.requests.map((r) => JSON.parse(r.body) as WebhookBody);
 
 beforeAll(async () => {
-  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), SQS_PORT: String(await freePort()), S3_PORT: String(await freePort()) };
-  base = `http://127.0.0.1:${PORTS.PROXY_PORT}`;
-  emulatorUrl = `http://127.0.0.1:${PORTS.EMULATOR_PORT}`;
-  reportUrl = `http://127.0.0.1:${PORTS.S3_PORT}/evs-snapshot-sentinel-local-reports`;
-  // A webhook on loopback: ALERT_WEBHOOK_URL is all the default route needs.
-  hook = await startScriptedServer(() => ({ status: 200 }));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn', ALERT_WEBHOOK_URL: `${hook.url}/hook` };
-  for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS', 'NOTIFY_ROUTES_FILE', 'ALERT_WEBHOOK_SECRET']) delete env[key];
-  stack = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });
-  stack.stdout?.on('data', (c) => (output += c));
-  stack.stderr?.on('data', (c) => (output += c));
-  for (let i = 0; i < 120 && !output.includes('[local] ready'); i++) await new Promise((r) => setTimeout(r, 500));
-  expect(output).toContain('[local] ready');
+  local = await startLocalStack(200);
+  ({ base, emulatorUrl, reportUrl, hook } = local);
+  expect(local.output()).toContain('[local] ready');
 }, 90_000);
 
-afterAll(async () => {
-  if (stack.pid) process.kill(-stack.pid, 'SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  await hook?.close();
-});
+afterAll(() => local?.stop());
 
 describe('npm start (local stack)', () => {
   it('serves seed-shaped pages through serverless-offline with next links to itself', async () => {
@@ -73,7 +56,7 @@ describe('npm start (local stack)', () => {
     expect(first.reduce((n, d) => n + d.findings.length + d.omittedFindings, 0)).toBe(counted);
     const announced = first.flatMap((d) => d.findings.filter((f) => f.kind === 'new'));
     process.stderr.write(`first cycle: ${first.length} digest(s), ${counted} new findings\n`);
-    expect(output).toMatch(/NOTIFY default: \d+ new/);
+    expect(local.output()).toMatch(/NOTIFY default: \d+ new/);
     const target = announced.find((f) => f.findingType === 'ERROR_STATUS' && f.projectId === PROJECT) ?? announced.find((f) => f.findingType === 'ERROR_STATUS');
     if (!target) throw new Error('no ERROR_STATUS finding announced');
     // The findings API reads the same table.
@@ -96,7 +79,7 @@ describe('npm start (local stack)', () => {
   }, 550_000);
 
   it('writes the fleet report after a cycle, served by the local S3 as the page npm start prints, and every digest links it with a presigned URL a plain fetch opens', async () => {
-    expect(output).toContain(`${reportUrl}/fleet-report.html`);
+    expect(local.output()).toContain(`${reportUrl}/fleet-report.html`);
     let report: { totals: { projects: number; snapshots: number } } | undefined;
     // 3,000 seeded, less the one the test above deleted (once the report after its scan ran).
     const current = () => report?.totals.projects === 2 && report.totals.snapshots === 2999;

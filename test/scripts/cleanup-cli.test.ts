@@ -1,5 +1,5 @@
 /** `npm run cleanup`: the CLI over the emulator and dynalite, as a person runs it. */
-import { spawn } from 'node:child_process';
+import { runScript } from '../helpers/cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,17 +24,8 @@ afterAll(async () => {
   await rig.close();
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/cleanup.ts', ...args], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: rig.emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, FINDINGS_TABLE: rig.dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: rig.dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: rig.bus.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', CLEANUP_MAX_PERCENT_PER_RUN: '100', CLEANUP_MAX_PERCENT_PER_DAY: '100', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): ReturnType<typeof runScript> {
+  return runScript('scripts/cleanup.ts', args, { EVS_ENDPOINT: rig.emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, FINDINGS_TABLE: rig.dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: rig.dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: rig.bus.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', CLEANUP_MAX_PERCENT_PER_RUN: '100', CLEANUP_MAX_PERCENT_PER_DAY: '100', ...env });
 }
 
 describe('npm run cleanup', () => {

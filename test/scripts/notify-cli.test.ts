@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runScript } from '../helpers/cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,17 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-function notifyCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/notify.ts', ...args], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: projects.join(','), AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function notifyCli(args: string[], env: Record<string, string> = {}): ReturnType<typeof runScript> {
+  return runScript('scripts/notify.ts', args, { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: projects.join(','), AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent', ...env });
 }
 
 describe('npm run notify -- --dry-run', () => {

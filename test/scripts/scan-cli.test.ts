@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runScript } from '../helpers/cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,28 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-function runScanCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/scan.ts', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        EVS_ENDPOINT: emulator.url,
-        EVS_AUTH: 'noauth',
-        EVS_RETRY_BASE_MS: '1',
-        SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','),
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        LOG_LEVEL: 'silent',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runScanCli(args: string[], env: Record<string, string> = {}): ReturnType<typeof runScript> {
+  return runScript('scripts/scan.ts', args, { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', EVS_RETRY_BASE_MS: '1', SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_LEVEL: 'silent', ...env });
 }
 
 describe('npm run scan', () => {
