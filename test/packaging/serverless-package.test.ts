@@ -388,18 +388,20 @@ describe('serverless package', () => {
       xray,
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: CLEANUP_ARN },
     ]);
-    // The report function lists and reads the parts and the kept trend, and writes the report: nothing else, no secret.
+    // The report function lists and reads the parts and the kept trend, queries the cleanup's audit trail, and writes the report: nothing else, no secret.
     expect(statements('ReportRole')).toEqual([
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['projects/*', 'history/trend.json'] } } },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/projects/*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/trend.json' }] },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/fleet-report.*' }, { 'Fn::Sub': '${ReportBucket.Arn}/history/*' }] },
+      // Only Query on the findings table: the cleanup's deletions per month, never a write.
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::GetAtt': ['FindingsTable', 'Arn'] } },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] } },
       logs('fleetReport'),
       xray,
     ]);
     const roles = Object.fromEntries(byType('AWS::Lambda::Function').map(([name, r]) => [name, r.Properties.Role['Fn::GetAtt'][0]]));
     expect(roles).toEqual({ ListSnapshotsLambdaFunction: 'ProxyRole', ScanSnapshotsLambdaFunction: 'ScannerRole', ScanWorkerLambdaFunction: 'ScannerRole', DispatchScansLambdaFunction: 'DispatcherRole', FindingsLambdaFunction: 'FindingsApiRole', NotifierLambdaFunction: 'NotifierRole', CleanupSnapshotsLambdaFunction: 'CleanupRole', FleetReportLambdaFunction: 'ReportRole' });
-    expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '', PRICES_FILE: '' });
+    expect(resources.FleetReportLambdaFunction?.Properties.Environment.Variables).toEqual({ LOG_LEVEL: expect.any(String), REPORT_BUCKET: { Ref: 'ReportBucket' }, AWS_ENDPOINT_URL_S3: '', PRICES_FILE: '', FINDINGS_TABLE: 'evs-snapshot-sentinel-prod-findings' });
     // No shared framework role that every function could use.
     expect(byType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['CleanupRole', 'DispatcherRole', 'FindingsApiRole', 'NotifierRole', 'ProxyRole', 'ReportRole', 'ScannerRole']);
   });
