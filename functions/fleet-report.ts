@@ -8,8 +8,10 @@ import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/log';
 import { createMetrics } from '../lib/observability/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
+import { createCleanupStore } from '../lib/cleanup/store';
 import type { PriceList } from '../lib/pricing/prices';
 import { publishFleetReport } from '../lib/report/publish';
+import { type RemovalReader, removalsFromTrail } from '../lib/report/removed';
 import { lazyS3ReportStore, type ReportStore } from '../lib/report/store';
 import type { Env } from '../lib/settings/env';
 import { loadReportSettings } from '../lib/settings/report';
@@ -18,6 +20,8 @@ export interface FleetReportDeps {
   store: ReportStore | Error;
   /** PRICES_FILE's prices; without them the report shows no money. */
   prices?: PriceList;
+  /** The cleanup's deletions (FINDINGS_TABLE); without it the report shows no removals. */
+  removals?: RemovalReader;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -48,8 +52,9 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
 
   async function fleetReport(_event: unknown, context: Context): Promise<FleetReportResult> {
     if (deps.store instanceof Error) throw deps.store;
-    const { report, written, invalid, trendRestarted } = await publishFleetReport(deps.store, { now: new Date(now()), deadline: deadlineOf(context, now()), chartJs: chartJs(), prices: deps.prices });
+    const { report, written, invalid, trendRestarted } = await publishFleetReport(deps.store, { now: new Date(now()), deadline: deadlineOf(context, now()), chartJs: chartJs(), prices: deps.prices, removals: deps.removals });
     for (const key of invalid) logger.error('report part is not a project report; left out', { key });
+    if (report.removed?.unreadable) logger.error('cleanup audit items recording a deletion could not be read; left out of the removed figures', { unreadable: report.removed.unreadable });
     if (trendRestarted) logger.error('history/trend.json could not be read; the trend starts again from this report');
     metrics.addMetric('ReportProjects', MetricUnit.Count, report.totals.projects);
     metrics.addMetric('ReportPartsInvalid', MetricUnit.Count, invalid.length);
@@ -70,7 +75,7 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
 export function fleetReportDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('fleet-report')): FleetReportDeps {
   const built = buildOnce(() => {
     const settings = loadReportSettings(env);
-    return { store: lazyS3ReportStore(settings), prices: settings.prices };
+    return { store: lazyS3ReportStore(settings), prices: settings.prices, ...(settings.findingsTable ? { removals: removalsFromTrail(createCleanupStore({ tableName: settings.findingsTable })) } : {}) };
   }, logger);
   return built instanceof Error ? { logger, store: built } : { logger, ...built };
 }

@@ -1,6 +1,7 @@
 import { UNOWNED } from '../domain/owner';
 import { MONEY_BASIS, monthlyCost, monthlyCostByStatus, type PriceList } from '../pricing/prices';
 import type { ProjectResult } from '../scan/run-scan';
+import { type FleetRemoved, removedPerMonth } from './removed';
 import { AGE_BUCKETS, type CountGb, MAX_OWNERS, OTHER_OWNERS, type ProjectStats, type SnapshotBrief, TOP_N, UNKNOWN_AGE } from './stats';
 import type { TrendPoint } from './trend';
 
@@ -84,6 +85,8 @@ export interface FleetReport {
   money?: FleetMoney;
   /** One point per report run, oldest first, from the kept history (history/trend.json). */
   trend?: TrendPoint[];
+  /** What cleanup removed per month; present when the report reads the findings table's audit trail. */
+  removed?: FleetRemoved;
 }
 
 /** The report part of a project the scan read completely; undefined for one it did not (its last complete part stands). */
@@ -183,7 +186,7 @@ function moneyOf(projects: readonly ProjectReport[], prices: PriceList, byOwner:
  * Adds the parts up: totals by status, age, finding type and owner, the fleet's oldest, largest and
  * largest flagged snapshots, and, with prices, what they cost per month.
  */
-export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt: Date, options: { prices?: PriceList } = {}): FleetReport {
+export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt: Date, options: { prices?: PriceList; removals?: readonly unknown[] } = {}): FleetReport {
   const { prices } = options;
   const projects = [...parts].sort((a, b) => (a.target !== b.target ? (a.target < b.target ? -1 : 1) : a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
   const byStatus = Object.create(null) as Record<string, CountGb>;
@@ -226,6 +229,7 @@ export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt
     projects,
     totals: { projects: projects.length, snapshots, gb, byStatus, byAge, byFindingType, byOwner: owners.totals, oldest: oldest.slice(0, TOP_N), largest: largest.slice(0, TOP_N), largestFlagged: largestFlagged.slice(0, TOP_N) },
     ...(prices ? { money: moneyOf(projects, prices, owners.money) } : {}),
+    ...(options.removals ? { removed: removedPerMonth(options.removals, generatedAt, prices) } : {}),
   };
 }
 

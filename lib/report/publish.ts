@@ -1,5 +1,6 @@
 import type { PriceList } from '../pricing/prices';
 import { assembleFleetReport, type FleetReport, isProjectReport, type ProjectReport } from './fleet';
+import { type RemovalReader, removedSince } from './removed';
 import { renderReportFiles } from './render';
 import type { ReportStore } from './store';
 import { appendTrendPoint, parseTrend } from './trend';
@@ -12,6 +13,8 @@ export interface WriteReportOptions {
   prices?: PriceList;
   /** Findings opened and resolved since the last run, when the caller knows them (see appendTrendPoint). */
   changes?: { opened: number; resolved: number };
+  /** The cleanup's confirmed deletions (the findings table's audit trail); without it the report shows no removals. */
+  removals?: RemovalReader;
 }
 
 export interface PublishedReport {
@@ -51,7 +54,8 @@ export async function publishFleetReport(store: ReportStore, options: WriteRepor
  * for a report that does not exist.
  */
 export async function writeFleetReport(parts: readonly ProjectReport[], store: ReportStore, options: WriteReportOptions): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
-  const report = assembleFleetReport(parts, options.now, { prices: options.prices });
+  const removals = options.removals ? await options.removals(parts.map((p) => p.projectId), removedSince(options.now), options.deadline) : undefined;
+  const report = assembleFleetReport(parts, options.now, { prices: options.prices, removals });
   const { trend: previous, unreadable } = parseTrend(await store.readTrend(options.deadline));
   const trend = appendTrendPoint(previous, report, options.changes);
   report.trend = trend.points;

@@ -128,9 +128,19 @@ export function renderOpenMetrics(report: FleetReport): string {
     }
     scanned.samples.push(`evs_project_last_scan_timestamp_seconds{${where}} ${Date.parse(p.scannedAt) / 1000}`);
   }
+  const removedCount = family('evs_cleanup_removed_snapshots', 'Snapshots cleanup deleted (confirmed) per calendar month, UTC.');
+  const removedBytes = family('evs_cleanup_removed_size_bytes', 'Size of the snapshots cleanup deleted per calendar month (their size as last seen).', 'bytes');
+  const removedCost = family('evs_cleanup_removed_monthly_cost', 'What the snapshots cleanup deleted in a calendar month cost per month at the configured prices, an upper bound priced from size.');
+  for (const r of report.removed?.months ?? []) {
+    removedCount.samples.push(`evs_cleanup_removed_snapshots{month="${r.month}"} ${r.count}`);
+    removedBytes.samples.push(`evs_cleanup_removed_size_bytes{month="${r.month}"} ${r.gb * BYTES_PER_GB}`);
+    if (report.money && r.savedPerMonth !== undefined) removedCost.samples.push(`evs_cleanup_removed_monthly_cost{month="${r.month}",currency="${label(report.money.currency)}"} ${round(r.savedPerMonth)}`);
+  }
   const out: string[] = [];
-  for (const f of [snapshots, bytes, ages, findings, findingBytes, ownerBytes, cost, scanned]) {
+  for (const f of [snapshots, bytes, ages, findings, findingBytes, ownerBytes, cost, scanned, removedCount, removedBytes, removedCost]) {
     if (f === cost && !report.money) continue;
+    if ((f === removedCount || f === removedBytes) && !report.removed) continue;
+    if (f === removedCost && !(report.removed && report.money)) continue;
     out.push(`# TYPE ${f.name} gauge`, `# HELP ${f.name} ${f.help}`);
     if (f.unit) out.push(`# UNIT ${f.name} ${f.unit}`);
     out.push(...f.samples);
@@ -213,6 +223,17 @@ export function renderHtml(report: FleetReport, chartJs: string): string {
   const moneyNote = m
     ? `<p class="note" id="money-note"><b>Amounts are upper bounds.</b> Each is a snapshot's <code>size</code> (the GB of the disk it was taken from) times the price per GB-month of the price file${m.note ? ` (${html(m.note)})` : ''}, in ${html(m.currency)}. The snapshot list API of EVS and Cinder returns no figure of the storage a snapshot really uses; the incremental storage a cloud bills is usually smaller.</p>`
     : '<p class="note" id="money-note">No prices configured, so no money is shown: give a price file (<code>npm run report -- --prices FILE</code>, or <code>PRICES_FILE</code> when deployed).</p>';
+  const removed = report.removed;
+  const removedTotal = (removed?.months ?? []).reduce((n, r) => ({ count: n.count + r.count, gb: n.gb + r.gb, saved: n.saved + (r.savedPerMonth ?? 0) }), { count: 0, gb: 0, saved: 0 });
+  const removedSection = removed
+    ? `<h2>Removed by cleanup</h2>
+<p class="note" id="removed-note">Snapshots the cleanup deleted and saw deleting or gone afterwards, per calendar month (UTC) since ${html(removed.since.slice(0, 10))}, at their size as last seen; refused and failed deletes are not counted.${m ? ' What they save per month is an upper bound, priced like the amounts above.' : ''}</p>
+<div class="charts"><div class="chart"><canvas id="chart-removed" aria-label="GB removed per month"></canvas></div></div>
+<table id="removed"><thead><tr><th>month</th><th>snapshots</th><th>size</th>${m ? '<th>saves per month, at most</th>' : ''}</tr></thead><tbody>
+${removed.months.map((r) => `<tr><td>${html(r.month)}</td><td class="n">${int(r.count)}</td><td class="n">${gbText(r.gb)}</td>${m ? `<td class="n">${money(r.savedPerMonth ?? 0)}</td>` : ''}</tr>`).join('\n')}
+<tr class="total"><td>total</td><td class="n">${int(removedTotal.count)}</td><td class="n">${gbText(removedTotal.gb)}</td>${m ? `<td class="n">${money(removedTotal.saved)}</td>` : ''}</tr>
+</tbody></table>`
+    : '';
   const trendNote = points.length < 2 ? `<p class="note" id="trend-note">${points.length} report run${points.length === 1 ? '' : 's'} kept so far: the trend draws from the second run on.</p>` : '';
   // JSON inside <script>: `<` escaped so no string in it can close the element.
   const data = JSON.stringify(report).replaceAll('<', '\\u003c');
@@ -284,6 +305,7 @@ ${targetRows}
 <table id="findings"><thead><tr><th>type</th><th>snapshots</th><th>size</th>${m ? '<th>saved per month if removed</th>' : ''}</tr></thead><tbody>
 ${findingRows}
 </tbody></table>
+${removedSection}
 <h2>Owners</h2>
 <p class="note">The owner is a snapshot's owner metadata, else its project's owner in the targets file, else unowned.</p>
 <table id="owners"><thead><tr><th>owner</th><th>snapshots</th><th>size</th><th>flagged</th><th>flagged size</th>${moneyHead('cost')}</tr></thead><tbody>
@@ -389,6 +411,16 @@ function pageScript(): string {
         line('flagged (saved if removed)', points.map(function (p) { return p.currency === currency ? amount(p.flaggedPerMonth) : null; }), '#cf222e')
       ] },
       options: { plugins: { title: { display: true, text: 'Cost per month, at most (' + currency + ')' } }, scales: { y: { beginAtZero: true } } }
+    });
+  }
+  if (report.removed && canvas('chart-removed')) {
+    var months = report.removed.months;
+    var removedSets = [{ label: 'GB removed', data: months.map(function (r) { return round(r.gb); }), backgroundColor: '#1a7f37', yAxisID: 'y' }];
+    if (report.money) removedSets.push({ label: 'saves per month, at most (' + report.money.currency + ')', data: months.map(function (r) { return r.savedPerMonth === undefined ? null : round(r.savedPerMonth); }), backgroundColor: '#9a6700', yAxisID: 'money' });
+    new Chart(canvas('chart-removed'), {
+      type: 'bar',
+      data: { labels: months.map(function (r) { return r.month; }), datasets: removedSets },
+      options: { plugins: { title: { display: true, text: 'Removed by cleanup per month' } }, scales: { y: { position: 'left', beginAtZero: true, title: { display: true, text: 'GB' } }, money: { display: !!report.money, position: 'right', beginAtZero: true, grid: { drawOnChartArea: false } } } }
     });
   }
   var seenTypes = types.slice();

@@ -1,6 +1,6 @@
 import { loadPricesFile } from '../pricing/load';
 import type { PriceList } from '../pricing/prices';
-import { bucketName, ConfigError, type Env, integer, text } from './env';
+import { bucketName, ConfigError, type Env, integer, tableName, text } from './env';
 
 /** Where the fleet report lives: a bucket, addressed path-style when AWS_ENDPOINT_URL_S3 points at a local endpoint. */
 export interface ReportSettings {
@@ -37,8 +37,9 @@ export function loadReportExtras(env: Env): ReportExtras {
 }
 
 /** Settings of the fleet report function: the bucket is what it is for. */
-export function loadReportSettings(env: Env = process.env): ReportSettings & ReportExtras {
+export function loadReportSettings(env: Env = process.env): ReportSettings & ReportExtras & { findingsTable: string | undefined } {
   const settings = loadReportBucket(env);
   if (!settings) throw new ConfigError('REPORT_BUCKET is not set: the fleet report reads the projects\' parts from that bucket and writes the report there');
-  return { ...settings, ...loadReportExtras(env) };
+  // FINDINGS_TABLE: the cleanup's audit trail, for what it removed per month; unset, the report shows no removals.
+  return { ...settings, ...loadReportExtras(env), findingsTable: tableName(env, 'FINDINGS_TABLE') };
 }

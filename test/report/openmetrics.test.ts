@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
+import type { CleanupDetail } from '../../lib/events/contract';
 import { parsePrices } from '../../lib/pricing/load';
 import { assembleFleetReport, type ProjectReport } from '../../lib/report/fleet';
 import { BYTES_PER_GB, renderOpenMetrics } from '../../lib/report/render';
@@ -29,7 +30,9 @@ function part(): ProjectReport {
 }
 
 describe('the OpenMetrics file', () => {
-  const report = assembleFleetReport([part()], new Date('2026-12-01T00:00:00Z'), { prices: parsePrices('currency: USD\npricePerGbMonth: 0.05\n', 'p.yml') });
+  // One confirmed deletion in November, as the cleanup's audit item records it: the removed-per-month gauges are in the file too.
+  const deleted: CleanupDetail = { schemaVersion: '2.3', auditId: 'a1', action: 'DELETED', at: '2026-11-20T00:00:00.000Z', projectId: 'p1', region: 'eu-"de"', target: 'lab', runId: 'r', findingId: 'f', rule: 'r', snapshot: { id: 's', name: 'n', status: 'available', size: 40, volume_id: 'v', created_at: '2025-01-01T00:00:00.000000', updated_at: null } as CleanupDetail['snapshot'], deleteAfter: null, approvedBy: null, owner: null, reason: 'deleted' };
+  const report = assembleFleetReport([part()], new Date('2026-12-01T00:00:00Z'), { prices: parsePrices('currency: USD\npricePerGbMonth: 0.05\n', 'p.yml'), removals: [deleted] });
   const text = renderOpenMetrics(report);
 
   it('passes promtool check metrics, with hostile label values escaped', () => {
@@ -39,6 +42,8 @@ describe('the OpenMetrics file', () => {
     expect(result.status).toBe(0);
     expect(text).toContain('status="a\\"b\\\\c\\nd}{x=\\"1\\""');
     expect(text).toContain('owner="team \\"x\\"\\\\ ,{evil=\\"1\\"}"');
+    expect(text).toContain(`evs_cleanup_removed_size_bytes{month="2026-11"} ${40 * BYTES_PER_GB}`);
+    expect(text).toContain('evs_cleanup_removed_monthly_cost{month="2026-11",currency="USD"} 2');
   });
 
   it('is what promtool would refuse without base units, so the check above can fail', () => {
