@@ -55,6 +55,18 @@ export function createDynamoNotificationStore(table: string, sender: DocumentSen
       throw error;
     }
   };
+  /** Writes a finding's open state on one route, unless a later notice already did (a late re-delivery changes nothing). */
+  const countAs = (findingId: string, route: string, observedAt: string, update: string, values: Record<string, unknown>, what: string) =>
+    conditional(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `F#${findingId}`, sk: `O#${route}` },
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt <= :o',
+        ExpressionAttributeValues: { ':o': observedAt, ...values },
+      }),
+      what,
+    );
   const toDelivery = (i: Record<string, any>): DeliveryRecord => ({
     digestId: String(i.pk).slice(2),
     route: i.route,
@@ -85,35 +97,13 @@ export function createDynamoNotificationStore(table: string, sender: DocumentSen
       );
     },
     async markOpen(findingId, routes, severity, observedAt) {
-      for (const route of routes) {
-        // No TTL while open: a finding open for months still counts.
-        await conditional(
-          new UpdateCommand({
-            TableName: table,
-            Key: { pk: `F#${findingId}`, sk: `O#${route}` },
-            UpdateExpression: 'SET openIn = :k, observedAt = :o REMOVE expiresAt',
-            ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt <= :o',
-            ExpressionAttributeValues: { ':k': openKey(route, severity), ':o': observedAt },
-          }),
-          'count a finding open',
-        );
-      }
+      // No TTL while open: a finding open for months still counts.
+      for (const route of routes) await countAs(findingId, route, observedAt, 'SET openIn = :k, observedAt = :o REMOVE expiresAt', { ':k': openKey(route, severity) }, 'count a finding open');
     },
     async markResolved(findingId, observedAt, expiresAt) {
       // The finding's own items, not the carried routes: those expire, an open count must not.
       const counted = await queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)', ExpressionAttributeValues: { ':pk': `F#${findingId}`, ':o': 'O#' } }, 'read where a finding is counted');
-      for (const route of counted.map((i) => String(i.sk).slice(2))) {
-        await conditional(
-          new UpdateCommand({
-            TableName: table,
-            Key: { pk: `F#${findingId}`, sk: `O#${route}` },
-            UpdateExpression: 'SET observedAt = :o, expiresAt = :e REMOVE openIn',
-            ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt <= :o',
-            ExpressionAttributeValues: { ':o': observedAt, ':e': seconds(expiresAt) },
-          }),
-          'count a finding resolved',
-        );
-      }
+      for (const route of counted.map((i) => String(i.sk).slice(2))) await countAs(findingId, route, observedAt, 'SET observedAt = :o, expiresAt = :e REMOVE openIn', { ':e': seconds(expiresAt) }, 'count a finding resolved');
     },
     async openTotals(route) {
       const totals = {} as Record<Severity, number>;
