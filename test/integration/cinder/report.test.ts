@@ -14,8 +14,10 @@ import type { FleetProject } from '../../../tools/emulator/fleet';
 import { runScript } from '../../helpers/cli';
 
 const CINDER = process.env.CINDER_URL as string;
-const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8')) as { projects: FleetProject[]; expected: Array<[string, FindingType]> };
+const fleet = JSON.parse(readFileSync(process.env.CINDER_FLEET as string, 'utf8')) as { projects: FleetProject[]; expected: Array<[string, FindingType]>; malformed: string[] };
 const flagged = new Set(fleet.expected.map(([id]) => id));
+// The snapshot seeded with size 1e200 is a malformed row: reported as such, priced nowhere.
+const malformed = new Set(fleet.malformed);
 const cents = (amount: number) => Math.round(amount * 100);
 
 const runReport = (dir: string) =>
@@ -42,7 +44,7 @@ describe('the fleet report against real Cinder, at 0.05 per GB-month', () => {
       total += expected;
       const row = money?.byProject.find((p) => p.projectId === project.projectId);
       expect(cents(row?.flaggedPerMonth as number)).toBe(cents(expected));
-      expect(cents(row?.perMonth as number)).toBe(cents((project.snapshots.reduce((n, s) => n + s.size, 0) * 5) / 100));
+      expect(cents(row?.perMonth as number)).toBe(cents((project.snapshots.filter((s) => !malformed.has(s.id)).reduce((n, s) => n + s.size, 0) * 5) / 100));
       expect(Number(csv.find((r) => r[2] === project.projectId)?.[flaggedColumn])).toBe(cents(expected) / 100);
     }
     expect(cents(money?.flaggedPerMonth as number)).toBe(cents(total));
