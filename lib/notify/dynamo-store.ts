@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SEVERITIES, type Severity } from '../domain/finding';
 import type { DeliveryRecord, DigestRecord, DueRecord, NotificationStore, ProjectHealth, StoredNotice } from './store';
 
 /** The commands the store sends; a DynamoDBDocumentClient in production. */
@@ -16,12 +17,14 @@ const DELIVERIES = '#deliveries';
 const DIGEST_KEY = '#digest';
 const conditionFailed = (e: unknown) => (e as { name?: string }).name === 'ConditionalCheckFailedException';
 const seconds = (ms: number) => Math.floor(ms / 1000);
+const openKey = (route: string, severity: Severity) => `${route}#${severity}`;
 
 /**
  * The notifications table (resources/notifications-table.json): one item per (route, notice)
  * keyed `R#route` + transitionId, listed on the sparse `due` index while it waits for its window;
- * digests and their deliveries under `D#digestId`; the routes that carried each finding; each
- * project's scan health. Every write that makes a notice or a message is conditional, so a
+ * digests and their deliveries under `D#digestId`; the routes that carried each finding and, per
+ * route, whether it is open and at which severity (`openIn` = route#severity, counted on the
+ * sparse `open` index); each project's scan health. Every write that makes a notice or a message is conditional, so a
  * retried invocation adds nothing twice.
  */
 export function createDynamoNotificationStore(table: string, sender: DocumentSender = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } })): NotificationStore {
@@ -52,6 +55,18 @@ export function createDynamoNotificationStore(table: string, sender: DocumentSen
       throw error;
     }
   };
+  /** Writes a finding's open state on one route, unless a later notice already did (a late re-delivery changes nothing). */
+  const countAs = (findingId: string, route: string, observedAt: string, update: string, values: Record<string, unknown>, what: string) =>
+    conditional(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `F#${findingId}`, sk: `O#${route}` },
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_not_exists(observedAt) OR observedAt <= :o',
+        ExpressionAttributeValues: { ':o': observedAt, ...values },
+      }),
+      what,
+    );
   const toDelivery = (i: Record<string, any>): DeliveryRecord => ({
     digestId: String(i.pk).slice(2),
     route: i.route,
@@ -80,6 +95,32 @@ export function createDynamoNotificationStore(table: string, sender: DocumentSen
         new UpdateCommand({ TableName: table, Key: { pk: `F#${findingId}`, sk: 'routes' }, UpdateExpression: 'ADD routes :r SET expiresAt = :e', ExpressionAttributeValues: { ':r': new Set(routes), ':e': seconds(expiresAt) } }),
         'remember the routes of a finding',
       );
+    },
+    async markOpen(findingId, routes, severity, observedAt) {
+      // No TTL while open: a finding open for months still counts.
+      for (const route of routes) await countAs(findingId, route, observedAt, 'SET openIn = :k, observedAt = :o REMOVE expiresAt', { ':k': openKey(route, severity) }, 'count a finding open');
+    },
+    async markResolved(findingId, observedAt, expiresAt) {
+      // The finding's own items, not the carried routes: those expire, an open count must not.
+      const counted = await queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)', ExpressionAttributeValues: { ':pk': `F#${findingId}`, ':o': 'O#' } }, 'read where a finding is counted');
+      for (const route of counted.map((i) => String(i.sk).slice(2))) await countAs(findingId, route, observedAt, 'SET observedAt = :o, expiresAt = :e REMOVE openIn', { ':e': seconds(expiresAt) }, 'count a finding resolved');
+    },
+    async openTotals(route) {
+      const totals = {} as Record<Severity, number>;
+      for (const severity of SEVERITIES) {
+        let count = 0;
+        let start: Record<string, any> | undefined;
+        do {
+          const page = await send<{ Count?: number; LastEvaluatedKey?: Record<string, any> }>(
+            new QueryCommand({ TableName: table, IndexName: 'open', KeyConditionExpression: 'openIn = :k', ExpressionAttributeValues: { ':k': openKey(route, severity) }, Select: 'COUNT', ...(start ? { ExclusiveStartKey: start } : {}) }),
+            'count open findings',
+          );
+          count += page.Count ?? 0;
+          start = page.LastEvaluatedKey;
+        } while (start);
+        totals[severity] = count;
+      }
+      return totals;
     },
     async healthOf(project) {
       const r = await send<{ Item?: { failingSince?: string; failureCode?: string } }>(new GetCommand({ TableName: table, Key: { pk: `H#${project}`, sk: 'health' } }), 'read a project health');

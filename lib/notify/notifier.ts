@@ -101,9 +101,12 @@ export function createNotifier(deps: NotifierDeps) {
       // RESOLVED goes where the finding's notices went (those routes that say resolved), whatever it matches now.
       const carried = (await store.carriedBy(notice.findingId)).map((n) => byName.get(n)).filter((r): r is Route => r !== undefined);
       targets = carried.length > 0 ? carried.filter((r) => !r.match.transition || r.match.transition.includes('resolved')) : routesFor(routes.routes, notice);
+      await store.markResolved(notice.findingId, notice.observedAt, now + deps.retentionMs);
     } else {
       targets = routesFor(routes.routes, notice);
       if (targets.length > 0) await store.carry(notice.findingId, targets.map((r) => r.name), now + deps.retentionMs);
+      // Every route that carried it counts it open at its latest severity, including routes it no longer matches.
+      await store.markOpen(notice.findingId, await store.carriedBy(notice.findingId), notice.severity, notice.observedAt);
     }
     return recordFor(targets, notice.transitionId, { type: 'finding', notice }, now);
   }
@@ -191,7 +194,8 @@ export function createNotifier(deps: NotifierDeps) {
         ...(report ? { report } : {}),
         ...(routes.links.findings && projects.size === 1 && only ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` } : {}),
       };
-      digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, cleanup, links }), id };
+      const openTotals = await store.openTotals(saved.record.route);
+      digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, cleanup, openTotals, links }), id };
       const money = moneyOf(deps.prices, findings);
       if (money) digest.money = money;
     }

@@ -2,6 +2,7 @@
  * What the notifier keeps between invocations, as an interface: the DynamoDB table
  * (dynamo-store.ts) in production and tests; the dry run keeps nothing.
  */
+import type { Severity } from '../domain/finding';
 import type { CleanupNotice, NoticeFinding, ScanHealthNotice } from './model';
 
 /** One transition, health change or cleanup notice recorded for one route, until its digest is made. */
@@ -51,6 +52,15 @@ export interface NotificationStore {
   /** The routes that carried a finding's earlier notices (where its RESOLVED goes). */
   carriedBy(findingId: string): Promise<string[]>;
   carry(findingId: string, routes: readonly string[], expiresAt: number): Promise<void>;
+  /**
+   * Counts a finding open on the routes that carried it, at its latest severity (set again on
+   * every notice: idempotent); a notice observed before the last one recorded changes nothing.
+   */
+  markOpen(findingId: string, routes: readonly string[], severity: Severity, observedAt: string): Promise<void>;
+  /** Counts it no longer open on every route that counted it (same ordering rule). */
+  markResolved(findingId: string, observedAt: string, expiresAt: number): Promise<void>;
+  /** The findings a route carried that are open now, by severity. */
+  openTotals(route: string): Promise<Record<Severity, number>>;
   healthOf(project: string): Promise<ProjectHealth | undefined>;
   /** Marks a project failing; false when another invocation marked it first. */
   markFailing(project: string, health: ProjectHealth): Promise<boolean>;

@@ -50,6 +50,8 @@ node_modules/.bin/tsx test/integration/cinder/write-fleet.ts "$WORK/fleet.json"
 $PY test/integration/cinder/seed.py "$WORK/cinder.sqlite" "$WORK/fleet.json"
 node_modules/.bin/tsx test/integration/cinder/write-cleanup-fleet.ts "$WORK/cleanup-fleet.json"
 $PY test/integration/cinder/seed.py "$WORK/cinder.sqlite" "$WORK/cleanup-fleet.json"
+node_modules/.bin/tsx test/integration/cinder/write-acceptance-fleet.ts "$WORK/acceptance-fleet.json"
+$PY test/integration/cinder/seed.py "$WORK/cinder.sqlite" "$WORK/acceptance-fleet.json"
 # Cinder deletes a snapshot only when its volume has a host (a volume service): give the cleanup projects' volumes one.
 $PY -c 'import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -67,7 +69,7 @@ for _ in $(seq 1 120); do
 done
 echo "== cinder-api $(dpkg-query -W -f='${Version}' cinder-api) on $URL (pid $PID)"
 
-CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" CINDER_CLEANUP_FLEET="$WORK/cleanup-fleet.json" CINDER_DB="$WORK/cinder.sqlite" CINDER_LOG="$WORK/cinder-api.log" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts "$@" || {
+CINDER_URL="$URL" CINDER_FLEET="$WORK/fleet.json" CINDER_CLEANUP_FLEET="$WORK/cleanup-fleet.json" CINDER_ACCEPTANCE_FLEET="$WORK/acceptance-fleet.json" CINDER_DB="$WORK/cinder.sqlite" CINDER_LOG="$WORK/cinder-api.log" node_modules/.bin/vitest run --config test/integration/cinder/vitest.config.ts "$@" || {
   status=$?
   echo "== last lines of cinder-api's log"; tail -20 "$WORK/cinder-api.log"
   exit $status
