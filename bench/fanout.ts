@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import type { DispatchResult } from '../lib/fanout/dispatch';
-import { createLogger } from '../lib/log';
+import { createLogger } from '../lib/observability/log';
 import { invokeOverHttp } from '../tools/local/lambda';
 import { lambdaContext } from '../tools/local/loopback';
 import { startLocalFifoQueue } from '../tools/local/sqs';

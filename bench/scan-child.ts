@@ -8,9 +8,9 @@
  * Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { loadScanSettings } from '../lib/settings/scanner';
-import { nodeHttpTransport } from '../lib/evs/transport';
-import { buildScanner } from '../lib/scan/build';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
+import { nodeHttpTransport } from '../lib/upstream/transport';
+import { buildScanner } from '../lib/wiring/scanner';
 import { createFindingsStore } from '../lib/state/dynamo-store';
 import type { EventSink } from '../lib/scan/run-scan';
 

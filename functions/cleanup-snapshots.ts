@@ -4,12 +4,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { buildCleanup, type CleanupOverrides, type CleanupRun } from '../lib/cleanup/build';
+import { buildCleanup, type CleanupOverrides, type CleanupRun } from '../lib/wiring/cleanup';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, type Logger } from '../lib/log';
-import { createMetrics } from '../lib/observability/metrics';
-import { loadCleanupSettings } from '../lib/settings/cleanup';
-import { type Env, flag } from '../lib/settings/env';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
+import { createMetrics } from '../lib/scan/metrics';
+import { loadCleanupSettings } from '../lib/wiring/settings/cleanup';
+import { type Env, flag } from '../lib/config/env';
 
 export interface CleanupSnapshotsDeps {
   /** Undefined when CLEANUP_ENABLED is not true: the function then does nothing at all. */

@@ -7,11 +7,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type DispatchDeps, type DispatchResult, dispatchCycle } from '../lib/fanout/dispatch';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
-import { createMetrics } from '../lib/observability/metrics';
-import { buildScanParts, type ScannerOverrides } from '../lib/scan/build';
-import type { Env } from '../lib/settings/env';
-import { loadDispatchSettings } from '../lib/settings/fanout';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createMetrics } from '../lib/scan/metrics';
+import { buildScanParts, type ScannerOverrides } from '../lib/wiring/scanner';
+import type { Env } from '../lib/config/env';
+import { loadDispatchSettings } from '../lib/wiring/settings/fanout';
 
 export interface DispatchScansDeps {
   dispatch: DispatchDeps | Error;

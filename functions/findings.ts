@@ -5,12 +5,12 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { type FindingsDeps, liftSuppression, listFindings, MAX_BODY_BYTES, suppressFinding } from '../lib/findings/api';
 import { type ApprovalDeps, approveFinding, approveRule, withdrawApproval } from '../lib/findings/approval';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
 import { parseApiEvent } from '../lib/proxy/api-event';
 import { ProxyError } from '../lib/proxy/errors';
 import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
-import type { Env } from '../lib/settings/env';
-import { loadFindingsApiSettings } from '../lib/settings/findings';
+import type { Env } from '../lib/config/env';
+import { loadFindingsApiSettings } from '../lib/wiring/settings/findings';
 import { createFindingsStore } from '../lib/state/dynamo-store';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createCleanupStore } from '../lib/cleanup/store';
@@ -47,7 +47,7 @@ const jsonBodyForPost = (() => {
 
 const isApproval = (event: Event) => /\/approval\/?$/.test(event.rawPath ?? '');
 
-/** The findings API: list, suppress, lift, approve a cleanup; every error in the seed's shape. */
+/** The findings API: list, suppress, lift, approve a cleanup; every error in the EVS API's shape. */
 export function createFindingsHandler(deps: FindingsHandlerDeps) {
   const { logger, api } = deps;
   const now = deps.now ?? Date.now;

@@ -5,16 +5,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, type Logger } from '../lib/log';
-import { createMetrics } from '../lib/observability/metrics';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
+import { createMetrics } from '../lib/scan/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
 import { createCleanupStore } from '../lib/cleanup/store';
 import type { PriceList } from '../lib/pricing/prices';
 import { publishFleetReport } from '../lib/report/publish';
 import { type RemovalReader, removalsFromTrail } from '../lib/report/removed';
-import { lazyS3ReportStore, type ReportStore } from '../lib/report/store';
-import type { Env } from '../lib/settings/env';
-import { loadReportSettings } from '../lib/settings/report';
+import { lazyS3ReportStore } from '../lib/report/lazy-s3-store';
+import type { ReportStore } from '../lib/report/store';
+import type { Env } from '../lib/config/env';
+import { loadReportSettings } from '../lib/wiring/settings/report';
 
 export interface FleetReportDeps {
   store: ReportStore | Error;

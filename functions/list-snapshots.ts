@@ -4,16 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
-import { createMetrics, recordRequest } from '../lib/observability/metrics';
-import { type AuthIo, createUpstreamClient } from '../lib/evs/factory';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createMetrics, recordRequest } from '../lib/scan/metrics';
+import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
 import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
 import { versionsDocument } from '../lib/proxy/versions';
-import type { Env } from '../lib/settings/env';
-import { loadProxySettings } from '../lib/settings/proxy';
+import type { Env } from '../lib/config/env';
+import { loadProxySettings } from '../lib/wiring/settings/proxy';
 
 export interface ListSnapshotsDeps {
   /** The use case's dependencies, or the configuration error every request answers with. */

@@ -4,16 +4,16 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
 import { createDynamoNotificationStore } from '../lib/notify/dynamo-store';
 import { type DeadLetter, type NotifierDeps, type ScannerEvent, createNotifier } from '../lib/notify/notifier';
 import { digestLines } from '../lib/notify/print';
 import { render } from '../lib/notify/render/index';
 import { createSender, type PublishToTopic } from '../lib/notify/send';
-import { createMetrics } from '../lib/observability/metrics';
+import { createMetrics } from '../lib/scan/metrics';
 import { createReportLink } from '../lib/report/link';
 import { createSecretFetch } from '../lib/secrets/reader';
-import { loadNotifierSettings, type NotifierSettings } from '../lib/settings/notifier';
+import { loadNotifierSettings, type NotifierSettings } from '../lib/wiring/settings/notifier';
 
 /** SQS records of scanner events (the EventBridge rule's queue), or the schedule that closes digest windows. */
 export type NotifierEvent = SQSEvent | { source?: string; 'detail-type'?: string };

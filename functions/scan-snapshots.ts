@@ -4,14 +4,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
-import { createMetrics, recordScan } from '../lib/observability/metrics';
-import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/scan/build';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createMetrics, recordScan } from '../lib/scan/metrics';
+import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/wiring/scanner';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { createTargetCatalog } from '../lib/scan/plan';
 import { readScanRequest, ScanRequestError } from '../lib/scan/request';
-import type { Env } from '../lib/settings/env';
-import { loadScanSettings } from '../lib/settings/scanner';
+import type { Env } from '../lib/config/env';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
 
 export interface ScanSnapshotsDeps {
   scan: Scanner | Error;

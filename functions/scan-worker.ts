@@ -6,11 +6,11 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseWorkMessage } from '../lib/fanout/messages';
 import { runWork, type WorkDeps } from '../lib/fanout/work';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/log';
-import { createMetrics, recordScan } from '../lib/observability/metrics';
-import { buildScanParts, type ScannerOverrides, summariseResult } from '../lib/scan/build';
-import type { Env } from '../lib/settings/env';
-import { loadScanSettings } from '../lib/settings/scanner';
+import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createMetrics, recordScan } from '../lib/scan/metrics';
+import { buildScanParts, type ScannerOverrides, summariseResult } from '../lib/wiring/scanner';
+import type { Env } from '../lib/config/env';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
 
 export interface ScanWorkerDeps {
   work: WorkDeps | Error;

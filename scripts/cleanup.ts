@@ -8,14 +8,14 @@
  * held, 2 on bad configuration.
  */
 import { parseArgs } from 'node:util';
-import { buildCleanup } from '../lib/cleanup/build';
+import { buildCleanup } from '../lib/wiring/cleanup';
 import type { CleanupFields } from '../lib/cleanup/decide';
 import { DETAIL_TYPES, type FindingDetail } from '../lib/events/contract';
-import { buildScanner } from '../lib/scan/build';
+import { buildScanner } from '../lib/wiring/scanner';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { formatScanTable } from '../lib/scan/report';
-import { loadCleanupSettings } from '../lib/settings/cleanup';
-import { ConfigError } from '../lib/settings/env';
+import { loadCleanupSettings } from '../lib/wiring/settings/cleanup';
+import { ConfigError } from '../lib/config/env';
 
 const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false }, policy: { type: 'string' }, 'timeout-seconds': { type: 'string', default: '840' } } });
 const dryRun = values['dry-run'];

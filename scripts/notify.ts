@@ -11,11 +11,11 @@ import { previewDigests } from '../lib/notify/preview';
 import { digestLines } from '../lib/notify/print';
 import type { Routes } from '../lib/notify/routes';
 import type { PriceList } from '../lib/pricing/prices';
-import { buildScanner } from '../lib/scan/build';
+import { buildScanner } from '../lib/wiring/scanner';
 import { createPrintingSink } from '../lib/scan/dry-run';
-import { ConfigError } from '../lib/settings/env';
-import { loadNotifierSettings, readRoutesFile } from '../lib/settings/notifier';
-import { loadScanSettings } from '../lib/settings/scanner';
+import { ConfigError } from '../lib/config/env';
+import { loadNotifierSettings, readRoutesFile } from '../lib/wiring/settings/notifier';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
 
 const { values } = parseArgs({
   options: {

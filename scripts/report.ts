@@ -9,9 +9,9 @@ import { loadPricesFile } from '../lib/pricing/load';
 import { formatMoney, type PriceList } from '../lib/pricing/prices';
 import { chartJsSource } from '../lib/report/chart-source';
 import { createFindingCollector, writeLocalReport } from '../lib/report/local-run';
-import { buildScanner } from '../lib/scan/build';
-import { ConfigError } from '../lib/settings/env';
-import { loadScanSettings } from '../lib/settings/scanner';
+import { buildScanner } from '../lib/wiring/scanner';
+import { ConfigError } from '../lib/config/env';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
 
 const { values, json } = readCommandLine({
   name: 'report',

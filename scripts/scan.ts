@@ -4,9 +4,9 @@
  * Progress and the summary table go to stderr. Options and exit codes: `--help`, docs/cli.md.
  */
 import { EXIT, exitAfterFlush, failUsage, flag, integer, list, readCommandLine, text } from '../lib/cli/args';
-import { ConfigError } from '../lib/settings/env';
-import { loadScanSettings } from '../lib/settings/scanner';
-import { buildScanner } from '../lib/scan/build';
+import { ConfigError } from '../lib/config/env';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
+import { buildScanner } from '../lib/wiring/scanner';
 import { createPrintingSink } from '../lib/scan/dry-run';
 import { formatRuleTally, formatScanTable } from '../lib/scan/report';
 

@@ -6,7 +6,7 @@
 import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
 import { type CleanupRefusal, MARK_KEY } from '../events/contract';
 import { type CleanupTerms, type JudgeContext, type ProjectPolicy, UNDETERMINED } from '../policy/policy';
-import { readTimes } from '../scan/times';
+import { readTimes } from '../domain/times';
 
 export { MARK_KEY } from '../events/contract';
 

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../domain/snapshot';
 import { ownerOf } from '../domain/owner';
-import type { SnapshotLister, SnapshotRemediator, VolumeLister } from '../evs/client';
-import { describeFailure, UpstreamHttpError } from '../evs/errors';
-import { paginateSnapshots, paginateVolumes } from '../evs/pager';
+import type { SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
+import { describeFailure, UpstreamHttpError } from '../upstream/errors';
+import { paginateSnapshots, paginateVolumes } from '../upstream/pager';
 import { type CleanupAction, type CleanupDetail, type CleanupRefusal, cleanupEvent, snapshotFields } from '../events/contract';
 import type { CleanupTerms, JudgeContext, Policy } from '../policy/policy';
 import type { EventSink } from '../scan/run-scan';

@@ -1,7 +1,7 @@
 import type { VolumeFields } from '../events/contract';
 import type { CoverageRule } from '../policy/policy';
 import { Column, IdColumn, Interned, TextColumn } from '../retention/columns';
-import { parseUpstreamTime } from '../scan/times';
+import { parseUpstreamTime } from '../domain/times';
 
 /** Positions of the listed volumes (the orphan check's VolumeSet). */
 export interface VolumePositions {

@@ -15,7 +15,7 @@ export const CINDER_EXTRA_STATUSES = ['restoring', 'unmanaging', 'updating', 'de
 export const SNAPSHOT_STATUSES = [...EVS_SNAPSHOT_STATUSES, ...CINDER_EXTRA_STATUSES] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
-/** One snapshot as the list API returns it (the seed's `snapshots[]` item). */
+/** One snapshot as the list API returns it (the EVS API's `snapshots[]` item). */
 export interface Snapshot {
   id: string;
   status: string;

@@ -1,5 +1,5 @@
 import { PutEventsCommand, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
+import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../core/retry';
 import { eventKey, type OutboundEvent, shrinkFinding } from './contract';
 
 /**

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
 import { FAILURES } from '../domain/failure';
 import { scanFailedEvent } from '../events/contract';
-import { backoffDelay } from '../retry';
+import { backoffDelay } from '../core/retry';
 import type { DiscoveryFailure, TargetCatalog, WorkItem } from '../scan/plan';
 import type { EventSink, ProjectResult } from '../scan/run-scan';
 import type { FindingsStore } from '../state/dynamo-store';

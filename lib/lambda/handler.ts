@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { describeError, type Logger } from '../log';
+import { describeError, type Logger } from '../observability/log';
 
 /**
  * Time every handler keeps back from Lambda's own deadline to hand its answer back: past it,

@@ -6,9 +6,9 @@
  * Lambda, in `npm start` and in tests with a clock that jumps.
  */
 import { type CleanupDetail, DETAIL_TYPES, type FindingDetail } from '../events/contract';
-import { describeError, type Logger } from '../log';
+import { describeError, type Logger } from '../observability/log';
 import type { PriceList } from '../pricing/prices';
-import { backoffDelay, type RetryOptions } from '../retry';
+import { backoffDelay, type RetryOptions } from '../core/retry';
 import { buildDigest, digestIdOf, healthKey, moneyOf } from './digest';
 import type { Digest, DestinationKind, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
 import { cleanupNoticeOf, noticeOf, scanOutcomeOf } from './notice';

@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
 import type { Severity } from '../domain/finding';
 import { DEFAULT_OWNER_KEY } from '../domain/owner';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
-import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
+import { type FieldPath, lazyValidator, readConfigDocument } from '../config/config-file';
 import type { CleanupNotice, DestinationKind, NoticeFinding, NoticeKind, ScanHealthNotice } from './model';
 import schema from './routes.schema.json';
 

@@ -1,78 +1,12 @@
-import type { FindingType, Severity } from '../domain/finding';
-import { type FieldPath, lazyValidator, readConfigDocument } from '../settings/config-file';
+import { type FieldPath, lazyValidator, readConfigDocument } from '../config/config-file';
 import { checkRuleKinds } from './rule-kinds';
 import defaultPolicyDocument from './default-policy.json';
 import schema from './policy.schema.json';
-import { compileSafePattern, PatternError } from '../patterns/safe-pattern';
+import { compileSafePattern, PatternError } from '../core/safe-pattern';
 
-export type StatusSpec = string | string[] | { notIn: string[] };
-export type NameSpec = string | string[] | { pattern: string };
-export type MetadataSpec = string | { present: boolean } | { pattern: string };
+import type { MatchSpec, ExclusionSpec, PolicyDocument } from './document';
 
-/** Conditions a snapshot must all meet (policy.schema.json#/definitions/match). */
-export interface MatchSpec {
-  status?: StatusSpec;
-  age?: { from: 'created_at' | 'updated_at'; over?: string; under?: string };
-  size?: { over?: number; under?: number };
-  name?: NameSpec;
-  volume?: { exists?: boolean; ids?: string[] };
-  metadata?: Record<string, MetadataSpec>;
-  /** EXCESS_RETENTION rules (lib/policy/rule-kinds.ts). */
-  keepNewestPerVolume?: number;
-  keepDailyPerVolume?: number;
-  keepWeeklyPerVolume?: number;
-  keepMonthlyPerVolume?: number;
-  /** UNPROTECTED_VOLUME rules. */
-  volumeStatus?: StatusSpec;
-  noSnapshotWithin?: string;
-}
-
-/** A rule's opt-in deletion (docs/cleanup.md): the grace period after the mark, and whether someone must approve. */
-export interface CleanupSpec {
-  after: string;
-  approval: 'required' | 'none';
-}
-
-export interface RuleSpec {
-  name: string;
-  finding: FindingType;
-  severity: Severity;
-  description?: string;
-  enabled?: boolean;
-  match: MatchSpec;
-  cleanup?: CleanupSpec;
-}
-
-export interface ExclusionSpec {
-  name: string;
-  description?: string;
-  rules?: string[];
-  match: MatchSpec;
-}
-
-export interface RulePatch {
-  enabled?: boolean;
-  severity?: Severity;
-  match?: MatchSpec;
-}
-
-export interface OverrideSpec {
-  name: string;
-  description?: string;
-  targets?: string[];
-  projects?: string[];
-  rules?: Record<string, RulePatch>;
-  exclude?: ExclusionSpec[];
-}
-
-/** A policy file as written, checked against policy.schema.json and the rules below. */
-export interface PolicyDocument {
-  version: 1;
-  description?: string;
-  rules: RuleSpec[];
-  exclude?: ExclusionSpec[];
-  overrides?: OverrideSpec[];
-}
+export type { StatusSpec, NameSpec, MetadataSpec, MatchSpec, CleanupSpec, RuleSpec, ExclusionSpec, RulePatch, OverrideSpec, PolicyDocument } from './document';
 
 const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1_440, w: 10_080, y: 525_600 };
 

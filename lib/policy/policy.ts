@@ -1,9 +1,9 @@
 import { CLEANUP_FINDING_TYPES, type Classification, describeMinutes, type FindingType, type Severity } from '../domain/finding';
 import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
 import type { KeepSpec } from '../retention/ledger';
-import { readTimes, type SnapshotTimes } from '../scan/times';
+import { readTimes, type SnapshotTimes } from '../domain/times';
 import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
-import { compileSafePattern } from '../patterns/safe-pattern';
+import { compileSafePattern } from '../core/safe-pattern';
 
 /** Whether a volume exists; `has` may answer true for an id it never saw only with negligible odds (see VolumeSet). */
 export interface VolumeIndex {

@@ -1,5 +1,5 @@
-import type { FieldPath } from '../settings/config-file';
-import type { MatchSpec, RuleSpec } from './load';
+import type { FieldPath } from '../config/config-file';
+import type { MatchSpec, RuleSpec } from './document';
 
 /** The conditions only EXCESS_RETENTION rules take: what each volume keeps. */
 export const KEEP_KEYS = ['keepNewestPerVolume', 'keepDailyPerVolume', 'keepWeeklyPerVolume', 'keepMonthlyPerVolume'] as const;

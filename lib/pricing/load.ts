@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { lazyValidator, readConfigDocument } from '../settings/config-file';
-import { ConfigError } from '../settings/env';
+import { lazyValidator, readConfigDocument } from '../config/config-file';
+import { ConfigError } from '../config/env';
 import type { PriceList } from './prices';
 import schema from './prices.schema.json';
 

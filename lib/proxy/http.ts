@@ -1,6 +1,6 @@
 import { CodedError, describeFailure, FAILURES } from '../domain/failure';
-import { cleanUpstreamMessage, faultNameForStatus, UpstreamHttpError } from '../evs/errors';
-import { ConfigError } from '../settings/env';
+import { cleanUpstreamMessage, faultNameForStatus, UpstreamHttpError } from '../upstream/errors';
+import { ConfigError } from '../config/env';
 import { ProxyError } from './errors';
 import type { ListAnswer } from './list-snapshots';
 
@@ -29,7 +29,7 @@ function payloadBytes(body: string): number {
   return bytes * 2 < MAX_ANSWER_BYTES ? bytes : Buffer.byteLength(JSON.stringify(body), 'utf8');
 }
 
-/** The list answer in the seed's shape; refused as a 502 when Lambda could not deliver it. */
+/** The list answer in the EVS API's shape; refused as a 502 when Lambda could not deliver it. */
 export function listResponse(answer: ListAnswer): HttpResponse {
   const links = answer.nextHref === undefined ? 'null' : JSON.stringify([{ rel: 'next', href: answer.nextHref }]);
   const body = `{"snapshots":${answer.snapshotsJson},"snapshots_links":${links}}`;
@@ -66,7 +66,7 @@ export function toProxyError(error: unknown): ProxyError {
   return new ProxyError(entry.status, code, message, { requestId: failure.upstreamRequestId, expose: true, cause: error });
 }
 
-/** The one error-to-HTTP mapping: the seed's shape, `{"<fault>": {"message", "code"}}`, code a string. */
+/** The one error-to-HTTP mapping: the EVS API's shape, `{"<fault>": {"message", "code"}}`, code a string. */
 export function errorResponse(error: unknown): HttpResponse {
   const e = toProxyError(error);
   const faultName = e.options.faultName ?? faultNameForStatus(e.status);

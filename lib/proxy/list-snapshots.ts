@@ -1,6 +1,6 @@
-import type { SnapshotTextLister } from '../evs/client';
-import { UpstreamBadResponseError } from '../evs/errors';
-import { type PageQuery, QUERY_KEYS } from '../evs/types';
+import type { SnapshotTextLister } from '../upstream/client';
+import { UpstreamBadResponseError } from '../upstream/errors';
+import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 import { decodeProxyPage } from './page-body';
 import { allowedProject, MAX_PAGE_SIZE, validateListQuery } from './validate';
 
@@ -32,7 +32,7 @@ export function buildProxyNextLink(selfUrl: string, query: PageQuery, marker: st
   return `${selfUrl}?${params.toString()}`;
 }
 
-/** The answer in the seed's shape, with the rows as JSON text ready to send. */
+/** The answer in the EVS API's shape, with the rows as JSON text ready to send. */
 export interface ListAnswer {
   snapshotsJson: string;
   nextHref: string | undefined;
@@ -47,7 +47,7 @@ export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListReque
   const projectId = allowedProject(deps.allowedProjects, request.projectId);
   const query = validateListQuery(request.params);
   const pageSize = query.limit ?? MAX_PAGE_SIZE;
-  // Never above the seed's maximum: EVS may refuse what Cinder would clamp.
+  // Never above the EVS API's maximum: EVS may refuse what Cinder would clamp.
   const askedLimit = Math.min(pageSize + 1, MAX_PAGE_SIZE);
   const { text, requestId } = await deps.lister.fetchSnapshotsText(projectId, { ...query, limit: askedLimit }, { deadline: request.deadline, detail: request.detail });
   const page = decodeProxyPage(text, requestId, pageSize, askedLimit);

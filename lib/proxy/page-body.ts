@@ -1,5 +1,5 @@
 import type { Snapshot } from '../domain/snapshot';
-import { checkListBody, findNextLink, parseUpstreamJson } from '../evs/client';
+import { checkListBody, findNextLink, parseUpstreamJson } from '../upstream/client';
 
 /**
  * Where a list body's top-level keys and its `snapshots` array elements sit in the text. Only

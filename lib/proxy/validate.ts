@@ -1,9 +1,9 @@
 import { isProjectId, PROJECT_ID_RULE } from '../domain/project';
 import { SNAPSHOT_STATUSES } from '../domain/snapshot';
-import { type PageQuery, QUERY_KEYS } from '../evs/types';
+import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 import { invalidParameter, ProxyError } from './errors';
 
-/** The most rows one answer carries: the seed's maximum `limit`. */
+/** The most rows one answer carries: the EVS API's maximum `limit`. */
 export const MAX_PAGE_SIZE = 1000;
 
 const RESOURCE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -57,7 +57,7 @@ function integerParam(name: string, value: string, min: number, max: number): nu
  * at most once. Everything else (`all_tenants`, `project_id`, `sort`, ...) is refused, so
  * nothing but allow-listed filters ever reaches the upstream.
  *
- * `limit` above 1000 is not refused: the seed caps it at 1000, and OpenStack clients send the
+ * `limit` above 1000 is not refused: the EVS API caps it at 1000, and OpenStack clients send the
  * total they want and rely on the server to cap the page and link onwards (Cinder's
  * `osapi_max_limit`). The answer holds at most 1000 rows and a next link.
  */

@@ -2,8 +2,7 @@ import { UNOWNED } from '../domain/owner';
 import { MONEY_BASIS, monthlyCost, monthlyCostByStatus, type PriceList } from '../pricing/prices';
 import type { ProjectResult } from '../scan/run-scan';
 import { type FleetRemoved, removedPerMonth } from './removed';
-import { AGE_BUCKETS, type CountGb, MAX_OWNERS, OTHER_OWNERS, type ProjectStats, type SnapshotBrief, TOP_N, UNKNOWN_AGE } from './stats';
-import type { TrendPoint } from './trend';
+import { AGE_BUCKETS, type CountGb, MAX_OWNERS, OTHER_OWNERS, type ProjectStats, type SnapshotBrief, TOP_N, UNKNOWN_AGE } from '../scan/stats';
 
 /** Bumped on a breaking change of the report's JSON, like the event contract. */
 export const REPORT_VERSION = '1.0';
@@ -72,6 +71,24 @@ export interface FleetTotals extends Omit<ProjectStats, 'oldest' | 'largest' | '
   largestFlagged: FleetSnapshotBrief[];
   /** At most MAX_OWNERS owners, most flagged GB first; the rest added up under OTHER_OWNERS. */
   byOwner: Record<string, OwnerTotals>;
+}
+
+/** What one report run adds to the trend. */
+export interface TrendPoint {
+  at: string;
+  snapshots: number;
+  gb: number;
+  flaggedGb: number;
+  /** Money per month, when that run had prices. */
+  currency?: string;
+  perMonth?: number;
+  flaggedPerMonth?: number;
+  /** Open findings (flagged snapshots) by type. */
+  openByType: Record<string, number>;
+  flaggedGbByOwner: Record<string, number>;
+  /** Findings opened and resolved since the previous point; null when not known (the first point). */
+  opened: number | null;
+  resolved: number | null;
 }
 
 /** The fleet report: every project's last complete scan, and the fleet's totals. */

@@ -4,7 +4,7 @@
  * a plain `curl` without AWS credentials until it expires, while the bucket stays private.
  * The S3 client and presigner load on first use, like the report store.
  */
-import type { ReportExtras, ReportSettings } from '../settings/report';
+import type { ReportExtras, ReportSettings } from './settings';
 
 export type ReportLink = () => Promise<string>;
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { SNAPSHOT_FINDING_TYPES as FINDING_TYPES } from '../domain/finding';
 import { formatMoney, monthlyCost, roundMoney } from '../pricing/prices';
 import type { FleetReport, FleetSnapshotBrief, MoneyRow } from './fleet';
-import type { CountGb } from './stats';
+import type { CountGb } from '../scan/stats';
 
 /** A file of the report: its name, what it holds, and its type for S3 and browsers. */
 export interface ReportFile {

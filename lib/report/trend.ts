@@ -3,25 +3,9 @@
  * reports under history/, so the page can draw snapshots, GB, money, open findings, new against
  * resolved and flagged GB per owner over time without reading every past report.
  */
-import type { FleetReport } from './fleet';
+import type { FleetReport, TrendPoint } from './fleet';
 
-/** What one report run adds to the trend. */
-export interface TrendPoint {
-  at: string;
-  snapshots: number;
-  gb: number;
-  flaggedGb: number;
-  /** Money per month, when that run had prices. */
-  currency?: string;
-  perMonth?: number;
-  flaggedPerMonth?: number;
-  /** Open findings (flagged snapshots) by type. */
-  openByType: Record<string, number>;
-  flaggedGbByOwner: Record<string, number>;
-  /** Findings opened and resolved since the previous point; null when not known (the first point). */
-  opened: number | null;
-  resolved: number | null;
-}
+export type { TrendPoint } from './fleet';
 
 /** The kept trend: the points, and which scan of each project the last point counted transitions of. */
 export interface TrendFile {

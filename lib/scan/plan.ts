@@ -1,12 +1,12 @@
 import { describeFailure, type Failure } from '../domain/failure';
-import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeLister } from '../evs/client';
-import { type AuthIo, createUpstreamClient, type UpstreamAuthOptions } from '../evs/factory';
+import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
+import { type AuthIo, createUpstreamClient, type UpstreamAuthOptions } from '../upstream/factory';
 import type { SecretFetch } from '../secrets/reader';
 import { createSecretFetch } from '../secrets/reader';
-import { ConfigError } from '../settings/env';
-import type { TargetsSource } from '../settings/scanner';
+import { ConfigError } from '../config/env';
+import type { TargetsSource } from '../targets/load';
 import { type DiscoverySettings, parseTargets, type ScanTarget } from '../targets/load';
-import type { DiscoveredProject } from '../evs/client';
+import type { DiscoveredProject } from '../upstream/client';
 
 /** Which targets and projects one run covers (an on-demand scan names them; a schedule does not). */
 export interface ScanRequest {

@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { ConfigError } from '../settings/env';
+import { ConfigError } from '../config/env';
 import schema from './request.schema.json';
 
 /** What an on-demand invocation asks for (request.schema.json). */

@@ -1,7 +1,7 @@
 import type { Failure } from '../domain/failure';
-import type { SnapshotLister, VolumeLister } from '../evs/client';
-import { DeadlineExceededError, describeFailure } from '../evs/errors';
-import { paginateSnapshots, paginateVolumes } from '../evs/pager';
+import type { SnapshotLister, VolumeLister } from '../upstream/client';
+import { DeadlineExceededError, describeFailure } from '../upstream/errors';
+import { paginateSnapshots, paginateVolumes } from '../upstream/pager';
 import { FAILURES } from '../domain/failure';
 import type { Classification } from '../domain/finding';
 import { malformedSnapshot, type Snapshot } from '../domain/snapshot';
@@ -13,11 +13,11 @@ import { monthlyCostByStatus, type PriceList, roundMoney } from '../pricing/pric
 import { VolumeCoverage } from '../coverage/volume-coverage';
 import { RetentionLedger } from '../retention/ledger';
 import { createRuleTally, type RuleTally } from './rule-tally';
-import { columnOf, createStatsAccumulator, type ProjectStats } from '../report/stats';
+import { columnOf, createStatsAccumulator, type ProjectStats } from './stats';
 import type { FindingsStore } from '../state/dynamo-store';
 import type { LifecycleSettings } from '../state/lifecycle';
 import type { FindingIndex } from '../state/records';
-import { readTimes } from './times';
+import { readTimes } from '../domain/times';
 import { type FindingTracker, statefulTracker, statelessTracker, type TransitionCounts } from './tracker';
 import { VolumeSet } from './volume-set';
 import { type HeldLease, holdLease } from './lease';

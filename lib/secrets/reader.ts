@@ -2,7 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { CodedError } from '../domain/failure';
 import type { ParameterProvider } from './aws-providers';
-import { ConfigError } from '../settings/env';
+import { ConfigError } from '../config/env';
 
 /** Where a secret lives: a Secrets Manager secret (name or ARN) or an SSM SecureString (name or ARN). */
 export interface SecretRef {

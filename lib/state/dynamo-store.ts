@@ -10,7 +10,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
+import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../core/retry';
 import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from './errors';
 import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot, type StoredVolume } from './records';
 

@@ -1,9 +1,9 @@
 import type { ErrorObject } from 'ajv';
-import type { UpstreamAuthOptions, UpstreamOptions } from '../evs/factory';
-import { parseSecretRef } from '../secrets/reader';
-import { lazyValidator, readConfigDocument } from '../settings/config-file';
+import type { UpstreamAuthOptions, UpstreamOptions } from '../upstream/factory';
+import { parseSecretRef, type SecretRef } from '../secrets/reader';
+import { lazyValidator, readConfigDocument } from '../config/config-file';
 import schema from './targets.schema.json';
-import { compileSafePattern, PatternError, type SafePattern } from '../patterns/safe-pattern';
+import { compileSafePattern, PatternError, type SafePattern } from '../core/safe-pattern';
 
 /** Projects found through Keystone instead of listed; patterns are checked at load time. */
 export interface DiscoverySettings {
@@ -124,3 +124,6 @@ export function parseTargets(text: string, source: string, defaults: TargetDefau
     };
   });
 }
+
+/** Where the scanner's targets come from: the settings themselves, or a parameter read at run time. */
+export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 'parameter'; ref: SecretRef; defaults: TargetDefaults };

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import { DETAIL_TYPES, type FindingDetail, type OutboundEvent } from '../../lib/events/contract';
 import { createEventPublisher, entrySize, toEntry } from '../../lib/events/publisher';
-import { createEventBridgeClient } from '../../lib/scan/build';
+import { createEventBridgeClient } from '../../lib/wiring/scanner';
 import { listenOnLoopback } from '../../tools/local/loopback';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 

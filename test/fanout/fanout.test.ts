@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchScansHandler, dispatchScansDepsFromEnv } from '../../functions/dispatch-scans';
 import { createScanWorkerHandler, scanWorkerDepsFromEnv } from '../../functions/scan-worker';
 import type { DispatchResult } from '../../lib/fanout/dispatch';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';

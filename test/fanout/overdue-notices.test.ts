@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchScansHandler, dispatchScansDepsFromEnv } from '../../functions/dispatch-scans';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import type { DispatchResult } from '../../lib/fanout/dispatch';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalFifoQueue, startLocalFifoQueue } from '../../tools/local/sqs';

@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEvsClient } from '../../lib/evs/client';
-import { createLogger } from '../../lib/log';
+import { createEvsClient } from '../../lib/upstream/client';
+import { createLogger } from '../../lib/observability/log';
 import { httpApiEvent, lambdaContext } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';
 import { checkedProxyHandler, importProxyHandler, type ProxyHandler } from '../helpers/handler';

@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import { createSecretFetch, type SecretFetch } from '../../lib/secrets/reader';
 import { type LocalSecrets, startLocalSecrets } from '../../tools/local/secrets';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';

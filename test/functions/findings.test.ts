@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingsDepsFromEnv } from '../../functions/findings';
 import { checkedFindingsHandler } from '../helpers/handler';
 import { findingIdOf } from '../../lib/events/contract';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
 import type { FindingItem } from '../../lib/state/records';
 import type { LocalDynamo } from '../../tools/local/dynamodb';

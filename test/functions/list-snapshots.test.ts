@@ -5,7 +5,7 @@ import { type FaultResponse, type RunningEmulator, startEmulator } from '../../t
 import { httpApiEvent, lambdaContext, restApiEvent } from '../helpers/events';
 import { FOREIGN_PROJECT, OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
 import { importProxyHandler } from '../helpers/handler';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 
 let emulator: RunningEmulator;
 let fault: FaultResponse | undefined;

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createListSnapshotsHandler, type ListSnapshotsDeps, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createFindingsHandler, type FindingsHandlerDeps } from '../../functions/findings';
-import type { AuthIo } from '../../lib/evs/factory';
-import { createLogger, type Logger } from '../../lib/log';
+import type { AuthIo } from '../../lib/upstream/factory';
+import { createLogger, type Logger } from '../../lib/observability/log';
 import { openApiErrors } from './openapi';
 
 export type ProxyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;

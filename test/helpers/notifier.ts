@@ -1,7 +1,7 @@
 import { DEFAULT_SOURCE } from '../../lib/events/contract';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createNotifierHandler, notifierDepsFromEnv } from '../../functions/notifier';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import type { LocalDynamo } from '../../tools/local/dynamodb';
 import { startLocalEventBridge } from '../../tools/local/eventbridge';
 import { createNotificationsTable, toQueue } from '../../tools/local/notifications';

@@ -1,8 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
-import { buildScanner } from '../../lib/scan/build';
-import { loadScanSettings } from '../../lib/settings/scanner';
+import { buildScanner } from '../../lib/wiring/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { createFindingsTable, type LocalDynamo, startLocalDynamo } from '../../tools/local/dynamodb';

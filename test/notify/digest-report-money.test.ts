@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetReportHandler, fleetReportDepsFromEnv } from '../../functions/fleet-report';
 import { createNotifierHandler, notifierDepsFromEnv, type NotifierEvent } from '../../functions/notifier';
 import type { FindingDetail, SnapshotFields } from '../../lib/events/contract';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamodb';
 import { lambdaContext } from '../../tools/local/loopback';

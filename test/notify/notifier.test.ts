@@ -7,7 +7,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifierHandler, notifierDepsFromEnv, type NotifierEvent } from '../../functions/notifier';
 import type { FindingDetail } from '../../lib/events/contract';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import type { DeliveryMetric } from '../../lib/notify/notifier';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamodb';
 import { createNotificationsTable } from '../../tools/local/notifications';

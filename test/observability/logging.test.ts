@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListSnapshotsHandler, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
-import { createFunctionLogger } from '../../lib/log';
+import { createFunctionLogger } from '../../lib/observability/log';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { httpApiEvent, lambdaContext } from '../helpers/events';

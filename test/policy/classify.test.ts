@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { defaultPolicy, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../../lib/policy/load';
 import { createPolicy, judgeSnapshot, UNDETERMINED } from '../../lib/policy/policy';
-import { parseUpstreamTime } from '../../lib/scan/times';
+import { parseUpstreamTime } from '../../lib/domain/times';
 import { VolumeSet } from '../../lib/scan/volume-set';
-import { loadPolicy } from '../../lib/settings/scanner';
+import { loadPolicy } from '../../lib/wiring/settings/scanner';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const MIN = 60_000;

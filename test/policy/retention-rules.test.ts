@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { parsePolicy } from '../../lib/policy/load';
 import { createPolicy, guardsSystemSnapshots, judgeSnapshot } from '../../lib/policy/policy';
-import { loadPolicy } from '../../lib/settings/scanner';
+import { loadPolicy } from '../../lib/wiring/settings/scanner';
 
 const NOW = Date.UTC(2026, 11, 6, 12);
 const typeOf = (verdict: unknown) => (verdict && typeof verdict === 'object' ? (verdict as { type: string }).type : verdict);

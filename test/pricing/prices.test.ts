@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPricesFile, parsePrices } from '../../lib/pricing/load';
 import { formatMoney, monthlyCost, monthlyCostByStatus, monthlyCostOf, priceOf, roundMoney } from '../../lib/pricing/prices';
-import { ConfigError } from '../../lib/settings/env';
+import { ConfigError } from '../../lib/config/env';
 
 const where = { target: 'default', region: 'eu-de', status: 'available' };
 

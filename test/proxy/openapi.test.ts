@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { findingsDepsFromEnv } from '../../functions/findings';
-import { createEvsClient } from '../../lib/evs/client';
+import { createEvsClient } from '../../lib/upstream/client';
 import { findingIdOf } from '../../lib/events/contract';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import { httpApiEvent, lambdaContext, loadEvent } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';
 import { checkedFindingsHandler, checkedProxyHandler, importProxyHandler, type ProxyHandler } from '../helpers/handler';

@@ -10,8 +10,8 @@ import type { Snapshot } from '../../lib/domain/snapshot';
 import { chartJsSource } from '../../lib/report/chart-source';
 import { assembleFleetReport, type ProjectReport } from '../../lib/report/fleet';
 import { FONT_STACK, renderCsv, renderHtml } from '../../lib/report/render';
-import { createStatsAccumulator } from '../../lib/report/stats';
-import { readTimes } from '../../lib/scan/times';
+import { createStatsAccumulator } from '../../lib/scan/stats';
+import { readTimes } from '../../lib/domain/times';
 import { launchChromium } from '../helpers/browser';
 
 function part(target: string, region: string, projectId: string, name: string, owner: string): ProjectReport {

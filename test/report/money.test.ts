@@ -8,8 +8,8 @@ import type { Snapshot } from '../../lib/domain/snapshot';
 import { parsePrices } from '../../lib/pricing/load';
 import { assembleFleetReport, type ProjectReport } from '../../lib/report/fleet';
 import { renderCsv, renderHtml, renderOpenMetrics } from '../../lib/report/render';
-import { createStatsAccumulator, MAX_OWNERS, OTHER_OWNERS } from '../../lib/report/stats';
-import { readTimes } from '../../lib/scan/times';
+import { createStatsAccumulator, MAX_OWNERS, OTHER_OWNERS } from '../../lib/scan/stats';
+import { readTimes } from '../../lib/domain/times';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
 const finding = (type: Classification['type']): Classification => ({ type, severity: 'high', rule: 'r', reason: 'x', thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' });

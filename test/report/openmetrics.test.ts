@@ -10,8 +10,8 @@ import type { CleanupDetail } from '../../lib/events/contract';
 import { parsePrices } from '../../lib/pricing/load';
 import { assembleFleetReport, type ProjectReport } from '../../lib/report/fleet';
 import { BYTES_PER_GB, renderOpenMetrics } from '../../lib/report/render';
-import { createStatsAccumulator } from '../../lib/report/stats';
-import { readTimes } from '../../lib/scan/times';
+import { createStatsAccumulator } from '../../lib/scan/stats';
+import { readTimes } from '../../lib/domain/times';
 
 const promtool = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 const check = (text: string) => spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });

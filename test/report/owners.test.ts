@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectReportOf, type ProjectReport } from '../../lib/report/fleet';
-import { buildScanner } from '../../lib/scan/build';
+import { buildScanner } from '../../lib/wiring/scanner';
 import { createPrintingSink } from '../../lib/scan/dry-run';
-import { loadScanSettings } from '../../lib/settings/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 

@@ -16,11 +16,11 @@ import { createFleetReportHandler, fleetReportDepsFromEnv, type FleetReportResul
 import { createCleanupStore } from '../../lib/cleanup/store';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import type { CleanupAction, CleanupDetail } from '../../lib/events/contract';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import type { FleetReport, ProjectReport } from '../../lib/report/fleet';
-import { createStatsAccumulator } from '../../lib/report/stats';
-import { lazyS3ReportStore } from '../../lib/report/store';
-import { readTimes } from '../../lib/scan/times';
+import { createStatsAccumulator } from '../../lib/scan/stats';
+import { lazyS3ReportStore } from '../../lib/report/lazy-s3-store';
+import { readTimes } from '../../lib/domain/times';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
 import { launchChromium } from '../helpers/browser';

@@ -7,14 +7,14 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetReportHandler, fleetReportDepsFromEnv, type FleetReportResult } from '../../functions/fleet-report';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
-import { createLogger } from '../../lib/log';
+import { createLogger } from '../../lib/observability/log';
 import type { FleetReport, ProjectReport } from '../../lib/report/fleet';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
-import { createMetrics } from '../../lib/observability/metrics';
+import { createMetrics } from '../../lib/scan/metrics';
 import { loadEvent } from '../helpers/events';
 import { jsonLinesWhile } from '../helpers/stdout';
 

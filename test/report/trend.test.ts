@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleFleetReport, type ProjectReport } from '../../lib/report/fleet';
 import { publishFleetReport } from '../../lib/report/publish';
-import { createStatsAccumulator } from '../../lib/report/stats';
+import { createStatsAccumulator } from '../../lib/scan/stats';
 import { createFileReportStore, TREND_KEY } from '../../lib/report/store';
 import { appendTrendPoint, changesPerDay, compareFlagged, parseTrend, type TrendFile } from '../../lib/report/trend';
 

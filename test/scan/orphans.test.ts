@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES } from '../../lib/events/contract';
-import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
-import { loadScanSettings } from '../../lib/settings/scanner';
+import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
-import type { SnapshotLister, VolumeLister } from '../../lib/evs/client';
+import type { SnapshotLister, VolumeLister } from '../../lib/upstream/client';
 import { DETAIL_TYPES, type FindingDetail } from '../../lib/events/contract';
 import { parsePolicy } from '../../lib/policy/load';
 import { createPolicy } from '../../lib/policy/policy';

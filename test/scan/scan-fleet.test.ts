@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadScanSettings } from '../../lib/settings/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
-import { buildScanner } from '../../lib/scan/build';
+import { buildScanner } from '../../lib/wiring/scanner';
 import { schemaErrors } from '../helpers/schemas';
 
 let fleet: Fleet;

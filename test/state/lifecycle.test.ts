@@ -2,9 +2,9 @@ import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
-import { buildScanner, createEventBridgeClient } from '../../lib/scan/build';
+import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { createPrintingSink } from '../../lib/scan/dry-run';
-import { loadScanSettings } from '../../lib/settings/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo-store';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';

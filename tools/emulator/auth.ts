@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AkSkCredentials, SIGNING_ALGORITHM, signRequest } from '../../lib/evs/signer';
+import { type AkSkCredentials, SIGNING_ALGORITHM, signRequest } from '../../lib/upstream/signer';
 import { apigwError, fault, header } from './respond';
 
 export type EmulatorAuth =

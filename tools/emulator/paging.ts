@@ -1,4 +1,4 @@
-import type { SnapshotFilters } from '../../lib/evs/types';
+import type { SnapshotFilters } from '../../lib/upstream/types';
 import type { FleetVolume } from './fleet';
 import type { SnapshotStore, VolumeStore } from './store';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { faultNameForStatus } from '../../lib/evs/errors';
+import { faultNameForStatus } from '../../lib/upstream/errors';
 
 /** Writes a JSON answer with the request id header Cinder sends. */
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../../lib/domain/snapshot';
-import type { SnapshotFilters } from '../../lib/evs/types';
+import type { SnapshotFilters } from '../../lib/upstream/types';
 import { compareCinderOrder, type FleetProject, type FleetVolume } from './fleet';
 
 const FILTER_KEYS = ['status', 'volume_id', 'name'] as const;

@@ -5,7 +5,7 @@ export interface SnapshotLink {
   href: string;
 }
 
-/** The seed's response body. */
+/** The EVS API's response body. */
 export interface SnapshotListBody {
   snapshots: Snapshot[];
   snapshots_links?: SnapshotLink[] | null;

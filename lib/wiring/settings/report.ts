@@ -1,22 +1,8 @@
-import { loadPricesFile } from '../pricing/load';
-import type { PriceList } from '../pricing/prices';
-import { bucketName, ConfigError, type Env, integer, tableName, text } from './env';
+import { loadPricesFile } from '../../pricing/load';
+import type { ReportExtras, ReportSettings } from '../../report/settings';
+import { bucketName, ConfigError, type Env, integer, tableName, text } from '../../config/env';
 
-/** Where the fleet report lives: a bucket, addressed path-style when AWS_ENDPOINT_URL_S3 points at a local endpoint. */
-export interface ReportSettings {
-  bucket: string;
-  forcePathStyle: boolean;
-}
-
-/** The report's money, owners and link: shared by the report function, the scanner and the notifier. */
-export interface ReportExtras {
-  /** PRICES_FILE, read and checked; undefined: no money is shown anywhere. */
-  prices: PriceList | undefined;
-  /** OWNER_METADATA_KEY: the snapshot metadata key that names its owner (default `owner`). */
-  ownerMetadataKey: string;
-  /** REPORT_LINK_EXPIRES_HOURS: how long a report link works (1 to 168 hours, S3's limit for presigned URLs). */
-  linkExpiresSeconds: number;
-}
+export type { ReportExtras, ReportSettings } from '../../report/settings';
 
 /** REPORT_BUCKET, or undefined when reports are off. */
 export function loadReportBucket(env: Env): ReportSettings | undefined {

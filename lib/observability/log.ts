@@ -1,5 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { type LogLevel, loadLogLevel } from './settings/logging';
+import { type LogLevel, loadLogLevel } from '../config/logging';
 
 /** One JSON object per line, the shape CloudWatch Logs Insights queries well. */
 export interface Logger {

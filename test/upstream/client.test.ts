@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { iamPasswordAuth, noauthAuth } from '../../lib/evs/auth';
-import { createEvsClient } from '../../lib/evs/client';
-import { UpstreamHttpError } from '../../lib/evs/errors';
+import { iamPasswordAuth, noauthAuth } from '../../lib/upstream/auth';
+import { createEvsClient } from '../../lib/upstream/client';
+import { UpstreamHttpError } from '../../lib/upstream/errors';
 import { type ScriptedReply, startScriptedServer } from '../helpers/scripted-server';
 
 const P = '0123456789abcdef0123456789abcdef';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
 import { createSecretFetch, type SecretFetch } from '../secrets/reader';
-import { createEventBridgeClient } from '../scan/build';
+import { createEventBridgeClient } from './scanner';
 import { createTargetCatalog, type ScanRequest, type TargetCatalog } from '../scan/plan';
 import type { EventSink } from '../scan/run-scan';
-import type { CleanupSettingsFromEnv } from '../settings/cleanup';
-import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from './run';
-import { type CleanupStore, createCleanupStore } from './store';
+import type { CleanupSettingsFromEnv } from './settings/cleanup';
+import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from '../cleanup/run';
+import { type CleanupStore, createCleanupStore } from '../cleanup/store';
 
 export interface CleanupOverrides {
   eventBridge?: EventBridgeSender;

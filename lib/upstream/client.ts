@@ -161,7 +161,7 @@ export function parseUpstreamJson(text: string, requestId: string | undefined): 
   }
 }
 
-/** Parses a 2xx list body; anything not of the seed's shape is an error, not an empty page. */
+/** Parses a 2xx list body; anything not of the EVS API's shape is an error, not an empty page. */
 export function parseListBody(text: string, requestId: string | undefined, limit?: number): SnapshotPage {
   const body = parseUpstreamJson(text, requestId);
   const snapshots = checkListBody(body, requestId, limit);

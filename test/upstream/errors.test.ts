@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseUpstreamError } from '../../lib/evs/errors';
+import { normaliseUpstreamError } from '../../lib/upstream/errors';
 
 const headers = (h: Record<string, string> = {}) => new Headers(h);
 

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ScanResult } from '../scan/run-scan';
+import type { ScanResult } from './run-scan';
 
 /** The CloudWatch namespace every metric of the stack is published under (alarms and the dashboard read it). */
 export const METRICS_NAMESPACE = 'EvsSnapshotSentinel';

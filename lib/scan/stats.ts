@@ -1,7 +1,7 @@
 import type { Classification } from '../domain/finding';
 import { ownerOf, UNOWNED } from '../domain/owner';
 import type { Snapshot } from '../domain/snapshot';
-import type { SnapshotTimes } from '../scan/times';
+import type { SnapshotTimes } from '../domain/times';
 
 /** Age buckets of the fleet report, by days since created_at; the last catches unreadable times. */
 export const AGE_BUCKETS = [

@@ -1,5 +1,5 @@
 /** Snapshot timestamps as EVS and Cinder write them. */
-import type { Snapshot } from '../domain/snapshot';
+import type { Snapshot } from './snapshot';
 
 const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 

@@ -1,16 +1,16 @@
-import { DEFAULT_SOURCE } from '../events/contract';
-import { parseSecretRef, type SecretRef } from '../secrets/reader';
-import { parseTargets, type ScanTarget, type TargetDefaults } from '../targets/load';
-import type { RetryOptions } from '../retry';
-import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../policy/load';
-import { createPolicy, type Policy, stuckLimits } from '../policy/policy';
-import { ConfigError, type Env, flag, integer, projectList, tableName, text } from './env';
-import { readConfigFile } from './config-file';
+import { DEFAULT_SOURCE } from '../../events/contract';
+import { parseSecretRef, type SecretRef } from '../../secrets/reader';
+import { parseTargets, type ScanTarget, type TargetDefaults, type TargetsSource } from '../../targets/load';
+import type { RetryOptions } from '../../core/retry';
+import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../../policy/load';
+import { createPolicy, type Policy, stuckLimits } from '../../policy/policy';
+import { ConfigError, type Env, flag, integer, projectList, tableName, text } from '../../config/env';
+import { readConfigFile } from '../../config/config-file';
 import { loadReportBucket, loadReportExtras, type ReportExtras, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
 /** Where the scan targets come from: read at start-up, or an SSM parameter read on first use. */
-export type TargetsSource = { kind: 'static'; targets: ScanTarget[] } | { kind: 'parameter'; ref: SecretRef; defaults: TargetDefaults };
+export type { TargetsSource } from '../../targets/load';
 
 export interface ScanSettingsFromEnv extends ReportExtras {
   targets: TargetsSource;

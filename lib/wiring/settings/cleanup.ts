@@ -1,7 +1,7 @@
-import type { CleanupCaps } from '../cleanup/decide';
-import type { UpstreamAuthOptions } from '../evs/factory';
-import { parseSecretRef, type SecretRef } from '../secrets/reader';
-import { ConfigError, type Env, flag, integer, text } from './env';
+import type { CleanupCaps } from '../../cleanup/decide';
+import type { UpstreamAuthOptions } from '../../upstream/factory';
+import { parseSecretRef, type SecretRef } from '../../secrets/reader';
+import { ConfigError, type Env, flag, integer, text } from '../../config/env';
 import { loadScanSettings, type ScanSettingsFromEnv } from './scanner';
 import { isDeployed } from './upstream';
 

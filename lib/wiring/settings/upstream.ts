@@ -1,6 +1,6 @@
-import type { UpstreamAuthOptions, UpstreamOptions } from '../evs/factory';
-import { parseSecretRef } from '../secrets/reader';
-import { ConfigError, type Env, flag, httpUrl, integer, required, text } from './env';
+import type { UpstreamAuthOptions, UpstreamOptions } from '../../upstream/factory';
+import { parseSecretRef } from '../../secrets/reader';
+import { ConfigError, type Env, flag, httpUrl, integer, required, text } from '../../config/env';
 
 /** Credential values that may sit in the environment for local use only. */
 export const PLAIN_CREDENTIAL_VARIABLES = ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'EVS_TOKEN', 'EVS_IAM_PASSWORD'] as const;

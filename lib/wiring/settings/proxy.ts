@@ -1,5 +1,5 @@
-import type { UpstreamOptions } from '../evs/factory';
-import { ConfigError, type Env, optionalHttpUrl, projectList, text } from './env';
+import type { UpstreamOptions } from '../../upstream/factory';
+import { ConfigError, type Env, optionalHttpUrl, projectList, text } from '../../config/env';
 import { loadUpstreamSettings } from './upstream';
 
 export interface ProxySettings {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatSdkDate, signRequest } from '../../lib/evs/signer';
+import { formatSdkDate, signRequest } from '../../lib/upstream/signer';
 
 // The official signer is the oracle; it is a devDependency only.
 const require = createRequire(import.meta.url);

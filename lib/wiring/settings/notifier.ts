@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseRoutes, defaultRoutes, type Destination, type Routes } from '../notify/routes';
-import type { DestinationKind } from '../notify/model';
-import { parseSecretRef } from '../secrets/reader';
-import type { PriceList } from '../pricing/prices';
-import { ConfigError, type Env, flag, integer, oneOf, optionalHttpUrl, tableName, text } from './env';
+import { parseRoutes, defaultRoutes, type Destination, type Routes } from '../../notify/routes';
+import type { DestinationKind } from '../../notify/model';
+import { parseSecretRef } from '../../secrets/reader';
+import type { PriceList } from '../../pricing/prices';
+import { ConfigError, type Env, flag, integer, oneOf, optionalHttpUrl, tableName, text } from '../../config/env';
 import { loadReportBucket, loadReportExtras, type ReportSettings } from './report';
 import { isDeployed, refusePlainSecrets } from './upstream';
 

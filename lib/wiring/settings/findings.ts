@@ -1,4 +1,4 @@
-import { ConfigError, type Env, optionalHttpUrl, projectList, tableName, text } from './env';
+import { ConfigError, type Env, optionalHttpUrl, projectList, tableName, text } from '../../config/env';
 
 export interface FindingsApiSettings {
   table: string;

@@ -1,7 +1,7 @@
-import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../retry';
+import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../core/retry';
 import { DeadlineExceededError, EvsError, UpstreamHttpError } from './errors';
 
-export { type RetryClock, type RetryOptions, systemClock } from '../retry';
+export { type RetryClock, type RetryOptions, systemClock } from '../core/retry';
 
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 };
 

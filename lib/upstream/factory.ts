@@ -1,4 +1,4 @@
-import type { RetryOptions } from '../retry';
+import type { RetryOptions } from '../core/retry';
 import { type AuthStrategy, akskAuth, iamPasswordAuth, noauthAuth, staticTokenAuth } from './auth';
 import { createSecretFetch, type SecretFetch, type SecretRef } from '../secrets/reader';
 import { createEvsClient, type ProjectDiscoverer, type SnapshotLister, type SnapshotRemediator, type SnapshotTextLister, type VolumeLister } from './client';

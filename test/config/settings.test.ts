@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../lib/settings/env';
-import { loadProxySettings as loadProxyConfig } from '../lib/settings/proxy';
-import { loadScanSettings as loadScanConfig } from '../lib/settings/scanner';
-import { loadNotifierSettings } from '../lib/settings/notifier';
-import { loadUpstreamSettings as loadUpstreamConfig } from '../lib/settings/upstream';
-import { stuckLimits } from '../lib/policy/policy';
+import { ConfigError } from '../../lib/config/env';
+import { loadProxySettings as loadProxyConfig } from '../../lib/wiring/settings/proxy';
+import { loadScanSettings as loadScanConfig } from '../../lib/wiring/settings/scanner';
+import { loadNotifierSettings } from '../../lib/wiring/settings/notifier';
+import { loadUpstreamSettings as loadUpstreamConfig } from '../../lib/wiring/settings/upstream';
+import { stuckLimits } from '../../lib/policy/policy';
 
 const base = { EVS_ENDPOINT: 'https://evs.cn-north-4.myhuaweicloud.com', HUAWEICLOUD_SDK_AK: 'AK', HUAWEICLOUD_SDK_SK: 'SK' };
 

@@ -1,4 +1,4 @@
-import { type Env, httpUrl, integer } from './env';
+import { type Env, httpUrl, integer } from '../../config/env';
 import { loadScanSettings, type ScanSettingsFromEnv } from './scanner';
 
 export interface DispatchSettings {

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
 import type { SecretFetch } from '../secrets/reader';
-import type { ScanSettingsFromEnv } from '../settings/scanner';
+import type { ScanSettingsFromEnv } from './settings/scanner';
 import { createFindingsStore, type FindingsStore } from '../state/dynamo-store';
 import { scanFailedEvent } from '../events/contract';
 import { projectReportOf } from '../report/fleet';
 import { createReportLink } from '../report/link';
-import { lazyS3ReportStore, type ReportStore } from '../report/store';
+import { lazyS3ReportStore } from '../report/lazy-s3-store';
+import type { ReportStore } from '../report/store';
 import { projectOwnerOf } from '../targets/load';
-import { createTargetCatalog, type DiscoveryFailure, type ScanRequest, type TargetCatalog, type WorkItem } from './plan';
-import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanUnit, unscanned } from './run-scan';
+import { createTargetCatalog, type DiscoveryFailure, type ScanRequest, type TargetCatalog, type WorkItem } from '../scan/plan';
+import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanUnit, unscanned } from '../scan/run-scan';
 
 export interface ScannerOverrides {
   /** Defaults to a real EventBridgeClient (endpoint from AWS_ENDPOINT_URL_EVENTBRIDGE when set). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotLister } from '../../lib/evs/client';
-import { PaginationError } from '../../lib/evs/errors';
-import { paginateSnapshots } from '../../lib/evs/pager';
+import type { SnapshotLister } from '../../lib/upstream/client';
+import { PaginationError } from '../../lib/upstream/errors';
+import { paginateSnapshots } from '../../lib/upstream/pager';
 import type { Snapshot } from '../../lib/domain/snapshot';
-import type { PageQuery, SnapshotPage } from '../../lib/evs/types';
+import type { PageQuery, SnapshotPage } from '../../lib/upstream/types';
 
 function snap(id: string): Snapshot {
   return { id, status: 'available', name: id, description: null, created_at: '2026-01-01T00:00:00.000000', updated_at: null, metadata: {}, volume_id: 'v', size: 1 };
