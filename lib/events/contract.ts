@@ -2,37 +2,7 @@
  * The scanner's outbound contract, in one place for subscribers: source, detail-types, schema
  * version and the shape of each `detail`. JSON Schemas for each live in `events/schemas/`.
  * Additive changes keep SCHEMA_VERSION's major number; anything else bumps it.
- *
- * 2.0 (breaking): every finding event is a change of state. A finding is a snapshot's one
- * problem, so `findingId` hashes project and snapshot (1.0 hashed the type too): a snapshot whose
- * problem changes type is the same finding, `CHANGED`. The transition is a field of the one
- * Finding detail-type rather than a detail-type of its own: every transition carries the same
- * snapshot and finding fields, rules already select on `detail-type` and filter on
- * `detail.transition` as easily as on `detail.severity`, and a subscriber reads one schema.
- * `transitionId` is the same whenever the same transition is sent again: de-duplicate on it.
- *
- * 2.1 (additive): every detail names its `target` (the endpoint's name in the targets file,
- * `default` for the single-endpoint configuration) next to `region` and `projectId`.
- *
- * 2.2 (additive): findings name the policy `rule` that matched, and may be of the new type
- * `ORPHANED` (the snapshot's volume no longer exists); summaries carry size totals
- * (`gbByStatus`, `gbByFindingType`), `volumesRead` and `undetermined`. A subscriber that switches
- * on findingType should have a default branch: policies may add types in later minor versions.
- *
- * 2.3 (additive): two finding types. `EXCESS_RETENTION`: a snapshot past what its volume keeps,
- * with `retention` (the volume, the snapshot's rank newest first, what the rule keeps).
- * `UNPROTECTED_VOLUME`: a finding about a volume with no recent snapshot; it carries `volume`
- * instead of `snapshot`, and its findingId hashes project and volume. Summaries count the
- * cloud's own backup snapshots kept out of cleanup rules (`protectedSnapshots`) and the volumes
- * with no recent snapshot (`unprotectedVolumes`). A new detail-type, `EVS Snapshot Cleanup`: the
- * audit trail of opt-in cleanup (docs/cleanup.md), one event per mark, approval, withdrawal,
- * deletion, refusal, failure and brake.
- * Also in 2.3: summaries count `malformedRows`, listed rows that could not be judged (a size
- * that is not a sane integer, a stored field of the wrong type or length). Scan Failed events
- * (NOT_SCANNED notices included) carry `failureId`, the same whenever the same notice is re-sent.
- * Also in 2.3: where prices are configured, summaries carry `money` (the project's monthly cost
- * and that of its findings, an upper bound priced from `size`), and `reportUrl`, a link to the
- * latest fleet report that opens without credentials, where the scanner can make one.
+ * What each version added: docs/scanner.md#schema-versions.
  */
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
