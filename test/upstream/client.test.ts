@@ -71,8 +71,10 @@ describe('EVS client', () => {
   });
 
   it('times out each attempt and reports a timeout when all attempts are slow', async () => {
-    const s = await server(() => ({ status: 200, body: page([]), delayMs: 500 }));
-    const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), timeoutMs: 100, retry: { ...fast, maxAttempts: 2 } });
+    // Wide margins: on a loaded machine a 100 ms budget can run out before the second attempt's
+    // connection is even accepted, and then the server never sees it.
+    const s = await server(() => ({ status: 200, body: page([]), delayMs: 2_000 }));
+    const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), timeoutMs: 400, retry: { ...fast, maxAttempts: 2 } });
     await expect(client.listSnapshotsPage(P, {})).rejects.toMatchObject({ name: 'UpstreamTimeoutError' });
     expect(s.requests).toHaveLength(2);
   });
