@@ -50,7 +50,6 @@ const isApproval = (event: Event) => /\/approval\/?$/.test(event.rawPath ?? '');
 /** The findings API: list, suppress, lift, approve a cleanup; every error in the EVS API's shape. */
 export function createFindingsHandler(deps: FindingsHandlerDeps) {
   const { logger, api } = deps;
-  const now = deps.now ?? Date.now;
 
   async function findings(event: Event, context: Context): Promise<HttpResponse> {
     if (api instanceof Error) throw api;

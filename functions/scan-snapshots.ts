@@ -29,7 +29,6 @@ export interface ScanSnapshotsDeps {
  */
 export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
   const { logger, scan } = deps;
-  const now = deps.now ?? Date.now;
 
   const metrics = deps.metrics ?? createMetrics('scan-snapshots');
 

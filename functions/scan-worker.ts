@@ -27,7 +27,6 @@ export interface ScanWorkerDeps {
  */
 export function createScanWorkerHandler(deps: ScanWorkerDeps) {
   const { logger } = deps;
-  const now = deps.now ?? Date.now;
   // The scan's metrics under the scanner's name: the alarms and the dashboard read them there.
   const metrics = deps.metrics ?? createMetrics('scan-snapshots');
 

@@ -4,7 +4,7 @@
  * `adaptivecards` package. Slack: an HTML approximation of the Block Kit message. E-mail: the SNS
  * text. Alertmanager: the alert groups a real Alertmanager (Debian's) answers after the post.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';

@@ -8,6 +8,8 @@ export const DEFAULT_OWNER_KEY = 'owner';
 /** What the report and digests call snapshots nobody owns. */
 export const UNOWNED = 'unowned';
 const MAX_OWNER_LENGTH = 128;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 export interface OwnerSource {
   /** The metadata key that names the owner; default `owner`. */
@@ -26,6 +28,5 @@ export function ownerOf(metadata: Record<string, string> | null | undefined, sou
 }
 
 function clean(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '').trim().slice(0, MAX_OWNER_LENGTH);
+  return value.replace(CONTROLS, '').trim().slice(0, MAX_OWNER_LENGTH);
 }

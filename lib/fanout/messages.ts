@@ -22,7 +22,7 @@ export function parseWorkMessage(body: string): WorkMessage {
   } catch {
     throw new BadWorkMessageError('work message is not JSON');
   }
-  if (!m || m.version !== 1) throw new BadWorkMessageError('work message is not of version 1');
+  if (m?.version !== 1) throw new BadWorkMessageError('work message is not of version 1');
   for (const key of ['cycleId', 'target', 'region', 'dispatchedAt'] as const) {
     if (typeof m[key] !== 'string' || (m[key] as string).length === 0 || (m[key] as string).length > 256) throw new BadWorkMessageError(`work message has no usable ${key}`);
   }

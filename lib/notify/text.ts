@@ -7,13 +7,16 @@
 
 // ESC-introduced terminal sequences (CSI like `ESC[31m`, OSC like `ESC]0;title BEL`, and two-byte
 // escapes) are dropped whole, so no fragment like `[31m` is left to confuse a reader.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const TERMINAL_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])?|\u009b[0-?]*[ -/]*[@-~]/g;
+const TERMINAL_SEQUENCE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])?|\u009b[0-?]*[ -/]*[@-~]/g;
 // Line breaks of every kind become one space: a name must never start a line of its own.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: vertical tab and form feed are line breaks too
 const LINE_BREAKS = /[\r\n\u000b\u000c\u0085\u2028\u2029\t]+/g;
 // C0/C1 controls, bidi embeddings/overrides/isolates and marks, zero-width and BOM characters.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 /** The default cap for one untrusted field, in characters (code points). */
 export const MAX_FIELD = 200;
@@ -62,6 +65,5 @@ export function escapeHtml(value: string): string {
 
 /** Printable ASCII only (SNS subjects): anything else becomes `?`, breaks become spaces. */
 export function asciiOnly(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
   return cleanText(value, Number.MAX_SAFE_INTEGER).replace(/[^\u0020-\u007e]/g, '?');
 }

@@ -196,6 +196,7 @@ export function cleanUpstreamMessage(message: string): string {
     .replace(IPV4, '[address]')
     .replace(IPV6, '[address]')
     .replace(HOST, '[host]')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters become spaces
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .trim();
   return cleaned.length > MAX_UPSTREAM_MESSAGE ? `${cleaned.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : cleaned || 'The upstream rejected the request.';

@@ -165,6 +165,7 @@ describe('cleanup notices through the notification routes', () => {
 
     const [webhook] = bodiesAt('/payments/webhook', before) as WebhookBody[];
     expect(validateBody(webhook) ? [] : validateBody.errors).toEqual([]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the name must arrive without them
     expect(webhook?.cleanup[0]?.snapshot?.name).not.toMatch(/[\n\u001b\u202e]/);
 
     // SNS text of the same notice (e-mail subscribers): every line still starts with the renderer's own words.

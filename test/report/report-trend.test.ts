@@ -28,11 +28,11 @@ let browser: Browser;
 beforeAll(async () => {
   fleet = generateFleet({ seed: 'trend', size: 900, projects: 2, now: Date.now() });
   // Owners: some snapshots name theirs in metadata, the rest take their project's from the targets file.
-  fleet.projects.forEach((p) => p.snapshots.forEach((s, i) => {
+  for (const p of fleet.projects) p.snapshots.forEach((s, i) => {
     if (i % 3 === 0) s.metadata = { ...s.metadata, owner: 'storage-team' };
     if (i % 3 === 1) s.metadata = { ...s.metadata, owner: '数据平台组' };
     if (i % 3 === 2) s.metadata = Object.fromEntries(Object.entries(s.metadata).filter(([k]) => k !== 'owner'));
-  }));
+  });
   const flagged = fleet.projects[0]?.snapshots.find((s) => fleet.expected.has(s.id)) as Snapshot;
   flagged.name = HOSTILE;
   flagged.size = 5_000;

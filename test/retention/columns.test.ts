@@ -5,8 +5,8 @@ describe('TextColumn', () => {
   it('reads back every value exactly as given: null, empty, Latin-1, other scripts, lone surrogates and long values', () => {
     const values: Array<string | null> = [null, '', 'disk-00012345', '2026-12-01T10:00:00.000000', 'café ñ', '数据盘', 'bad \ud800 half', 'x'.repeat(70_000), 'y'.repeat(40_000)];
     const column = new TextColumn();
-    values.forEach((v, i) => column.set(i, v));
-    values.forEach((v, i) => expect(column.get(i)).toBe(v));
+    for (const [i, v] of values.entries()) column.set(i, v);
+    for (const [i, v] of values.entries()) expect(column.get(i)).toBe(v);
   });
 
   it('keeps a hundred thousand values across many chunks in the order they were set', () => {

@@ -35,7 +35,7 @@ function liveMetrics(service: string) {
 
 const emfLines = async (run: () => Promise<unknown>) => (await jsonLinesWhile(run)).filter((b) => '_aws' in b);
 
-const valueOf = (blobs: Array<Record<string, any>>, name: string, dims: Record<string, string> = {}) =>
+const metricValues = (blobs: Array<Record<string, any>>, name: string, dims: Record<string, string> = {}) =>
   blobs.filter((b) => name in b && Object.entries(dims).every(([k, v]) => b[k] === v)).map((b) => b[name]);
 
 describe('metrics operators alarm on (Powertools EMF)', () => {
@@ -46,9 +46,9 @@ describe('metrics operators alarm on (Powertools EMF)', () => {
       await handler(httpApiEvent({ query: 'all_tenants=1' }), lambdaContext());
     });
     expect(blobs.every((b) => b._aws.CloudWatchMetrics[0].Namespace === METRICS_NAMESPACE)).toBe(true);
-    expect(valueOf(blobs, 'Requests', { StatusClass: '2xx' })).toEqual([1]);
-    expect(valueOf(blobs, 'Requests', { StatusClass: '4xx' })).toEqual([1]);
-    const latency = valueOf(blobs, 'UpstreamLatency');
+    expect(metricValues(blobs, 'Requests', { StatusClass: '2xx' })).toEqual([1]);
+    expect(metricValues(blobs, 'Requests', { StatusClass: '4xx' })).toEqual([1]);
+    const latency = metricValues(blobs, 'UpstreamLatency');
     expect(latency).toHaveLength(1);
     expect(latency[0]).toBeGreaterThan(0);
   });
@@ -58,13 +58,13 @@ describe('metrics operators alarm on (Powertools EMF)', () => {
     const handler = createScanSnapshotsHandler({ ...deps, metrics: liveMetrics('scan-snapshots') }) as unknown as (e: unknown, c: Context) => Promise<unknown>;
     const blobs = await emfLines(() => handler(loadEvent('scheduled-scan.json'), lambdaContext(60_000)));
     const found = fleet.projects.find((p) => p.projectId === SAMPLE_PROJECT)?.snapshots.filter((s) => fleet.expected.has(s.id)) ?? [];
-    expect(valueOf(blobs, 'SnapshotsRead')).toEqual([600]);
-    expect(valueOf(blobs, 'ProjectsIncomplete')).toEqual([1]);
-    expect(valueOf(blobs, 'EventsUndelivered')).toEqual([0]);
-    expect(valueOf(blobs, 'ScansCompleted')).toEqual([2]);
-    expect(valueOf(blobs, 'UpstreamErrors', { FailureCode: 'UPSTREAM_ERROR' })).toEqual([1]);
+    expect(metricValues(blobs, 'SnapshotsRead')).toEqual([600]);
+    expect(metricValues(blobs, 'ProjectsIncomplete')).toEqual([1]);
+    expect(metricValues(blobs, 'EventsUndelivered')).toEqual([0]);
+    expect(metricValues(blobs, 'ScansCompleted')).toEqual([2]);
+    expect(metricValues(blobs, 'UpstreamErrors', { FailureCode: 'UPSTREAM_ERROR' })).toEqual([1]);
     const byType = blobs.filter((b) => 'Findings' in b).reduce((n, b) => n + (b.Findings as number), 0);
     expect(byType).toBe(found.length);
-    expect(valueOf(blobs, 'Findings', { FindingType: 'ERROR_STATUS', Severity: 'high' })).toHaveLength(1);
+    expect(metricValues(blobs, 'Findings', { FindingType: 'ERROR_STATUS', Severity: 'high' })).toHaveLength(1);
   });
 });

@@ -13,7 +13,7 @@ let flaggedGb = 0;
 beforeAll(async () => {
   const fleet = generateFleet({ seed: 'notify-cli', size: 600, projects: 2, now: Date.now() });
   // Three owners in metadata, spread over the fleet.
-  fleet.projects.forEach((p) => p.snapshots.forEach((s, i) => (s.metadata = { ...s.metadata, owner: ['team-a', 'team-b', 'team-c'][i % 3] as string })));
+  for (const p of fleet.projects) for (const [i, s] of p.snapshots.entries()) s.metadata = { ...s.metadata, owner: ['team-a', 'team-b', 'team-c'][i % 3] as string };
   projects = fleet.projects.map((p) => p.projectId);
   flaggedGb = fleet.projects.flatMap((p) => p.snapshots).filter((s) => fleet.expected.has(s.id)).reduce((n, s) => n + s.size, 0);
   emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });

@@ -163,7 +163,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   function serveList(res: ServerResponse, url: URL, projectId: string, detail: boolean): void {
     const startedAt = performance.now();
     const page = listPage(store, { projectId, query: url.searchParams, pathname: url.pathname, origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin, detail, maxLimit });
-    if (!page.ok) return fault(res, page.status, page.message);
+    if (!page.ok) {
+      fault(res, page.status, page.message);
+      return;
+    }
     // The emulator's own cost per page (lookup and serialisation), so benchmarks can show it is not the bottleneck.
     const text = JSON.stringify(page.body);
     send(res, 200, text, { 'Server-Timing': `list;dur=${(performance.now() - startedAt).toFixed(3)}` });
