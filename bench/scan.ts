@@ -23,7 +23,7 @@ export interface ChildResult {
   transitions?: { opened: number; changed: number; reminded: number; resolved: number; open: number; suppressed: number };
 }
 
-const plugins = createRequire(import.meta.url)('../tools/build/esbuild-plugins.cjs') as Plugin[];
+const plugins = createRequire(import.meta.url)('../deploy/esbuild-plugins.cjs') as Plugin[];
 
 /**
  * Bundles bench/scan-child.ts (or another entry) the way serverless-esbuild bundles the scanner,

@@ -1,6 +1,7 @@
 // The shipped rules' event patterns: each file in events/rules/ with `source` set from the one
 // setting the scanner publishes with (EVENT_SOURCE, serverless.yml's param eventSource), so events
-// and rules cannot disagree. Any new rule file gets it too: reference it in serverless.yml as
+// and rules cannot disagree. Any new rule file gets it too: reference it from the rule's resource
+// file (as resources/notifications.yml does) as
 // ${file(./resources/rule-patterns.cjs):<file name without .json>}. npm start and the tests read
 // the patterns through rulePatterns below, so they match what is deployed.
 const fs = require('node:fs');

@@ -10,7 +10,7 @@ export function chartJsPath(): string {
 /**
  * Chart.js's UMD build (MIT), inlined into the HTML report so the page needs no network. Read from
  * node_modules here; the Lambda bundle replaces this module with one holding the text
- * (tools/build/esbuild-plugins.cjs), since a bundle has no node_modules to read.
+ * (deploy/esbuild-plugins.cjs), since a bundle has no node_modules to read.
  */
 export function chartJsSource(): string {
   return readFileSync(chartJsPath(), 'utf8');

@@ -1,7 +1,7 @@
 /**
  * The AWS side of reading secrets: Powertools Parameters providers over the SDK's Secrets
  * Manager and SSM clients. Loaded with a dynamic import only when a secret is configured, and
- * packaged as a file of its own (tools/build/esbuild-plugins.cjs), so a function without a
+ * packaged as a file of its own (deploy/esbuild-plugins.cjs), so a function without a
  * secret never compiles the SDK at cold start.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';

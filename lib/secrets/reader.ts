@@ -60,7 +60,7 @@ export function createSecretFetch(options: SecretFetchOptions): SecretFetch {
   const provider = (store: SecretRef['store']): Promise<ParameterProvider> => {
     let p = providers.get(store);
     if (!p) {
-      // The bundles keep this import as a file of its own: tools/build/esbuild-plugins.cjs.
+      // The bundles keep this import as a file of its own: deploy/esbuild-plugins.cjs.
       p = import('./aws-providers').then((m) => m.createProvider(store, options));
       providers.set(store, p);
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // What serverless.yml's params.routesFile runs while the template is resolved: a rejection fails `serverless package` and `deploy`.
-const { routesFile } = createRequire(import.meta.url)('../../tools/build/routes-file.cjs') as { routesFile: (a: { options: { stage: string } }) => Promise<string> };
+const { routesFile } = createRequire(import.meta.url)('../../deploy/routes-file.cjs') as { routesFile: (a: { options: { stage: string } }) => Promise<string> };
 
 afterEach(() => {
   delete process.env.NOTIFY_ROUTES_FILE;

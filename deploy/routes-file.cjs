@@ -12,7 +12,7 @@ module.exports.routesFile = async ({ options }) => {
   if (options.stage !== 'local' && !/^notifications\/routes\.(ya?ml|json)$/.test(file)) {
     throw new Error(`NOTIFY_ROUTES_FILE must be notifications/routes.yml, .yaml or .json (the file packaged with the notifier), got ${file}`);
   }
-  const root = path.join(__dirname, '..', '..');
+  const root = path.join(__dirname, '..');
   const args = [path.join(root, 'scripts', 'notify.ts'), '--check', file];
   // Plain URLs only for the local stage; a deployed stage keeps them in secrets.
   if (options.stage === 'local') args.push('--plain-urls');
