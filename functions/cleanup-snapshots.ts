@@ -19,7 +19,7 @@ export interface CleanupSnapshotsDeps {
   now?: () => number;
 }
 
-/** The metric the cleanup brake alarm watches (serverless.yml CleanupBrakeAlarm). */
+/** The metric the cleanup brake alarm watches (CleanupBrakeAlarm in resources/cleanup.yml). */
 export const BRAKE_METRIC = 'CleanupBrakeTripped';
 
 /**
