@@ -197,7 +197,7 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
 
   it('stops retrying at the deadline and reports what is left', async () => {
     const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }) });
-    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 50, retry: { maxAttempts: 10, baseDelayMs: 200, maxDelayMs: 200 } });
+    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 2_000, retry: { maxAttempts: 10, baseDelayMs: 5_000, maxDelayMs: 5_000 } });
     await publisher.add(finding(1));
     await publisher.flush();
     expect(publisher.stats.failed[0]).toMatchObject({ errorCode: 'DeadlineReached', errorMessage: 'the run ran out of time before a retry' });
