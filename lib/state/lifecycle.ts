@@ -1,5 +1,5 @@
 import type { Classification, FindingType, Severity } from '../domain/finding';
-import type { Transition } from '../events/contract';
+import type { Transition } from '../domain/transition';
 import type { FindingIndex } from './records';
 
 export interface LifecycleSettings {
