@@ -14,7 +14,7 @@ import { VolumeCoverage } from '../coverage/volume-coverage';
 import { RetentionLedger } from '../retention/ledger';
 import { createRuleTally, type RuleTally } from './rule-tally';
 import { columnOf, createStatsAccumulator, type ProjectStats } from './stats';
-import type { FindingsStore } from '../state/dynamo-store';
+import type { FindingsStore } from '../state/store';
 import type { LifecycleSettings } from '../state/lifecycle';
 import type { FindingIndex } from '../state/records';
 import { readTimes } from '../domain/times';
