@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { loadScanSettings } from '../lib/wiring/settings/scanner';
 import { nodeHttpTransport } from '../lib/upstream/transport';
 import { buildScanner } from '../lib/wiring/scanner';
-import { createFindingsStore } from '../lib/state/dynamo-store';
+import { createFindingsStore } from '../lib/state/dynamo/findings-table';
 import type { EventSink } from '../lib/scan/run-scan';
 
 function createCountingSink(): EventSink {

@@ -11,9 +11,9 @@ import { ProxyError } from '../lib/proxy/errors';
 import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
 import type { Env } from '../lib/config/env';
 import { loadFindingsApiSettings } from '../lib/wiring/settings/findings';
-import { createFindingsStore } from '../lib/state/dynamo-store';
+import { createFindingsStore } from '../lib/state/dynamo/findings-table';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createCleanupStore } from '../lib/cleanup/store';
+import { createCleanupStore } from '../lib/cleanup/dynamo-store';
 import type { OutboundEvent } from '../lib/events/contract';
 import { createEventPublisher } from '../lib/events/publisher';
 

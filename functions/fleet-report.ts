@@ -8,7 +8,7 @@ import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/observability/log';
 import { createMetrics } from '../lib/scan/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
-import { createCleanupStore } from '../lib/cleanup/store';
+import { createCleanupStore } from '../lib/cleanup/dynamo-store';
 import type { PriceList } from '../lib/pricing/prices';
 import { publishFleetReport } from '../lib/report/publish';
 import { type RemovalReader, removalsFromTrail } from '../lib/report/removed';

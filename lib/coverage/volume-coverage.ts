@@ -1,4 +1,4 @@
-import type { VolumeFields } from '../events/contract';
+import type { VolumeFields } from '../domain/volume';
 import type { CoverageRule } from '../policy/policy';
 import { Column, IdColumn, Interned, TextColumn } from '../retention/columns';
 import { parseUpstreamTime } from '../domain/times';

@@ -71,3 +71,21 @@ export function isSystemSnapshot(snapshot: Pick<Snapshot, 'name' | 'metadata'>):
   const metadata = snapshot.metadata;
   return !!metadata && typeof metadata === 'object' && Object.hasOwn(metadata, AUTOMATIC_SNAPSHOT_KEY);
 }
+
+/** The snapshot fields every finding carries, and a finding item keeps. */
+export interface SnapshotCore {
+  id: string;
+  name: string | null;
+  status: string;
+  volume_id: string;
+  /** GB, as the list API gives it (the source disk's size). */
+  size: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** The snapshot's own fields, as the list API gave them. */
+export interface SnapshotFields extends SnapshotCore {
+  description?: string | null;
+  metadata?: Record<string, string>;
+}

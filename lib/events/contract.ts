@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, RetentionPlace, Severity } from '../domain/finding';
-import type { Snapshot } from '../domain/snapshot';
+import type { Snapshot, SnapshotFields } from '../domain/snapshot';
+import type { Transition } from '../domain/transition';
+import type { VolumeFields } from '../domain/volume';
 
 export const SCHEMA_VERSION = '2.3';
 export const DEFAULT_SOURCE = 'evs.snapshot-scanner';
@@ -20,39 +22,10 @@ export const DETAIL_TYPES = {
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
-/** The snapshot fields every finding carries, and a finding item keeps. */
-export interface SnapshotCore {
-  id: string;
-  name: string | null;
-  status: string;
-  volume_id: string;
-  size: number;
-  created_at: string;
-  updated_at: string | null;
-}
-
-/** The snapshot's own fields, as the list API gave them. */
-export interface SnapshotFields extends SnapshotCore {
-  description?: string | null;
-  metadata?: Record<string, string>;
-}
-
-/** The volume fields a volume's finding carries (UNPROTECTED_VOLUME), and its item keeps. */
-export interface VolumeFields {
-  id: string;
-  name: string | null;
-  status: string;
-  size: number;
-  created_at: string | null;
-}
-
-/**
- * What happened to a finding: first seen (`OPENED`), its type or severity changed (`CHANGED`),
- * still open after the reminder interval (`REMINDER`), gone from a complete scan (`RESOLVED`).
- * A scanner without a findings table has no memory and reports every finding as `OBSERVED`.
- */
-export const TRANSITIONS = ['OPENED', 'CHANGED', 'REMINDER', 'RESOLVED', 'OBSERVED'] as const;
-export type Transition = (typeof TRANSITIONS)[number];
+// The domain words a detail is made of, re-exported so a subscriber still reads one file.
+export type { SnapshotCore, SnapshotFields } from '../domain/snapshot';
+export { TRANSITIONS, type Transition } from '../domain/transition';
+export type { VolumeFields } from '../domain/volume';
 
 /** Where a finding stands in its lifecycle. */
 export interface TransitionInfo {

@@ -20,7 +20,7 @@ import { scanFailedEvent } from '../events/contract';
 import { backoffDelay } from '../core/retry';
 import type { DiscoveryFailure, TargetCatalog, WorkItem } from '../scan/plan';
 import type { EventSink, ProjectResult } from '../scan/run-scan';
-import type { FindingsStore } from '../state/dynamo-store';
+import type { ScanRecordStore } from '../state/store';
 import type { WorkMessage } from './messages';
 
 export interface QueueSender {
@@ -33,7 +33,7 @@ export interface DispatchDeps {
   createSink: (deadline: number) => EventSink;
   reportDiscoveryFailures: (failures: readonly DiscoveryFailure[], scanId: string, deadline: number) => Promise<ProjectResult[]>;
   /** Without a table there is no memory across cycles, so no overdue check. */
-  store: FindingsStore | undefined;
+  store: ScanRecordStore | undefined;
   source: string;
   /** The schedule's period: two of them without a complete scan is overdue. */
   cycleMs: number;

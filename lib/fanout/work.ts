@@ -1,6 +1,6 @@
 import type { ProjectResult, ScanResult } from '../scan/run-scan';
 import type { WorkItem } from '../scan/plan';
-import type { FindingsStore } from '../state/dynamo-store';
+import type { ScanRecordStore } from '../state/store';
 import type { WorkMessage } from './messages';
 
 /** A work message naming a (target, region, project) the configuration does not scan. */
@@ -12,7 +12,7 @@ export interface WorkDeps {
   scanItems: (items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number) => Promise<ScanResult>;
   /** Whether the configuration scans this item's project (configured or discovered, in its target's region). */
   covers: (item: WorkItem, deadline: number) => Promise<boolean>;
-  store: FindingsStore | undefined;
+  store: ScanRecordStore | undefined;
   now?: () => number;
 }
 

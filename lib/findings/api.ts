@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { FINDING_TYPES } from '../domain/finding';
 import { ProxyError, invalidParameter } from '../proxy/errors';
 import { allowedProject, onlyKnownParams } from '../proxy/validate';
-import type { FindingsStore, ListFilters } from '../state/dynamo-store';
+import type { FindingQueryStore, ListFilters } from '../state/store';
 import { FINDING_STATES, type FindingItem } from '../state/records';
 import schema from './suppression.schema.json';
 
@@ -26,7 +26,7 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const LIST_KEYS = ['state', 'severity', 'finding_type', 'snapshot_id', 'limit', 'marker'] as const;
 
 export interface FindingsDeps {
-  store: FindingsStore;
+  store: FindingQueryStore;
   allowedProjects: readonly string[] | '*';
   now?: () => number;
 }

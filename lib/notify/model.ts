@@ -5,6 +5,7 @@
  * `reason` and `owner` comes from the cloud and is untrusted text: renderers escape it.
  */
 import type { Severity } from '../domain/finding';
+import type { SnapshotFields } from '../domain/snapshot';
 
 /** How a transition counts in a digest: OPENED is new, CHANGED to a higher severity escalated, to a lower one de-escalated. */
 export type NoticeKind = 'new' | 'escalated' | 'deescalated' | 'reminded' | 'resolved';
@@ -33,17 +34,8 @@ export interface NoticeFinding {
   owner: string | null;
   /** True for a finding about a volume (UNPROTECTED_VOLUME): `snapshot` then describes the volume. */
   volume?: true;
-  snapshot: {
-    id: string;
-    name: string | null;
-    status: string;
-    volume_id: string;
-    /** GB, as the list API gives it (the source disk's size). */
-    size: number;
-    created_at: string;
-    description?: string | null;
-    metadata?: Record<string, string>;
-  };
+  /** The snapshot's fields as listed, but for `updated_at` (for a volume: the volume's id, name, status, size). */
+  snapshot: Omit<SnapshotFields, 'updated_at'>;
 }
 
 /** A project whose scans started failing, or recovered; sent once per change, never per cycle. */

@@ -1,11 +1,5 @@
 import { StateUnavailableError } from '../state/errors';
-
-/** The lease calls of the findings store. */
-export interface LeaseStore {
-  acquireLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean>;
-  renewLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean>;
-  releaseLease(projectId: string, owner: string, deadline: number): Promise<void>;
-}
+import type { LeaseStore } from '../state/store';
 
 /** A project's lease while this run holds it. */
 export interface HeldLease {

@@ -3,7 +3,7 @@ import type { Snapshot } from '../domain/snapshot';
 import { findingEvent, findingIdOf, findingIdOfVolume, type OutboundEvent, type ScanContext, type TransitionCounts, type TransitionInfo, transitionIdOf, type VolumeFields, volumeFindingEvent } from '../events/contract';
 
 export type { TransitionCounts } from '../events/contract';
-import type { FindingsStore, ItemUpdate } from '../state/dynamo-store';
+import type { ItemUpdate, ScanFindingStore } from '../state/store';
 import { decideSeen, type LifecycleSettings, unseenOpen } from '../state/lifecycle';
 import type { FindingIndex, FindingItem, StoredSnapshot } from '../state/records';
 
@@ -73,7 +73,7 @@ function resolvedSnapshot(item: FindingItem): Snapshot {
 
 export interface StatefulTrackerOptions {
   ctx: ScanContext;
-  store: FindingsStore;
+  store: ScanFindingStore;
   index: FindingIndex;
   lifecycle: LifecycleSettings;
   resolvedRetentionMs: number;
@@ -83,7 +83,7 @@ export interface StatefulTrackerOptions {
   dryRun: boolean;
   /** Item updates in flight at once. */
   writeConcurrency?: number;
-  /** The project's opening stamp (FindingsStore.beginOpenings), already on the table. */
+  /** The project's opening stamp (ScanFindingStore.beginOpenings), already on the table. */
   openingStamp: string;
 }
 

@@ -1,5 +1,5 @@
 import type { Classification, FindingType, Severity } from '../domain/finding';
-import type { Transition } from '../events/contract';
+import type { Transition } from '../domain/transition';
 import type { FindingIndex } from './records';
 
 export interface LifecycleSettings {
@@ -18,7 +18,7 @@ export type SeenDecision =
  * made of: the state the transition leaves, so a re-sent transition keeps its id and a new
  * episode gets a new one.
  *
- * `openingStamp` is the project's opening stamp (see `FindingsStore.beginOpenings`): stored before
+ * `openingStamp` is the project's opening stamp (see `ScanFindingStore.beginOpenings`): stored before
  * any OPENED it names is announced, and kept until a run has recorded everything it announced, so
  * a re-sent OPENED of a finding with no item carries the same id, while a finding whose item is
  * gone (table lost, resolved item expired) opens under a stamp no earlier episode used.

@@ -1,6 +1,7 @@
 import type { FindingType, Severity } from '../domain/finding';
 import { FINDING_TYPES, SEVERITIES } from '../domain/finding';
-import type { SnapshotCore, VolumeFields } from '../events/contract';
+import type { SnapshotCore } from '../domain/snapshot';
+import type { VolumeFields } from '../domain/volume';
 
 export const FINDING_STATES = ['OPEN', 'SUPPRESSED', 'RESOLVED'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];

@@ -6,7 +6,8 @@ import { createTargetCatalog, type ScanRequest, type TargetCatalog } from '../sc
 import type { EventSink } from '../scan/run-scan';
 import type { CleanupSettingsFromEnv } from './settings/cleanup';
 import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from '../cleanup/run';
-import { type CleanupStore, createCleanupStore } from '../cleanup/store';
+import { createCleanupStore } from '../cleanup/dynamo-store';
+import type { CleanupStore } from '../cleanup/store';
 
 export interface CleanupOverrides {
   eventBridge?: EventBridgeSender;

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { findingsDepsFromEnv } from '../../functions/findings';
 import { buildCleanup } from '../../lib/wiring/cleanup';
 import { MARK_KEY } from '../../lib/cleanup/decide';
-import { createCleanupStore } from '../../lib/cleanup/store';
+import { createCleanupStore } from '../../lib/cleanup/dynamo-store';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import { noauthAuth } from '../../lib/upstream/auth';
 import { createEvsClient } from '../../lib/upstream/client';
@@ -21,7 +21,7 @@ import { createLogger } from '../../lib/observability/log';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { createTargetCatalog } from '../../lib/scan/plan';
 import { loadCleanupSettings } from '../../lib/wiring/settings/cleanup';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { formatCinderTime } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import type { LocalDynamo } from '../../tools/local/dynamodb';

@@ -14,7 +14,7 @@ import { createLogger } from '../../lib/observability/log';
 import { createMetrics } from '../../lib/scan/metrics';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { formatCinderTime } from '../../tools/emulator/fleet';
 import { lambdaContext, loadEvent } from '../helpers/events';
 import { jsonLinesWhile } from '../helpers/stdout';

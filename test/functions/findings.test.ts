@@ -4,7 +4,7 @@ import { findingsDepsFromEnv } from '../../functions/findings';
 import { checkedFindingsHandler } from '../helpers/handler';
 import { findingIdOf } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import type { FindingItem } from '../../lib/state/records';
 import type { LocalDynamo } from '../../tools/local/dynamodb';
 import { lambdaContext, loadEvent } from '../helpers/events';

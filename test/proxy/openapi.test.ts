@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { findingsDepsFromEnv } from '../../functions/findings';
 import { createEvsClient } from '../../lib/upstream/client';
 import { findingIdOf } from '../../lib/events/contract';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { createLogger } from '../../lib/observability/log';
 import { httpApiEvent, lambdaContext, loadEvent } from '../helpers/events';
 import { SAMPLE_PROJECT } from '../helpers/fleet';

@@ -13,7 +13,7 @@ import type { Context } from 'aws-lambda';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetReportHandler, fleetReportDepsFromEnv, type FleetReportResult } from '../../functions/fleet-report';
-import { createCleanupStore } from '../../lib/cleanup/store';
+import { createCleanupStore } from '../../lib/cleanup/dynamo-store';
 import type { Snapshot } from '../../lib/domain/snapshot';
 import type { CleanupAction, CleanupDetail } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';

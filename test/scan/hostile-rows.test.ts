@@ -4,7 +4,7 @@ import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { StateUnavailableError } from '../../lib/state/errors';
 import type { FindingItem } from '../../lib/state/records';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';

@@ -8,7 +8,7 @@ import type { Snapshot } from '../../lib/domain/snapshot';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import type { LocalDynamo } from '../../tools/local/dynamodb';

@@ -12,7 +12,7 @@ import { listFindings } from '../../lib/findings/api';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { formatRuleTally } from '../../lib/scan/report';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
-import { createFindingsStore } from '../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { formatCinderTime } from '../../tools/emulator/fleet';
 import { generatePolicyFleet, POLICY_FLEET_RULES, type PolicyFleet } from '../../tools/emulator/policy-fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';

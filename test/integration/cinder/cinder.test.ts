@@ -15,7 +15,7 @@ import { createEvsClient } from '../../../lib/upstream/client';
 import { noauthAuth } from '../../../lib/upstream/auth';
 import { paginateVolumes } from '../../../lib/upstream/pager';
 import type { FindingType } from '../../../lib/domain/finding';
-import { createFindingsStore } from '../../../lib/state/dynamo-store';
+import { createFindingsStore } from '../../../lib/state/dynamo/findings-table';
 import { importProxyHandler } from '../../helpers/handler';
 import { startStateTable } from '../../helpers/state';
 import type { WebhookBody } from '../../../lib/notify/render/webhook';

@@ -1,10 +1,10 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFindingsStore, type DocumentSender } from '../../lib/state/dynamo-store';
-import { StateUnavailableError } from '../../lib/state/errors';
-import type { FindingItem } from '../../lib/state/records';
-import type { LocalDynamo } from '../../tools/local/dynamodb';
-import { startStateTable } from '../helpers/state';
+import { createFindingsStore, type DocumentSender } from '../../../lib/state/dynamo/findings-table';
+import { StateUnavailableError } from '../../../lib/state/errors';
+import type { FindingItem } from '../../../lib/state/records';
+import type { LocalDynamo } from '../../../tools/local/dynamodb';
+import { startStateTable } from '../../helpers/state';
 
 let dynamo: LocalDynamo & { table: string };
 beforeAll(async () => {

@@ -10,14 +10,13 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../core/retry';
-import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from './errors';
-import { type FindingItem, FindingIndex, type FindingState, type StoredSnapshot, type StoredVolume } from './records';
+import { backoffDelay, type RetryClock, type RetryOptions, systemClock } from '../../core/retry';
+import { InvalidItemError, StateUnavailableError, TableMisconfiguredError } from '../errors';
+import { type FindingItem, FindingIndex } from '../records';
+import type { FindingsStore, ItemUpdate, ListFilters, ScanRecord, StoreStats } from '../store';
+import { conditionHeld, type DocumentSender, isConditionFailure, queryPages as pagesOf, type UpdateSpec, updateOf } from './document';
 
-/** The commands the store sends; a DynamoDBDocumentClient in production. */
-export interface DocumentSender {
-  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<any>;
-}
+export type { DocumentSender } from './document';
 
 /** Finding ids are 32 hex digits; the lease item's sort key (`#lease`) sorts outside that range. */
 const FINDING_RANGE = { lo: '0', hi: 'g' };
@@ -25,43 +24,8 @@ const LEASE_KEY = '#lease';
 /** The project's scan record: what the fan-out knows of it across cycles. */
 const SCAN_KEY = '#scan';
 
-/** When a project was first dispatched, last scanned completely, and last reported overdue. */
-export interface ScanRecord {
-  projectId: string;
-  target?: string;
-  region?: string;
-  firstDispatchedAt?: number;
-  /** The last cycle whose work item ran to its end (its events sent), complete or not. */
-  lastScannedCycle?: string;
-  lastCompletedCycle?: string;
-  lastCompleteAt?: number;
-  overdueNotifiedAt?: number;
-  /** See `beginOpenings`. */
-  openingStamp?: string;
-  openingSettled?: boolean;
-}
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
 const MAX_BATCH = 25;
-
-export interface StoreStats {
-  readCalls: number;
-  writeCalls: number;
-  /** Of writeCalls, the BatchWriteItem calls. */
-  batchWriteCalls: number;
-  itemsWritten: number;
-}
-
-/** A change to an existing item after its transition was announced. */
-export type ItemUpdate =
-  | { kind: 'renotified'; projectId: string; findingId: string; findingType: string; severity: string; rule: string; reason: string; snapshot?: StoredSnapshot; volume?: StoredVolume; at: string; liftSuppression: boolean }
-  | { kind: 'resolved'; projectId: string; findingId: string; at: string; expiresAt: number };
-
-export interface ListFilters {
-  state?: FindingState;
-  severity?: string;
-  finding_type?: string;
-  snapshot_id?: string;
-}
 
 export interface StoreOptions {
   tableName: string;
@@ -78,7 +42,7 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 }
 
 /** Findings and leases in one DynamoDB table (key: projectId + findingId). */
-export function createFindingsStore(options: StoreOptions) {
+export function createFindingsStore(options: StoreOptions): FindingsStore {
   const client: DocumentSender = options.client ?? (createDocumentClient() as unknown as DocumentSender);
   const TableName = options.tableName;
   const retry = options.retry ?? { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 2_000 };
@@ -100,9 +64,8 @@ export function createFindingsStore(options: StoreOptions) {
         if (left <= 0) throw new StateUnavailableError('findings table: no time left before the deadline');
         return (await client.send(command, { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(callTimeoutMs, left))) })) as T;
       } catch (error) {
-        if (error instanceof StateUnavailableError) throw error;
+        if (error instanceof StateUnavailableError || isConditionFailure(error)) throw error;
         const e = error as { name?: string; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-        if (e?.name === 'ConditionalCheckFailedException') throw error;
         // Refused before it was sent: the SDK could not encode an item (a number DynamoDB cannot hold).
         if (!e?.$metadata && e?.name === 'Error' && e.code === undefined) throw new InvalidItemError('findings table: an item could not be encoded', { cause: error });
         if (e?.name === 'ValidationException') throw new InvalidItemError('findings table: ValidationException', { cause: error });
@@ -117,25 +80,16 @@ export function createFindingsStore(options: StoreOptions) {
     }
   }
 
-  async function* queryPages(input: QueryCommandInput, deadline: number): AsyncGenerator<Record<string, unknown>[]> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>(new QueryCommand({ ...input, ExclusiveStartKey }), deadline, 'read');
-      yield out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  const queryPages = (input: QueryCommandInput, deadline: number) => pagesOf((command) => send(command, deadline, 'read'), input);
 
   /** A conditional write: false when its condition did not hold, an error for anything else. */
-  async function conditional(command: unknown, deadline: number): Promise<boolean> {
-    try {
-      await send(command, deadline, 'write');
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  }
+  const conditional = (command: unknown, deadline: number) => conditionHeld(() => send(command, deadline, 'write'));
+  /** An UpdateItem that applies only while its condition holds; false when it did not. */
+  const updateIf = (Key: Record<string, unknown>, u: UpdateSpec, deadline: number) => conditional(updateOf(TableName, Key, u), deadline);
+
+  /** A change of a finding's state, made only from the states `condition` allows; false when it was in another. */
+  const changeState = (projectId: string, findingId: string, update: { set: string; condition: string; values: Record<string, unknown> }, deadline: number) =>
+    updateIf({ projectId, findingId }, { set: update.set, condition: `attribute_exists(findingId) AND ${update.condition}`, names: { '#s': 'state' }, values: { ':sup': 'SUPPRESSED', ':open': 'OPEN', ...update.values } }, deadline);
 
   /** One BatchWriteItem of at most 25 items, its unprocessed items sent again within the deadline. */
   async function putBatch(items: FindingItem[], deadline: number): Promise<void> {
@@ -206,17 +160,8 @@ export function createFindingsStore(options: StoreOptions) {
 
     /** Extends the lease this scan holds; false when it is no longer this scan's. */
     renewLease(projectId: string, owner: string, untilMs: number, deadline: number): Promise<boolean> {
-      return conditional(
-        new UpdateCommand({
-          TableName,
-          Key: { projectId, findingId: LEASE_KEY },
-          UpdateExpression: 'SET leaseUntil = :u, expiresAt = :e',
-          ConditionExpression: '#o = :o',
-          ExpressionAttributeNames: { '#o': 'owner' },
-          ExpressionAttributeValues: { ':o': owner, ':u': untilMs, ':e': Math.ceil(untilMs / 1000) + 3_600 },
-        }),
-        deadline,
-      );
+      const u = { set: 'SET leaseUntil = :u, expiresAt = :e', condition: '#o = :o', names: { '#o': 'owner' }, values: { ':o': owner, ':u': untilMs, ':e': Math.ceil(untilMs / 1000) + 3_600 } };
+      return updateIf({ projectId, findingId: LEASE_KEY }, u, deadline);
     },
 
     /** Gives the lease back, only if this scan still holds it. */
@@ -349,33 +294,13 @@ export function createFindingsStore(options: StoreOptions) {
     },
 
     /** Suppresses an open finding until a time; false when it is not open or suppressed (e.g. resolved or unknown). */
-    suppress(projectId: string, findingId: string, s: { until: string; reason: string; by: string; at: string }, deadline: number): Promise<boolean> {
-      return conditional(
-        new UpdateCommand({
-          TableName,
-          Key: { projectId, findingId },
-          UpdateExpression: 'SET #s = :sup, suppressedUntil = :u, suppressionReason = :r, suppressedBy = :b, suppressedAt = :at',
-          ConditionExpression: 'attribute_exists(findingId) AND #s IN (:open, :sup)',
-          ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':sup': 'SUPPRESSED', ':open': 'OPEN', ':u': s.until, ':r': s.reason, ':b': s.by, ':at': s.at },
-        }),
-        deadline,
-      );
+    suppress(projectId, findingId, s, deadline) {
+      return changeState(projectId, findingId, { set: 'SET #s = :sup, suppressedUntil = :u, suppressionReason = :r, suppressedBy = :b, suppressedAt = :at', condition: '#s IN (:open, :sup)', values: { ':u': s.until, ':r': s.reason, ':b': s.by, ':at': s.at } }, deadline);
     },
 
     /** Lifts a suppression; false when the finding is not suppressed. */
-    unsuppress(projectId: string, findingId: string, deadline: number): Promise<boolean> {
-      return conditional(
-        new UpdateCommand({
-          TableName,
-          Key: { projectId, findingId },
-          UpdateExpression: 'SET #s = :open REMOVE suppressedUntil, suppressionReason, suppressedBy, suppressedAt',
-          ConditionExpression: 'attribute_exists(findingId) AND #s = :sup',
-          ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':sup': 'SUPPRESSED', ':open': 'OPEN' },
-        }),
-        deadline,
-      );
+    unsuppress(projectId, findingId, deadline) {
+      return changeState(projectId, findingId, { set: 'SET #s = :open REMOVE suppressedUntil, suppressionReason, suppressedBy, suppressedAt', condition: '#s = :sup', values: {} }, deadline);
     },
 
     /** The scan records of these projects (100 keys a call; unprocessed keys asked again). */
@@ -449,16 +374,8 @@ export function createFindingsStore(options: StoreOptions) {
       const current = await read();
       if (typeof current?.openingStamp === 'string' && current.openingSettled !== true) return current.openingStamp;
       if (dryRun) return fresh;
-      const written = await conditional(
-        new UpdateCommand({
-          TableName,
-          Key: { projectId, findingId: SCAN_KEY },
-          UpdateExpression: 'SET openingStamp = :s, openingSettled = :f',
-          ConditionExpression: 'attribute_not_exists(openingStamp) OR openingSettled = :t',
-          ExpressionAttributeValues: { ':s': fresh, ':f': false, ':t': true },
-        }),
-        deadline,
-      );
+      const stamp = { set: 'SET openingStamp = :s, openingSettled = :f', condition: 'attribute_not_exists(openingStamp) OR openingSettled = :t', values: { ':s': fresh, ':f': false, ':t': true } };
+      const written = await updateIf({ projectId, findingId: SCAN_KEY }, stamp, deadline);
       if (written) return fresh;
       const now = await read();
       if (typeof now?.openingStamp !== 'string') throw new StateUnavailableError('findings table: the opening stamp changed while it was written');
@@ -467,16 +384,7 @@ export function createFindingsStore(options: StoreOptions) {
 
     /** Marks the opening stamp settled: every OPENED announced under it is recorded. */
     async settleOpenings(projectId: string, stamp: string, deadline: number): Promise<void> {
-      await conditional(
-        new UpdateCommand({
-          TableName,
-          Key: { projectId, findingId: SCAN_KEY },
-          UpdateExpression: 'SET openingSettled = :t',
-          ConditionExpression: 'openingStamp = :s',
-          ExpressionAttributeValues: { ':s': stamp, ':t': true },
-        }),
-        deadline,
-      );
+      await updateIf({ projectId, findingId: SCAN_KEY }, { set: 'SET openingSettled = :t', condition: 'openingStamp = :s', values: { ':s': stamp, ':t': true } }, deadline);
     },
 
     /** Records that the project's overdue Scan Failed went out. */
@@ -486,4 +394,3 @@ export function createFindingsStore(options: StoreOptions) {
   };
 }
 
-export type FindingsStore = ReturnType<typeof createFindingsStore>;
