@@ -41,41 +41,33 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}) {
         res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-ErrorType': type } : {}) });
         res.end(JSON.stringify(body));
       };
+      // AWS JSON protocol errors name their type twice: in the body and in a header.
+      const fail = (status: number, type: string, message: string) => send(status, { __type: type, message }, type);
       let input: { SecretId?: string; Name?: string; WithDecryption?: boolean };
       try {
         input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {
-        send(400, { __type: 'SerializationException', message: 'body is not JSON' }, 'SerializationException');
-        return;
+        return fail(400, 'SerializationException', 'body is not JSON');
       }
       calls.push({ target, id: input.SecretId ?? input.Name ?? '' });
       const failure = options.failCall?.(calls.length, target);
-      if (failure) {
-        send(failure.status, { __type: failure.type, message: failure.message }, failure.type);
-        return;
-      }
+      if (failure) return fail(failure.status, failure.type, failure.message);
       if (target === 'secretsmanager.GetSecretValue') {
         const name = secretName(input.SecretId ?? '');
         const secret = secrets.get(name);
-        if (!secret) {
-          send(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }, 'ResourceNotFoundException');
-          return;
-        }
+        if (!secret) return fail(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
         send(200, { ARN: secretArn(name), Name: name, SecretString: secret.value, VersionId: `v${secret.version}`, VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 });
         return;
       }
       if (target === 'AmazonSSM.GetParameter') {
         const name = parameterName(input.Name ?? '');
         const parameter = parameters.get(name);
-        if (!parameter) {
-          send(400, { __type: 'ParameterNotFound', message: '' }, 'ParameterNotFound');
-          return;
-        }
+        if (!parameter) return fail(400, 'ParameterNotFound', '');
         const value = input.WithDecryption ? parameter.value : Buffer.from(parameter.value).toString('base64');
         send(200, { Parameter: { Name: name, Type: 'SecureString', Value: value, Version: parameter.version, ARN: parameterArn(name), DataType: 'text' } });
         return;
       }
-      send(400, { __type: 'UnknownOperationException', message: `unsupported target ${target}` }, 'UnknownOperationException');
+      fail(400, 'UnknownOperationException', `unsupported target ${target}`);
     });
   });
 
