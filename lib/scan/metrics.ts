@@ -15,40 +15,39 @@ export function createMetrics(serviceName: string): Metrics {
  * summaries published, so an alarm on its absence is the scanner's heartbeat.
  */
 export function recordScan(metrics: Metrics, result: ScanResult, durationMs: number): void {
-  let snapshots = 0;
-  let incomplete = 0;
-  let skipped = 0;
-  let undelivered = 0;
-  let summaries = 0;
-  let reportsUnwritten = 0;
-  const transitions = { Opened: 0, Changed: 0, Reminded: 0, Resolved: 0 };
+  const counts = {
+    SnapshotsRead: 0,
+    ProjectsIncomplete: 0,
+    ProjectsSkipped: 0,
+    EventsUndelivered: 0,
+    ScansCompleted: 0,
+    ReportPartsUnwritten: 0,
+    FindingsOpened: 0,
+    FindingsChanged: 0,
+    FindingsReminded: 0,
+    FindingsResolved: 0,
+  };
   // Keyed `TYPE/severity`: a policy rule sets the severity, so one type may come in several.
   const byType = new Map<string, number>();
   const failures = new Map<string, number>();
   for (const p of result.projects) {
-    snapshots += p.snapshotsRead;
-    if (p.skipped) skipped++;
-    else if (!p.complete) incomplete++;
-    undelivered += p.delivery.failed.length;
-    if (!p.delivery.failed.some((f) => f.detailType === 'EVS Snapshot Scan Summary')) summaries++;
-    if (p.reportWritten === false) reportsUnwritten++;
-    transitions.Opened += p.transitions.opened;
-    transitions.Changed += p.transitions.changed;
-    transitions.Reminded += p.transitions.reminded;
-    transitions.Resolved += p.transitions.resolved;
+    counts.SnapshotsRead += p.snapshotsRead;
+    if (p.skipped) counts.ProjectsSkipped++;
+    else if (!p.complete) counts.ProjectsIncomplete++;
+    counts.EventsUndelivered += p.delivery.failed.length;
+    if (!p.delivery.failed.some((f) => f.detailType === 'EVS Snapshot Scan Summary')) counts.ScansCompleted++;
+    if (p.reportWritten === false) counts.ReportPartsUnwritten++;
+    counts.FindingsOpened += p.transitions.opened;
+    counts.FindingsChanged += p.transitions.changed;
+    counts.FindingsReminded += p.transitions.reminded;
+    counts.FindingsResolved += p.transitions.resolved;
     for (const [type, bySeverity] of Object.entries(p.countsBySeverity)) {
       for (const [severity, n] of Object.entries(bySeverity)) byType.set(`${type}/${severity}`, (byType.get(`${type}/${severity}`) ?? 0) + n);
     }
     if (p.failure && !p.skipped) failures.set(p.failure.code, (failures.get(p.failure.code) ?? 0) + 1);
   }
-  metrics.addMetric('SnapshotsRead', MetricUnit.Count, snapshots);
-  metrics.addMetric('ProjectsIncomplete', MetricUnit.Count, incomplete);
-  metrics.addMetric('ProjectsSkipped', MetricUnit.Count, skipped);
-  metrics.addMetric('EventsUndelivered', MetricUnit.Count, undelivered);
-  metrics.addMetric('ScansCompleted', MetricUnit.Count, summaries);
+  for (const [name, n] of Object.entries(counts)) metrics.addMetric(name, MetricUnit.Count, n);
   metrics.addMetric('ScanDuration', MetricUnit.Milliseconds, durationMs);
-  metrics.addMetric('ReportPartsUnwritten', MetricUnit.Count, reportsUnwritten);
-  for (const [name, n] of Object.entries(transitions)) metrics.addMetric(`Findings${name}`, MetricUnit.Count, n);
   // Dimensioned counts go out as single-metric blobs so the service-level set keeps one dimension.
   for (const [key, n] of byType) {
     const [type = 'unknown', severity = 'unknown'] = key.split('/');
