@@ -4,11 +4,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
 import { createMetrics, recordRequest } from '../lib/scan/metrics';
 import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
-import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
-import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
+import { type ApiEvent, parseApiEvent } from '../lib/http/api-event';
+import { httpErrorHandler } from '../lib/http/error-handler';
+import { type HttpResponse, jsonResponse } from '../lib/http/response';
+import { listResponse } from '../lib/proxy/list-response';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
 import { versionsDocument } from '../lib/proxy/versions';
@@ -79,14 +81,7 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
     return listResponse(await listSnapshotsForCaller(proxy, { ...request, deadline: deadlineOf(context, now()) }));
   }
 
-  const mapErrors = {
-    onError: async (request: { error: unknown; response: unknown }) => {
-      const mapped = toProxyError(request.error);
-      if (mapped.status >= 500) logger.error('request failed', { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) });
-      request.response = errorResponse(mapped);
-      account(mapped.status, mapped.code);
-    },
-  };
+  const mapErrors = httpErrorHandler({ logger, onAnswer: (mapped) => account(mapped.statusCode, mapped.code) });
 
   // logMetrics publishes once per request, after the error mapping has set the answer.
   const middleware = middy<ApiEvent, HttpResponse>();
