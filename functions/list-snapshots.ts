@@ -11,6 +11,7 @@ import { type ApiEvent, parseApiEvent } from '../lib/http/api-event';
 import { httpErrorHandler } from '../lib/http/error-handler';
 import { type HttpResponse, jsonResponse } from '../lib/http/response';
 import { listResponse } from '../lib/proxy/list-response';
+import { proxyRouteOf } from '../lib/proxy/route';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
 import { versionsDocument } from '../lib/proxy/versions';
@@ -49,7 +50,11 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
           },
         };
   const publicBaseUrl = proxy instanceof Error ? undefined : proxy.publicBaseUrl;
-  let current: ReturnType<typeof parseApiEvent> | undefined;
+  const readRequest = (event: ApiEvent) => {
+    const parsed = parseApiEvent(event, publicBaseUrl);
+    return { ...parsed, ...proxyRouteOf(parsed) };
+  };
+  let current: ReturnType<typeof readRequest> | undefined;
   /** One access line and one metric per request: who listed which project with which filters, and how it went. */
   const account = (status: number, code?: string) => {
     recordRequest(metrics, status, upstreamMs);
@@ -67,14 +72,14 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
   const countRequest = {
     before: async (request: { event: ApiEvent }) => {
       upstreamMs = undefined;
-      current = parseApiEvent(request.event, publicBaseUrl);
+      current = readRequest(request.event);
     },
     after: async (request: { response: HttpResponse | undefined }) => account(request.response?.statusCode ?? 500),
   };
 
   async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
     // Parsed once per request, by countRequest, which the access line needs even on errors.
-    const request = current ?? parseApiEvent(event, publicBaseUrl);
+    const request = current ?? readRequest(event);
     if (request.route === 'versions') return jsonResponse(versionsDocument(request.base), 300);
     if (request.route === 'openapi') return jsonResponse(openApiDocument(request.base));
     if (proxy instanceof Error) throw proxy;
