@@ -1,14 +1,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { type FindingsDeps, liftSuppression, listFindings, MAX_BODY_BYTES, suppressFinding } from '../lib/findings/api';
 import { type ApprovalDeps, approveFinding, approveRule, withdrawApproval } from '../lib/findings/approval';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
-import { parseApiEvent } from '../lib/proxy/api-event';
-import { ProxyError } from '../lib/proxy/errors';
-import { errorResponse, type HttpResponse, jsonResponse, toProxyError } from '../lib/proxy/http';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
+import { RequestError } from '../lib/core/errors';
+import { parseApiEvent } from '../lib/http/api-event';
+import { bodyLimit, jsonBody } from '../lib/http/body';
+import { httpErrorHandler } from '../lib/http/error-handler';
+import { type HttpResponse, jsonResponse } from '../lib/http/response';
 import type { Env } from '../lib/config/env';
 import { loadFindingsApiSettings } from '../lib/wiring/settings/findings';
 import { createFindingsStore } from '../lib/state/dynamo/findings-table';
@@ -25,26 +26,6 @@ export interface FindingsHandlerDeps {
 
 type Event = APIGatewayProxyEventV2 & { requestContext: APIGatewayProxyEventV2['requestContext'] & { authorizer?: { iam?: { userArn?: string } } } };
 
-/** Refuses a body over 4 KB before anything parses it. */
-const bodyLimit = {
-  before: async (request: { event: Event }) => {
-    const body = request.event.body ?? '';
-    const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
-    if (bytes > MAX_BODY_BYTES) throw new ProxyError(400, 'INVALID_BODY', `The body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted.`);
-  },
-};
-
-/** JSON parsing for the one route with a body. */
-const jsonBodyForPost = (() => {
-  const parser = httpJsonBodyParser();
-  return {
-    before: async (request: { event: Event }) => {
-      // Approvals take no body.
-      if (request.event.requestContext?.http?.method === 'POST' && !isApproval(request.event)) await parser.before?.(request as never);
-    },
-  };
-})();
-
 const isApproval = (event: Event) => /\/approval\/?$/.test(event.rawPath ?? '');
 
 /** The findings API: list, suppress, lift, approve a cleanup; every error in the EVS API's shape. */
@@ -59,7 +40,7 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
     const findingId = event.pathParameters?.finding_id;
     if (method === 'GET') return jsonResponse(await listFindings(api, { projectId: request.projectId, params: request.params, selfUrl: request.selfUrl, deadline }));
     if (isApproval(event)) {
-      if (!api.approvals) throw new ProxyError(404, 'NOT_FOUND', 'Cleanup approvals are not served here.');
+      if (!api.approvals) throw new RequestError('not-found', 'NOT_FOUND', 'Cleanup approvals are not served here.');
       // The approver is who IAM says signed the request, never something the body claims.
       const caller = event.requestContext?.authorizer?.iam?.userArn ?? 'unknown';
       const projectId = request.projectId;
@@ -85,28 +66,14 @@ export function createFindingsHandler(deps: FindingsHandlerDeps) {
       logger.info('suppression lifted', { projectId: request.projectId, findingId, caller: event.requestContext?.authorizer?.iam?.userArn });
       return jsonResponse(answer);
     }
-    throw new ProxyError(405, 'METHOD_NOT_ALLOWED', `${method} is not served here.`);
+    throw new RequestError('unsupported-method', 'METHOD_NOT_ALLOWED', `${method} is not served here.`);
   }
-
-  const mapErrors = {
-    onError: async (request: { error: unknown; response: unknown }) => {
-      const error = request.error as { statusCode?: number; message?: string };
-      let mapped: ProxyError;
-      // middy 7's http-json-body-parser: 415 for a wrong content type, 422 for broken JSON or a
-      // forbidden key (__proto__); the API answers the latter as its own 400.
-      if (error?.statusCode === 422) mapped = new ProxyError(400, 'INVALID_BODY', 'The body is not valid JSON.');
-      else if (error?.statusCode === 415) mapped = new ProxyError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as Content-Type: application/json.');
-      else mapped = toProxyError(request.error);
-      const fields = { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) };
-      if (mapped.status >= 500) logger.error('request failed', fields);
-      else logger.info('request refused', fields);
-      request.response = errorResponse(mapped);
-    },
-  };
 
   const middleware = middy<Event, HttpResponse>();
   if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(bodyLimit).use(jsonBodyForPost).use(mapErrors).handler(findings);
+  // Approvals take no body; the one route with a body is a POST.
+  const bodyParser = jsonBody<Event>((event) => event.requestContext?.http?.method === 'POST' && !isApproval(event));
+  return middleware.use(bodyLimit(MAX_BODY_BYTES)).use(bodyParser).use(httpErrorHandler({ logger, logRefusals: true })).handler(findings);
 }
 
 /** The production dependencies, from an environment. */

@@ -4,11 +4,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
 import { createMetrics, recordRequest } from '../lib/scan/metrics';
 import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
-import { type ApiEvent, parseApiEvent } from '../lib/proxy/api-event';
-import { errorResponse, type HttpResponse, jsonResponse, listResponse, toProxyError } from '../lib/proxy/http';
+import { type ApiEvent, parseApiEvent } from '../lib/http/api-event';
+import { httpErrorHandler } from '../lib/http/error-handler';
+import { type HttpResponse, jsonResponse } from '../lib/http/response';
+import { listResponse } from '../lib/proxy/list-response';
+import { proxyRouteOf } from '../lib/proxy/route';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
 import { versionsDocument } from '../lib/proxy/versions';
@@ -47,7 +50,11 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
           },
         };
   const publicBaseUrl = proxy instanceof Error ? undefined : proxy.publicBaseUrl;
-  let current: ReturnType<typeof parseApiEvent> | undefined;
+  const readRequest = (event: ApiEvent) => {
+    const parsed = parseApiEvent(event, publicBaseUrl);
+    return { ...parsed, ...proxyRouteOf(parsed) };
+  };
+  let current: ReturnType<typeof readRequest> | undefined;
   /** One access line and one metric per request: who listed which project with which filters, and how it went. */
   const account = (status: number, code?: string) => {
     recordRequest(metrics, status, upstreamMs);
@@ -65,28 +72,21 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
   const countRequest = {
     before: async (request: { event: ApiEvent }) => {
       upstreamMs = undefined;
-      current = parseApiEvent(request.event, publicBaseUrl);
+      current = readRequest(request.event);
     },
     after: async (request: { response: HttpResponse | undefined }) => account(request.response?.statusCode ?? 500),
   };
 
   async function listSnapshots(event: ApiEvent, context: Context): Promise<HttpResponse> {
     // Parsed once per request, by countRequest, which the access line needs even on errors.
-    const request = current ?? parseApiEvent(event, publicBaseUrl);
+    const request = current ?? readRequest(event);
     if (request.route === 'versions') return jsonResponse(versionsDocument(request.base), 300);
     if (request.route === 'openapi') return jsonResponse(openApiDocument(request.base));
     if (proxy instanceof Error) throw proxy;
     return listResponse(await listSnapshotsForCaller(proxy, { ...request, deadline: deadlineOf(context, now()) }));
   }
 
-  const mapErrors = {
-    onError: async (request: { error: unknown; response: unknown }) => {
-      const mapped = toProxyError(request.error);
-      if (mapped.status >= 500) logger.error('request failed', { status: mapped.status, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) });
-      request.response = errorResponse(mapped);
-      account(mapped.status, mapped.code);
-    },
-  };
+  const mapErrors = httpErrorHandler({ logger, onAnswer: (mapped) => account(mapped.statusCode, mapped.code) });
 
   // logMetrics publishes once per request, after the error mapping has set the answer.
   const middleware = middy<ApiEvent, HttpResponse>();

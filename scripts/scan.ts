@@ -4,7 +4,7 @@
  * Progress and the summary table go to stderr. Options and exit codes: `--help`, docs/cli.md.
  */
 import { EXIT, exitAfterFlush, failUsage, flag, integer, list, readCommandLine, text } from '../lib/cli/args';
-import { ConfigError } from '../lib/config/env';
+import { ConfigError, RequestError } from '../lib/core/errors';
 import { loadScanSettings } from '../lib/wiring/settings/scanner';
 import { buildScanner } from '../lib/wiring/scanner';
 import { createPrintingSink } from '../lib/scan/dry-run';
@@ -24,8 +24,9 @@ const { values, json } = readCommandLine({
   notes: ['With --json, stdout holds one JSON document: the run\'s summary (and, with --dry-run, its events).', 'Exit codes: 0 every project scanned and every event delivered; 1 a project failed or an event was not delivered; 2 bad option or configuration.'],
 });
 const dryRun = values['dry-run'];
+// A bad --target or --project is the caller's request, not configuration; both are exit 2 with one line, worded as before.
 function configError(error: unknown): never {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof RequestError)) throw error;
   return failUsage('scan', `configuration error: ${error.message}`);
 }
 

@@ -1,9 +1,8 @@
+import { ConfigError } from '../core/errors';
 import { isProjectId } from '../domain/project';
 
-/** A setting is missing or malformed; the message names the variable and the rule. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+// The configuration readers' error, defined with the rest of the family in lib/core/errors.ts.
+export { ConfigError };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

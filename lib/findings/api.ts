@@ -1,8 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FINDING_TYPES } from '../domain/finding';
-import { ProxyError, invalidParameter } from '../proxy/errors';
-import { allowedProject, onlyKnownParams } from '../proxy/validate';
+import { RequestError } from '../core/errors';
+import { allowedProject, invalidParameter, onlyKnownParams } from '../http/query';
 import type { FindingQueryStore, ListFilters } from '../state/store';
 import { FINDING_STATES, type FindingItem } from '../state/records';
 import schema from './suppression.schema.json';
@@ -99,14 +99,14 @@ export function parseSuppression(body: unknown, now: number): { until: string; r
   if (!validateBody(body)) {
     const e = compiled?.errors?.[0];
     const where = e?.instancePath ? e.instancePath.slice(1) : e?.params && 'missingProperty' in e.params ? String(e.params.missingProperty) : e?.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : 'body';
-    throw new ProxyError(400, 'INVALID_BODY', `Invalid suppression: "${where}" ${e?.message ?? 'is invalid'}.`);
+    throw new RequestError('invalid', 'INVALID_BODY', `Invalid suppression: "${where}" ${e?.message ?? 'is invalid'}.`);
   }
   const until = Date.parse(body.until);
-  if (!/(Z|[+-]\d{2}:\d{2})$/i.test(body.until)) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" must carry a time zone (Z or ±hh:mm).');
+  if (!/(Z|[+-]\d{2}:\d{2})$/i.test(body.until)) throw new RequestError('invalid', 'INVALID_BODY', 'Invalid suppression: "until" must carry a time zone (Z or ±hh:mm).');
   // The schema's date-time accepts a leap second (23:59:60), which Date.parse cannot read.
-  if (!Number.isFinite(until)) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is not a time this service can read (a leap second, say); use another.');
-  if (until <= now) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is in the past.');
-  if (until - now > YEAR_MS) throw new ProxyError(400, 'INVALID_BODY', 'Invalid suppression: "until" is more than a year ahead.');
+  if (!Number.isFinite(until)) throw new RequestError('invalid', 'INVALID_BODY', 'Invalid suppression: "until" is not a time this service can read (a leap second, say); use another.');
+  if (until <= now) throw new RequestError('invalid', 'INVALID_BODY', 'Invalid suppression: "until" is in the past.');
+  if (until - now > YEAR_MS) throw new RequestError('invalid', 'INVALID_BODY', 'Invalid suppression: "until" is more than a year ahead.');
   return { until: new Date(until).toISOString(), reason: body.reason };
 }
 
@@ -130,7 +130,7 @@ export async function liftSuppression(deps: FindingsDeps, request: { projectId: 
 
 async function answerFor(deps: FindingsDeps, projectId: string, findingId: string, done: boolean, deadline: number, conflict: string) {
   const item = await deps.store.getFinding(projectId, findingId, deadline);
-  if (!item) throw new ProxyError(404, 'FINDING_NOT_FOUND', `Finding ${findingId} is not known in project ${projectId}.`, { faultName: 'itemNotFound' });
-  if (!done) throw new ProxyError(409, 'FINDING_STATE_CONFLICT', `Finding ${findingId} is ${item.state}: ${conflict}.`);
+  if (!item) throw new RequestError('not-found', 'FINDING_NOT_FOUND', `Finding ${findingId} is not known in project ${projectId}.`);
+  if (!done) throw new RequestError('conflict', 'FINDING_STATE_CONFLICT', `Finding ${findingId} is ${item.state}: ${conflict}.`);
   return { finding: presentFinding(item) };
 }

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import type { CleanupFields } from '../cleanup/decide';
 import type { CleanupStore } from '../cleanup/store';
 import { type CleanupAction, cleanupEvent, type OutboundEvent, SCHEMA_VERSION, type SnapshotFields } from '../events/contract';
-import { invalidParameter, ProxyError } from '../proxy/errors';
-import { allowedProject, onlyKnownParams } from '../proxy/validate';
+import { RequestError } from '../core/errors';
+import { allowedProject, invalidParameter, onlyKnownParams } from '../http/query';
 
 const FINDING_ID = /^[0-9a-f]{32}$/;
 const RULE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -81,8 +81,8 @@ async function audit(deps: ApprovalDeps, action: CleanupAction, item: CleanupFie
 
 async function conflict(deps: ApprovalDeps, projectId: string, findingId: string, deadline: number, why: (item: CleanupFields) => string): Promise<never> {
   const item = await deps.cleanup.read(projectId, findingId, deadline);
-  if (!item) throw new ProxyError(404, 'FINDING_NOT_FOUND', `Finding ${findingId} is not known in project ${projectId}.`, { faultName: 'itemNotFound' });
-  throw new ProxyError(409, 'FINDING_STATE_CONFLICT', `Finding ${findingId} ${why(item)}.`);
+  if (!item) throw new RequestError('not-found', 'FINDING_NOT_FOUND', `Finding ${findingId} is not known in project ${projectId}.`);
+  throw new RequestError('conflict', 'FINDING_STATE_CONFLICT', `Finding ${findingId} ${why(item)}.`);
 }
 
 /** `POST .../findings/{finding_id}/approval`: the marked snapshot may be deleted once its grace period is over. */

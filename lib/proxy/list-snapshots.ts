@@ -2,7 +2,8 @@ import type { SnapshotTextLister } from '../upstream/client';
 import { UpstreamBadResponseError } from '../upstream/errors';
 import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 import { decodeProxyPage } from './page-body';
-import { allowedProject, MAX_PAGE_SIZE, validateListQuery } from './validate';
+import { allowedProject } from '../http/query';
+import { MAX_PAGE_SIZE, validateListQuery } from './validate';
 
 export interface ProxyDeps {
   lister: SnapshotTextLister;

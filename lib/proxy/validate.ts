@@ -1,7 +1,6 @@
-import { isProjectId, PROJECT_ID_RULE } from '../domain/project';
 import { SNAPSHOT_STATUSES } from '../domain/snapshot';
 import { type PageQuery, QUERY_KEYS } from '../upstream/types';
-import { invalidParameter, ProxyError } from './errors';
+import { invalidParameter, onlyKnownParams } from '../http/query';
 
 /** The most rows one answer carries: the EVS API's maximum `limit`. */
 export const MAX_PAGE_SIZE = 1000;
@@ -13,36 +12,6 @@ const STATUSES = new Set<string>(SNAPSHOT_STATUSES);
 /** A checked query; `limit` is the page size, `requestedLimit` what the caller asked for (kept in next links, as Cinder does). */
 export interface ValidatedQuery extends PageQuery {
   requestedLimit?: number;
-}
-
-/**
- * The parameters of a query, each checked to be one of `allowed` and given at most once: the
- * same refusals (400 UNKNOWN_PARAMETER, REPEATED_PARAMETER) for every route that takes a query.
- */
-export function* onlyKnownParams(params: Iterable<readonly [string, string]>, allowed: readonly string[]): Generator<readonly [string, string]> {
-  const seen = new Set<string>();
-  for (const entry of params) {
-    const name = entry[0];
-    if (!allowed.includes(name)) {
-      throw new ProxyError(400, 'UNKNOWN_PARAMETER', `Unknown parameter "${name.slice(0, 64)}": only ${allowed.join(', ')} are accepted.`);
-    }
-    if (seen.has(name)) throw new ProxyError(400, 'REPEATED_PARAMETER', `Parameter "${name}" is given more than once.`);
-    seen.add(name);
-    yield entry;
-  }
-}
-
-/** Validates the project id from the path with the same rule configuration uses. */
-export function validateProjectId(projectId: string | undefined): string {
-  if (!isProjectId(projectId)) throw invalidParameter('project_id', PROJECT_ID_RULE);
-  return projectId;
-}
-
-/** A valid project id from the path that the allow-list lets callers read, else 400 / 403. */
-export function allowedProject(allowed: readonly string[] | '*', projectId: string | undefined): string {
-  const id = validateProjectId(projectId);
-  if (allowed !== '*' && !allowed.includes(id)) throw new ProxyError(403, 'PROJECT_NOT_ALLOWED', `Project ${id} is not served by this proxy.`);
-  return id;
 }
 
 function integerParam(name: string, value: string, min: number, max: number): number {

@@ -3,7 +3,7 @@ import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeListe
 import { type AuthIo, createUpstreamClient, type UpstreamAuthOptions } from '../upstream/factory';
 import type { SecretFetch } from '../secrets/reader';
 import { createSecretFetch } from '../secrets/reader';
-import { ConfigError } from '../config/env';
+import { RequestError } from '../core/errors';
 import type { TargetsSource } from '../targets/load';
 import { type DiscoverySettings, parseTargets, type ScanTarget } from '../targets/load';
 import type { DiscoveredProject } from '../upstream/client';
@@ -48,8 +48,11 @@ export function selectDiscovered(found: readonly DiscoveredProject[], discover: 
 const DISCOVERY_MAX_AGE_MS = 60_000;
 
 /** A selection naming targets or projects the configuration does not have. */
-export class UnknownSelectionError extends ConfigError {
+export class UnknownSelectionError extends RequestError {
   override name = 'UnknownSelectionError';
+  constructor(message: string) {
+    super('not-found', 'UNKNOWN_SELECTION', message);
+  }
 }
 
 export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer & SnapshotRemediator;

@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { ConfigError } from '../config/env';
+import { RequestError } from '../core/errors';
 import schema from './request.schema.json';
 
 /** What an on-demand invocation asks for (request.schema.json). */
@@ -9,9 +9,12 @@ export interface OnDemandRequest {
   dryRun?: boolean;
 }
 
-/** An invocation payload that is neither a schedule nor a valid on-demand request. */
-export class ScanRequestError extends ConfigError {
+/** An invocation payload that is neither a schedule nor a valid on-demand request: the caller's mistake, not the configuration's. */
+export class ScanRequestError extends RequestError {
   override name = 'ScanRequestError';
+  constructor(message: string) {
+    super('invalid', 'INVALID_SCAN_REQUEST', message);
+  }
 }
 
 let validate: import('ajv').ValidateFunction | undefined;

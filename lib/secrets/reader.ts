@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { CodedError } from '../domain/failure';
+import { FailureError } from '../domain/failure';
 import type { ParameterProvider } from './aws-providers';
 import { ConfigError } from '../config/env';
 
@@ -34,7 +34,7 @@ export function parseSecretRef(value: string, variable: string): SecretRef {
 }
 
 /** A secret could not be read, or what it holds is not usable. Never carries the secret's value. */
-export class SecretUnavailableError extends CodedError {
+export class SecretUnavailableError extends FailureError {
   override name = 'SecretUnavailableError';
   readonly code = 'CREDENTIALS_UNAVAILABLE' as const;
 }

@@ -1,7 +1,7 @@
-import { CodedError } from '../domain/failure';
+import { FailureError } from '../domain/failure';
 
 /** The findings table could not be read or written within the time left. */
-export class StateUnavailableError extends CodedError {
+export class StateUnavailableError extends FailureError {
   override name = 'StateUnavailableError';
   readonly code = 'STATE_UNAVAILABLE' as const;
 }

@@ -1,11 +1,23 @@
-import { CodedError, type FailureCode } from '../domain/failure';
+import { type FailureCode, FailureError } from '../domain/failure';
 import { containsSecret, redactSecrets, safeRequestId } from './untrusted';
 
 export { describeFailure } from '../domain/failure';
 
 /** Base of every error raised while talking to the EVS/Cinder upstream. */
-export abstract class EvsError extends CodedError {
+export abstract class EvsError extends FailureError {
   override name = 'EvsError';
+  /** The status of the upstream's answer, when there was one. */
+  declare readonly status?: number | undefined;
+  /** The upstream's request id, when it sent a usable one. */
+  declare readonly requestId?: string | undefined;
+
+  override get upstreamStatus(): number | undefined {
+    return this.status;
+  }
+
+  override get upstreamRequestId(): string | undefined {
+    return this.requestId;
+  }
 }
 
 /** The upstream answered with a non-2xx status; fields come from whichever error shape it used. */
@@ -13,12 +25,12 @@ export class UpstreamHttpError extends EvsError {
   override name = 'UpstreamHttpError';
   readonly code: FailureCode;
   constructor(
-    readonly status: number,
+    override readonly status: number,
     /** Fault name or error code: `itemNotFound`, `EVS.0001`, `APIGW.0301`, ... */
     public upstreamCode: string,
     /** The upstream's message; only ever shown to callers for 4xx, and then cleaned. */
     upstreamMessage: string,
-    public requestId: string | undefined,
+    public override requestId: string | undefined,
     /** The fault key of a Cinder-style body (`badRequest`, `itemNotFound`, ...), if any. */
     readonly faultName: string | undefined,
     readonly retryAfterMs: number | undefined,
@@ -47,14 +59,6 @@ export class UpstreamHttpError extends EvsError {
   get isAuthFailure(): boolean {
     return this.status === 401 || this.status === 403 || /^APIGW\.03/.test(this.upstreamCode);
   }
-
-  override get upstreamStatus(): number {
-    return this.status;
-  }
-
-  override get upstreamRequestId(): string | undefined {
-    return this.requestId;
-  }
 }
 
 /** The request did not finish within its own timeout. */
@@ -81,18 +85,10 @@ export class UpstreamBadResponseError extends EvsError {
   readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
   constructor(
     detail: string,
-    readonly requestId: string | undefined,
-    readonly status?: number,
+    override readonly requestId: string | undefined,
+    override readonly status?: number,
   ) {
     super(`upstream sent an unusable response: ${detail}`);
-  }
-
-  override get upstreamStatus(): number | undefined {
-    return this.status;
-  }
-
-  override get upstreamRequestId(): string | undefined {
-    return this.requestId;
   }
 }
 
@@ -124,14 +120,10 @@ export class IamAuthError extends EvsError {
   readonly code = 'UPSTREAM_AUTH_FAILED' as const;
   constructor(
     message: string,
-    readonly status: number | undefined,
+    override readonly status: number | undefined,
     cause?: unknown,
   ) {
     super(message, { cause });
-  }
-
-  override get upstreamStatus(): number | undefined {
-    return this.status;
   }
 }
 

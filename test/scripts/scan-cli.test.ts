@@ -50,6 +50,15 @@ describe('npm run scan', () => {
     expect(bad.stderr).toContain(`configuration error: ${file}:3:58: rules[0].severity must be one of high, medium, low`);
   });
 
+  it('refuses a --target or --project the configuration does not have with one line and exit 2', async () => {
+    const target = await runScanCli(['--dry-run', '--quiet', '--target', 'nowhere']);
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain('\nscan: configuration error: no target named nowhere (targets: default)\n');
+    const project = await runScanCli(['--dry-run', '--quiet', '--project', 'f'.repeat(32)]);
+    expect(project.code).toBe(2);
+    expect(project.stderr).toContain(`configuration error: project ${'f'.repeat(32)} is not among the projects of`);
+  });
+
   it('--dry-run --policy FILE prints per rule how many snapshots (volumes) and GB it would flag, the same as the findings it prints', async () => {
     const { code, stdout, stderr } = await runScanCli(['--dry-run', '--policy', 'policies/keep-per-disk.yml']);
     expect(code, stderr).toBe(0);

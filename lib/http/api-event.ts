@@ -2,18 +2,16 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export type ApiEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
-export type Route = 'list' | 'versions' | 'openapi';
-
-/** What the proxy needs from an API Gateway event, whichever payload version carried it. */
+/** What an API needs from an API Gateway event, whichever payload version carried it. */
 export interface ParsedApiEvent {
-  route: Route;
+  /** The path as the API routes it: no stage prefix. */
+  path: string;
   /** Where links back to the proxy start: the configured public URL or API Gateway's own domain. */
   base: string;
   projectId: string | undefined;
   params: Array<[string, string]>;
   /** The proxy's URL of this path (stage and version prefix kept), no query. */
   selfUrl: string;
-  detail: boolean;
   /** API Gateway's request id, for logs. */
   requestId: string | undefined;
   /** The caller's IAM identity (SigV4 on the route), for the access log. */
@@ -37,13 +35,6 @@ function originOf(domainName: string | undefined): string {
   return `${LOOPBACK.test(domainName) ? 'http' : 'https'}://${domainName}`;
 }
 
-// API Gateway routes only the documented paths here; anything else is treated as a list request and fails its validation.
-function routeOf(path: string, projectId: string | undefined): Route {
-  if (projectId !== undefined) return 'list';
-  if (path === '/' || path === '') return 'versions';
-  return path === '/openapi.json' ? 'openapi' : 'list';
-}
-
 /**
  * Reads an HTTP API (payload 2.0) or REST API (payload 1.0) event. `publicBaseUrl`, when set,
  * replaces the origin and stage of links (e.g. a custom domain).
@@ -56,12 +47,11 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
     const routePath = stage && stage !== '$default' && path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
     const base = publicBaseUrl ?? originOf(event.requestContext?.domainName);
     return {
-      route: routeOf(routePath, event.pathParameters?.project_id),
+      path: routePath,
       base: publicBaseUrl ?? `${base}${path.slice(0, path.length - routePath.length)}`,
       projectId: event.pathParameters?.project_id,
       params: [...new URLSearchParams(event.rawQueryString ?? '')],
       selfUrl: publicBaseUrl ? `${publicBaseUrl}${routePath}` : `${base}${path}`,
-      detail: /\/detail\/?$/.test(routePath),
       requestId: event.requestContext?.requestId,
       caller: (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn,
     };
@@ -79,12 +69,11 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
   const origin = originOf(event.requestContext?.domainName);
   const stagePrefix = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
   return {
-    route: routeOf(event.path, event.pathParameters?.project_id ?? undefined),
+    path: event.path,
     base: publicBaseUrl ?? `${origin}${stagePrefix}`,
     projectId: event.pathParameters?.project_id ?? undefined,
     params,
     selfUrl: publicBaseUrl ? `${publicBaseUrl}${event.path}` : `${origin}${fullPath}`,
-    detail: /\/detail\/?$/.test(event.path),
     requestId: event.requestContext?.requestId,
     caller: event.requestContext?.identity?.userArn ?? undefined,
   };
