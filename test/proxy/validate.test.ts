@@ -21,7 +21,7 @@ describe('list query validation', () => {
   it.each([
     [[['limit', '1']], { limit: 1, requestedLimit: 1 }],
     [[['limit', '1000']], { limit: 1000, requestedLimit: 1000 }],
-    // Above the seed's maximum, OpenStack clients expect a capped page, not a refusal.
+    // Above the EVS API's maximum, OpenStack clients expect a capped page, not a refusal.
     [[['limit', '1001']], { limit: 1000, requestedLimit: 1001 }],
     [[['limit', '1500']], { limit: 1000, requestedLimit: 1500 }],
     [[['offset', '0']], { offset: 0 }],
