@@ -3,7 +3,7 @@
  * published scans of the default fleet with the built-in policy, and with the built-in policy
  * plus an EXCESS_RETENTION rule (keep 3 per volume and the newest of each of 3 months) and an
  * UNPROTECTED_VOLUME rule (in-use, 7 days), alternating, each in a fresh process.
- * `tsx bench/policies.ts [--rounds N] [--also-node-options "FLAGS"]...` runs only this part and prints its
+ * `tsx bench/policies.ts [--rounds N] [--also-node-options="FLAGS"]...` runs only this part and prints its
  * section of BENCHMARKS.md; `--also-node-options` measures another scanner setting beside the deployed one.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
