@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,12 +48,25 @@ export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<st
   return out;
 }
 
-/** The scanner's NODE_OPTIONS as deployed, so the benchmark runs it the way Lambda will. */
-export const SCANNER_NODE_OPTIONS = /^\s+NODE_OPTIONS: (.+)$/m.exec(readFileSync('serverless.yml', 'utf8'))?.[1]?.trim() ?? '';
+/**
+ * The scanner's NODE_OPTIONS as deployed (serverless.yml, or a file under resources/ once the
+ * stack is split), so the benchmark runs it the way Lambda will. Lambda's Node runtime adds no
+ * heap flags of its own when NODE_OPTIONS names a semi or old space size, so these are all of
+ * them. Not found, or two different values, stops the benchmark rather than measuring node's defaults.
+ */
+function deployedScannerNodeOptions(): string {
+  const files = ['serverless.yml', ...(existsSync('resources') ? readdirSync('resources', { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).map((f) => join('resources', f)) : [])];
+  const values = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^\s+NODE_OPTIONS: (.+)$/gm)].map((m) => (m[1] as string).trim())));
+  if (values.size !== 1) throw new Error(`expected one scanner NODE_OPTIONS in ${files.join(', ')}, found ${values.size === 0 ? 'none' : [...values].join(' | ')}`);
+  return [...values][0] as string;
+}
 
-export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare' | 'stateful', table?: string, extraArgs: string[] = []): Promise<ChildResult> {
+export const SCANNER_NODE_OPTIONS = deployedScannerNodeOptions();
+
+/** `nodeOptions`: the flags the child runs with, the deployed ones unless a benchmark compares others. */
+export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare' | 'stateful', table?: string, extraArgs: string[] = [], nodeOptions = SCANNER_NODE_OPTIONS): Promise<ChildResult> {
   const env = { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, AWS_ENDPOINT_URL_DYNAMODB: servers.dynamo, LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '' };
-  const args = [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(','), ...(table ? ['--table', table] : []), ...extraArgs];
+  const args = [...nodeOptions.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(','), ...(table ? ['--table', table] : []), ...extraArgs];
   const { stdout } = await run(process.execPath, args, { env, maxBuffer: 1 << 20, timeout: 1_800_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as ChildResult;
 }

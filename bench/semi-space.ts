@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/semi-space.ts`: the scanner's peak RSS and scan time with the NODE_OPTIONS it is
- * deployed with (serverless.yml, `--max-semi-space-size=2`) against node's defaults, alternating
+ * deployed with (serverless.yml) against node's defaults, alternating
  * in fresh processes on the same emulator, on the Node this runs on. A check of that setting
  * after a Node upgrade; not part of `npm run bench`.
  */
