@@ -1,23 +1,18 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseWorkMessage } from '../lib/fanout/messages';
 import { runWork, type WorkDeps } from '../lib/fanout/work';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
+import { describeError, type Logger } from '../lib/observability/log';
 import { createMetrics, recordScan } from '../lib/scan/metrics';
-import { buildScanParts, type ScannerOverrides, summariseResult } from '../lib/wiring/scanner';
-import type { Env } from '../lib/config/env';
-import { loadScanSettings } from '../lib/wiring/settings/scanner';
+import { summariseResult } from '../lib/scan/summary';
+import { scanWorkerDepsFromEnv } from '../lib/wiring/worker';
 
 export interface ScanWorkerDeps {
   work: WorkDeps | Error;
   logger: Logger;
   metrics?: Metrics;
-  now?: () => number;
 }
 
 /**
@@ -30,7 +25,6 @@ export interface ScanWorkerDeps {
  */
 export function createScanWorkerHandler(deps: ScanWorkerDeps) {
   const { logger } = deps;
-  const now = deps.now ?? Date.now;
   // The scan's metrics under the scanner's name: the alarms and the dashboard read them there.
   const metrics = deps.metrics ?? createMetrics('scan-snapshots');
 
@@ -69,23 +63,10 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
     return response;
   }
 
-  const middleware = middy<SQSEvent, SQSBatchResponse>();
-  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanWorker);
+  return withLoggingAndMetrics(scanWorker, logger, metrics, { captureColdStartMetric: true });
 }
 
-/** The production dependencies, from an environment. */
-export function scanWorkerDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-worker'), overrides: ScannerOverrides = {}): ScanWorkerDeps {
-  const work = buildOnce((): WorkDeps => {
-    const settings = loadScanSettings(env);
-    const parts = buildScanParts(settings, {
-      onBug: (error, projectId) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }),
-      onReportError: (error, p) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
-      ...overrides,
-    });
-    return { scanItems: parts.scanItems, covers: parts.catalog.covers, store: parts.deps.state?.store, now: overrides.now };
-  }, logger);
-  return { logger, work };
-}
+/** The production dependencies, from an environment (composed in lib/wiring/worker.ts). */
+export { scanWorkerDepsFromEnv };
 
 export const handler = createScanWorkerHandler(scanWorkerDepsFromEnv());

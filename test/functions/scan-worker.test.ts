@@ -15,13 +15,9 @@ const fleet = generateFleet({ seed: 'handler-worker', size: 60, projects: [SAMPL
 const lines: Array<{ message: string; [key: string]: unknown }> = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
-  bus = await startLocalEventBridge();
+  [emulator, bus] = await Promise.all([startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } }), startLocalEventBridge()]);
 });
-afterAll(async () => {
-  await emulator.close();
-  await bus.close();
-});
+afterAll(() => Promise.all([emulator.close(), bus.close()]));
 
 /** The real middy-wrapped worker from its own factory, scanning target eu-de's two sample projects (not FOREIGN_PROJECT). */
 function workerHandler() {
