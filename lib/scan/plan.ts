@@ -70,13 +70,13 @@ export function catalogOf(source: TargetsSource, io: CatalogIo) {
   const clients = new Map<string, TargetClient>();
   const discovered = new Map<string, { at: number; ids: Promise<string[]> }>();
   let loaded: Promise<ScanTarget[]> | undefined;
-  const readParameter = io.readParameter;
 
   async function targets(): Promise<ScanTarget[]> {
     if (source.kind === 'static') return source.targets;
     // Read once per container: a changed parameter takes effect with the next cold start.
-    if (!readParameter) throw new ConfigError(`targets parameter ${source.ref.id} has no reader`);
-    loaded ??= readParameter(source.ref).then((text) => parseTargets(text, source.ref.id, source.defaults));
+    const read = io.readParameter;
+    if (!read) throw new ConfigError(`targets parameter ${source.ref.id} has no reader`);
+    loaded ??= read(source.ref).then((text) => parseTargets(text, source.ref.id, source.defaults));
     try {
       return await loaded;
     } catch (error) {
