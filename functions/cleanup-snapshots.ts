@@ -1,15 +1,10 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { buildCleanup, type CleanupOverrides, type CleanupRun } from '../lib/wiring/cleanup';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, type Logger } from '../lib/observability/log';
+import { type CleanupRun, cleanupSnapshotsDepsFromEnv } from '../lib/wiring/cleanup';
+import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
+import type { Logger } from '../lib/observability/log';
 import { createMetrics } from '../lib/scan/metrics';
-import { loadCleanupSettings } from '../lib/wiring/settings/cleanup';
-import { type Env, flag } from '../lib/config/env';
 
 export interface CleanupSnapshotsDeps {
   /** Undefined when CLEANUP_ENABLED is not true: the function then does nothing at all. */
@@ -61,21 +56,10 @@ export function createCleanupSnapshotsHandler(deps: CleanupSnapshotsDeps) {
     return summary;
   }
 
-  const middleware = middy<unknown, unknown>();
-  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(logMetrics(metrics, { captureColdStartMetric: true })).handler(cleanupSnapshots);
+  return withLoggingAndMetrics(cleanupSnapshots, logger, metrics, { captureColdStartMetric: true });
 }
 
-/** The production dependencies, from an environment. */
-export function cleanupSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('cleanup-snapshots'), overrides: CleanupOverrides = {}): CleanupSnapshotsDeps {
-  const built = buildOnce(() => {
-    // Disabled: nothing is read or checked, so an undeployed cleanup needs no settings at all.
-    if (!flag(env, 'CLEANUP_ENABLED', false)) return { cleanup: undefined };
-    const settings = loadCleanupSettings(env);
-    const onBrake = (projectId: string, limits: string[]) => logger.error('cleanup brake', { projectId, limits });
-    return { cleanup: buildCleanup(settings, { onBrake, ...overrides }) };
-  }, logger);
-  return built instanceof Error ? { logger, cleanup: built } : { logger, ...built };
-}
+/** The production dependencies, from an environment (composed in lib/wiring/cleanup.ts). */
+export { cleanupSnapshotsDepsFromEnv };
 
 export const handler = createCleanupSnapshotsHandler(cleanupSnapshotsDepsFromEnv());

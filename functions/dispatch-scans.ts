@@ -1,17 +1,11 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type DispatchDeps, type DispatchResult, dispatchCycle } from '../lib/fanout/dispatch';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
+import type { Logger } from '../lib/observability/log';
 import { createMetrics } from '../lib/scan/metrics';
-import { buildScanParts, type ScannerOverrides } from '../lib/wiring/scanner';
-import type { Env } from '../lib/config/env';
-import { loadDispatchSettings } from '../lib/wiring/settings/fanout';
+import { dispatchScansDepsFromEnv } from '../lib/wiring/dispatcher';
 
 export interface DispatchScansDeps {
   dispatch: DispatchDeps | Error;
@@ -48,29 +42,10 @@ export function createDispatchScansHandler(deps: DispatchScansDeps) {
     return result;
   }
 
-  const middleware = middy<unknown, DispatchResult>();
-  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(logMetrics(metrics)).handler(dispatchScans);
+  return withLoggingAndMetrics(dispatchScans, logger, metrics);
 }
 
-/** The production dependencies, from an environment. */
-export function dispatchScansDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('dispatch-scans'), overrides: ScannerOverrides & { sqs?: SQSClient } = {}): DispatchScansDeps {
-  const dispatch = buildOnce((): DispatchDeps => {
-    const settings = loadDispatchSettings(env);
-    const parts = buildScanParts(settings.scan, { onBug: (error, projectId) => logger.error('dispatch failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }), ...overrides });
-    return {
-      catalog: parts.catalog,
-      queue: { client: overrides.sqs ?? new SQSClient({ maxAttempts: 3 }), url: settings.queueUrl },
-      createSink: parts.deps.createSink,
-      reportDiscoveryFailures: parts.reportDiscoveryFailures,
-      store: parts.deps.state?.store,
-      source: settings.scan.eventSource,
-      cycleMs: settings.cycleMs,
-      remindAfterMs: settings.scan.remindAfterMs,
-      now: overrides.now,
-    };
-  }, logger);
-  return { logger, dispatch };
-}
+/** The production dependencies, from an environment (composed in lib/wiring/dispatcher.ts). */
+export { dispatchScansDepsFromEnv };
 
 export const handler = createDispatchScansHandler(dispatchScansDepsFromEnv());

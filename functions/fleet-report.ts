@@ -1,10 +1,7 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
+import { buildOnce, deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/observability/log';
 import { createMetrics } from '../lib/scan/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
@@ -67,9 +64,7 @@ export function createFleetReportHandler(deps: FleetReportDeps) {
     return result;
   }
 
-  const middleware = middy<unknown, FleetReportResult>();
-  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(logMetrics(metrics)).handler(fleetReport);
+  return withLoggingAndMetrics(fleetReport, logger, metrics);
 }
 
 /** The production dependencies, from an environment. */

@@ -1,17 +1,11 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, describeError, type Logger } from '../lib/observability/log';
+import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
+import type { Logger } from '../lib/observability/log';
 import { createMetrics, recordScan } from '../lib/scan/metrics';
-import { buildScanner, type Scanner, type ScannerOverrides, summariseResult } from '../lib/wiring/scanner';
-import { createPrintingSink } from '../lib/scan/dry-run';
-import { createTargetCatalog } from '../lib/scan/plan';
 import { readScanRequest, ScanRequestError } from '../lib/scan/request';
-import type { Env } from '../lib/config/env';
-import { loadScanSettings } from '../lib/wiring/settings/scanner';
+import { summariseResult } from '../lib/scan/summary';
+import { type Scanner, scanSnapshotsDepsFromEnv } from '../lib/wiring/scanner';
 
 export interface ScanSnapshotsDeps {
   scan: Scanner | Error;
@@ -60,26 +54,10 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
     return summary;
   }
 
-  const middleware = middy<unknown, ReturnType<typeof summariseResult>>();
-  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
-  return middleware.use(logMetrics(metrics, { captureColdStartMetric: true })).handler(scanSnapshots);
+  return withLoggingAndMetrics(scanSnapshots, logger, metrics, { captureColdStartMetric: true });
 }
 
-/** The production dependencies, from an environment. */
-export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-snapshots'), overrides: ScannerOverrides = {}): ScanSnapshotsDeps {
-  const onBug = (error: unknown, projectId: string) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) });
-  const onReportError = (error: unknown, p: { target: string; projectId: string }) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) });
-  const built = buildOnce(() => {
-    const settings = loadScanSettings(env);
-    if (!settings.findingsTable) logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
-    const catalog = overrides.catalog ?? createTargetCatalog(settings.targets, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret, fetchParameter: overrides.fetchSecret });
-    return {
-      scan: buildScanner(settings, { onBug, onReportError, ...overrides, catalog }),
-      // Published events go nowhere; the summary says what the run found.
-      dryRunScan: buildScanner(settings, { onBug, ...overrides, catalog, dryRun: true, createSink: () => createPrintingSink(() => undefined) }),
-    };
-  }, logger);
-  return built instanceof Error ? { logger, scan: built } : { logger, ...built };
-}
+/** The production dependencies, from an environment (composed in lib/wiring/scanner.ts). */
+export { scanSnapshotsDepsFromEnv };
 
 export const handler = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv());

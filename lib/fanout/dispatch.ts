@@ -18,8 +18,9 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandOutput } from '@aw
 import { FAILURES } from '../domain/failure';
 import { scanFailedEvent } from '../events/contract';
 import { backoffDelay } from '../core/retry';
-import type { DiscoveryFailure, TargetCatalog, WorkItem } from '../scan/plan';
-import type { EventSink, ProjectResult } from '../scan/run-scan';
+import type { TargetCatalog, WorkItem } from '../scan/plan';
+import type { EventSink } from '../scan/run-scan';
+import { reportDiscoveryFailures } from '../scan/scan-plan';
 import type { ScanRecordStore } from '../state/store';
 import type { WorkMessage } from './messages';
 
@@ -28,10 +29,10 @@ export interface QueueSender {
 }
 
 export interface DispatchDeps {
-  catalog: TargetCatalog;
+  catalog: Pick<TargetCatalog, 'plan'>;
   queue: { client: QueueSender; url: string };
+  /** Where Scan Failed events go (discovery failures, overdue projects). */
   createSink: (deadline: number) => EventSink;
-  reportDiscoveryFailures: (failures: readonly DiscoveryFailure[], scanId: string, deadline: number) => Promise<ProjectResult[]>;
   /** Without a table there is no memory across cycles, so no overdue check. */
   store: ScanRecordStore | undefined;
   source: string;
@@ -140,7 +141,7 @@ export async function dispatchCycle(deps: DispatchDeps, cycleId: string, deadlin
   const dispatchedAt = new Date((deps.now ?? Date.now)()).toISOString();
   const messages: WorkMessage[] = plan.items.map((item) => ({ version: 1, cycleId, target: item.target, region: item.region, projectId: item.projectId, dispatchedAt }));
   const undelivered = await enqueue(deps, messages, messageGroups(plan.items, plan.caps), deadline);
-  await deps.reportDiscoveryFailures(plan.failures, cycleId, deadline);
+  await reportDiscoveryFailures(deps, plan.failures, cycleId, deadline);
   const overdue = await reportOverdue(deps, plan.items, cycleId, deadline);
   return { cycleId, dispatched: messages.length - undelivered.length, undelivered, discoveryFailures: plan.failures.length, overdue };
 }

@@ -1,5 +1,6 @@
 import type { ProjectResult, ScanResult } from '../scan/run-scan';
 import type { WorkItem } from '../scan/plan';
+import { type ItemScanDeps, scanItems } from '../scan/scan-plan';
 import type { ScanRecordStore } from '../state/store';
 import type { WorkMessage } from './messages';
 
@@ -9,7 +10,8 @@ export class UnconfiguredWorkError extends Error {
 }
 
 export interface WorkDeps {
-  scanItems: (items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number) => Promise<ScanResult>;
+  /** What a work item is scanned with. */
+  scan: ItemScanDeps;
   /** Whether the configuration scans this item's project (configured or discovered, in its target's region). */
   covers: (item: WorkItem, deadline: number) => Promise<boolean>;
   store: ScanRecordStore | undefined;
@@ -33,7 +35,7 @@ export async function runWork(deps: WorkDeps, message: WorkMessage, deadline: nu
   const item: WorkItem = { target: message.target, region: message.region, projectId: message.projectId };
   // Refused before anything is read or written; thrown, so the message is retried and then kept in the dead-letter queue.
   if (!(await deps.covers(item, deadline))) throw new UnconfiguredWorkError(`work item names project ${item.projectId} of target ${item.target} in region ${item.region}, which this configuration does not scan`);
-  const result = await deps.scanItems([item], { [item.target]: 1 }, message.cycleId, deadline);
+  const result = await scanItems(deps.scan, [item], { [item.target]: 1 }, message.cycleId, deadline);
   const project = result.projects[0] as ProjectResult;
   // A project another run held (lease) was not scanned by this item: a later copy may still do it.
   if (deps.store && !project.skipped) await deps.store.recordScanned(message.projectId, message.cycleId, project.complete, (deps.now ?? Date.now)(), deadline);

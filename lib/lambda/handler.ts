@@ -1,3 +1,7 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describeError, type Logger } from '../observability/log';
 
@@ -23,4 +27,14 @@ export function buildOnce<T>(build: () => T, logger: Logger): T | Error {
     logger.error('configuration is invalid', describeError(error));
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/**
+ * A handler wrapped as every scheduled and queue function is: the Lambda context on the
+ * Powertools logger (keys reset per invocation), metrics flushed after each invocation.
+ */
+export function withLoggingAndMetrics<E, R>(handler: (event: E, context: Context) => Promise<R>, logger: Logger, metrics: Metrics, options: { captureColdStartMetric?: boolean } = {}) {
+  const middleware = middy<E, R>();
+  if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
+  return middleware.use(logMetrics(metrics, options)).handler(handler);
 }

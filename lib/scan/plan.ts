@@ -1,9 +1,7 @@
 import { describeFailure, type Failure } from '../domain/failure';
 import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
-import { type AuthIo, createUpstreamClient, type UpstreamAuthOptions } from '../upstream/factory';
 import type { SecretFetch } from '../secrets/reader';
-import { createSecretFetch } from '../secrets/reader';
-import { RequestError } from '../core/errors';
+import { ConfigError, RequestError } from '../core/errors';
 import type { TargetsSource } from '../targets/load';
 import { type DiscoverySettings, parseTargets, type ScanTarget } from '../targets/load';
 import type { DiscoveredProject } from '../upstream/client';
@@ -57,20 +55,31 @@ export class UnknownSelectionError extends RequestError {
 
 export type TargetClient = SnapshotLister & VolumeLister & ProjectDiscoverer & SnapshotRemediator;
 
+/** What a catalog is given: how a target's client is made, and how the targets parameter is read. */
+export interface CatalogIo {
+  /** Called once per target; the client is kept for the container's life. */
+  createClient: (target: ScanTarget) => TargetClient;
+  /** Reads the targets parameter (a source of kind `parameter`). */
+  readParameter?: SecretFetch;
+}
+
 /**
  * The targets of a configuration with one client each, built on first use and kept for the
- * container's life (keep-alive sockets, cached credentials).
+ * container's life (keep-alive sockets, cached credentials): the run's plan, a worker's check
+ * of a work item, the client of a target. Which clients and readers it uses is the caller's
+ * choice (lib/wiring/catalog.ts).
  */
-export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchParameter?: SecretFetch; /** The remediation function's credentials, used for every target instead of its own. */ auth?: UpstreamAuthOptions } = {}) {
+export function catalogOf(source: TargetsSource, io: CatalogIo) {
   const clients = new Map<string, TargetClient>();
   const discovered = new Map<string, { at: number; ids: Promise<string[]> }>();
   let loaded: Promise<ScanTarget[]> | undefined;
-  const readParameter = source.kind === 'parameter' ? (io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 })) : undefined;
 
   async function targets(): Promise<ScanTarget[]> {
     if (source.kind === 'static') return source.targets;
     // Read once per container: a changed parameter takes effect with the next cold start.
-    loaded ??= (readParameter as SecretFetch)(source.ref).then((text) => parseTargets(text, source.ref.id, source.defaults));
+    const read = io.readParameter;
+    if (!read) throw new ConfigError(`targets parameter ${source.ref.id} has no reader`);
+    loaded ??= read(source.ref).then((text) => parseTargets(text, source.ref.id, source.defaults));
     try {
       return await loaded;
     } catch (error) {
@@ -82,7 +91,7 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
   function client(target: ScanTarget): TargetClient {
     let c = clients.get(target.name);
     if (!c) {
-      c = createUpstreamClient(io.auth ? { ...target.upstream, auth: io.auth } : target.upstream, io);
+      c = io.createClient(target);
       clients.set(target.name, c);
     }
     return c;
@@ -165,4 +174,4 @@ export function createTargetCatalog(source: TargetsSource, io: AuthIo & { fetchP
   return { targets, plan, clientFor, covers };
 }
 
-export type TargetCatalog = ReturnType<typeof createTargetCatalog>;
+export type TargetCatalog = ReturnType<typeof catalogOf>;

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createEventPublisher, type EventBridgeSender } from '../events/publisher';
 import { createSecretFetch, type SecretFetch } from '../secrets/reader';
-import { createEventBridgeClient } from './scanner';
-import { createTargetCatalog, type ScanRequest, type TargetCatalog } from '../scan/plan';
-import type { EventSink } from '../scan/run-scan';
-import type { CleanupSettingsFromEnv } from './settings/cleanup';
+import type { ScanRequest, TargetCatalog } from '../scan/plan';
+import { createTargetCatalog } from './catalog';
+import { type BusOverrides, createSinkFactory } from './event-bus';
+import { type CleanupSettingsFromEnv, loadCleanupSettings } from './settings/cleanup';
+import { type Env, flag } from '../config/env';
+import { buildOnce } from '../lambda/handler';
+import { createFunctionLogger, type Logger } from '../observability/log';
 import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from '../cleanup/run';
 import { createCleanupStore } from '../cleanup/dynamo-store';
 import type { CleanupStore } from '../cleanup/store';
 
-export interface CleanupOverrides {
-  eventBridge?: EventBridgeSender;
-  createSink?: (deadline: number) => EventSink;
+export interface CleanupOverrides extends BusOverrides {
   fetch?: typeof fetch;
   /** Reads CLEANUP_CREDENTIALS_SECRET, the targets parameter and the switch (tests: local endpoints). */
   fetchSecret?: SecretFetch;
@@ -37,13 +37,7 @@ export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: Cleanu
   const fetchSecret = overrides.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 0 });
   const catalog = overrides.catalog ?? createTargetCatalog(scan.targets, { fetch: overrides.fetch, fetchSecret, fetchParameter: fetchSecret, auth: settings.auth });
   const store = overrides.store ?? createCleanupStore({ tableName: settings.findingsTable });
-  let eventBridge = overrides.eventBridge;
-  const createSink =
-    overrides.createSink ??
-    ((deadline: number) => {
-      eventBridge ??= createEventBridgeClient(scan.publishCallTimeoutMs);
-      return createEventPublisher({ client: eventBridge, busName: scan.eventBusName, maxBatchBytes: scan.maxBatchBytes, retry: scan.publishRetry, maxInFlight: scan.publishConcurrency, callTimeoutMs: scan.publishCallTimeoutMs, deadline });
-    });
+  const createSink = createSinkFactory(scan, overrides);
 
   /** The switch is read fresh every run; a parameter that cannot be read holds every deletion. */
   async function readSwitch(): Promise<boolean> {
@@ -67,4 +61,18 @@ export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: Cleanu
     );
     return { runId, deletionsAllowed, projects };
   };
+}
+
+export type Cleanup = (deadline: number) => Promise<CleanupRun>;
+
+/** The remediation function's dependencies (functions/cleanup-snapshots.ts), from an environment; no cleanup at all unless CLEANUP_ENABLED. */
+export function cleanupSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('cleanup-snapshots'), overrides: CleanupOverrides = {}): { logger: Logger; cleanup: Cleanup | undefined | Error } {
+  const built = buildOnce(() => {
+    // Disabled: nothing is read or checked, so an undeployed cleanup needs no settings at all.
+    if (!flag(env, 'CLEANUP_ENABLED', false)) return { cleanup: undefined };
+    const settings = loadCleanupSettings(env);
+    const onBrake = (projectId: string, limits: string[]) => logger.error('cleanup brake', { projectId, limits });
+    return { cleanup: buildCleanup(settings, { onBrake, ...overrides }) };
+  }, logger);
+  return built instanceof Error ? { logger, cleanup: built } : { logger, ...built };
 }

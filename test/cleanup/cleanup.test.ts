@@ -19,7 +19,7 @@ import { createEvsClient } from '../../lib/upstream/client';
 import { type CleanupDetail, DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
-import { createTargetCatalog } from '../../lib/scan/plan';
+import { createTargetCatalog } from '../../lib/wiring/catalog';
 import { loadCleanupSettings } from '../../lib/wiring/settings/cleanup';
 import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
 import { formatCinderTime } from '../../tools/emulator/fleet';
