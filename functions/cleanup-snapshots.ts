@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { type CleanupRun, cleanupSnapshotsDepsFromEnv } from '../lib/wiring/cleanup';
 import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import type { Logger } from '../lib/observability/log';
-import { createMetrics } from '../lib/scan/metrics';
+import { createMetrics } from '../lib/observability/metrics';
 
 export interface CleanupSnapshotsDeps {
   /** Undefined when CLEANUP_ENABLED is not true: the function then does nothing at all. */

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { type DispatchDeps, type DispatchResult, dispatchCycle } from '../lib/fanout/dispatch';
 import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import type { Logger } from '../lib/observability/log';
-import { createMetrics } from '../lib/scan/metrics';
+import { createMetrics } from '../lib/observability/metrics';
 import { dispatchScansDepsFromEnv } from '../lib/wiring/dispatcher';
 
 export interface DispatchScansDeps {

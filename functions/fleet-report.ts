@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/observability/log';
-import { createMetrics } from '../lib/scan/metrics';
+import { createMetrics } from '../lib/observability/metrics';
 import { chartJsSource } from '../lib/report/chart-source';
 import { createCleanupStore } from '../lib/cleanup/dynamo-store';
 import type { PriceList } from '../lib/pricing/prices';

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { buildOnce, deadlineOf } from '../lib/lambda/handler';
 import { createFunctionLogger, type Logger } from '../lib/observability/log';
-import { createMetrics, recordRequest } from '../lib/scan/metrics';
+import { createMetrics, recordRequest } from '../lib/observability/metrics';
 import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
 import { type ApiEvent, parseApiEvent } from '../lib/http/api-event';
 import { httpErrorHandler } from '../lib/http/error-handler';

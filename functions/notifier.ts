@@ -10,7 +10,7 @@ import { type DeadLetter, type NotifierDeps, type ScannerEvent, createNotifier }
 import { digestLines } from '../lib/notify/print';
 import { render } from '../lib/notify/render/index';
 import { createSender, type PublishToTopic } from '../lib/notify/send';
-import { createMetrics } from '../lib/scan/metrics';
+import { createMetrics } from '../lib/observability/metrics';
 import { createReportLink } from '../lib/report/link';
 import { createSecretFetch } from '../lib/secrets/reader';
 import { loadNotifierSettings, type NotifierSettings } from '../lib/wiring/settings/notifier';

@@ -5,7 +5,8 @@ import { parseWorkMessage } from '../lib/fanout/messages';
 import { runWork, type WorkDeps } from '../lib/fanout/work';
 import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import { describeError, type Logger } from '../lib/observability/log';
-import { createMetrics, recordScan } from '../lib/scan/metrics';
+import { createMetrics } from '../lib/observability/metrics';
+import { recordScan } from '../lib/scan/metrics';
 import { summariseResult } from '../lib/scan/summary';
 import { scanWorkerDepsFromEnv } from '../lib/wiring/worker';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRAKE_METRIC, cleanupSnapshotsDepsFromEnv, createCleanupSnapshotsHandler } from '../../functions/cleanup-snapshots';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
-import { createMetrics } from '../../lib/scan/metrics';
+import { createMetrics } from '../../lib/observability/metrics';
 import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo/findings-table';

@@ -14,7 +14,7 @@ import { type RunningEmulator, startEmulator } from '../../tools/emulator/server
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
-import { createMetrics } from '../../lib/scan/metrics';
+import { createMetrics } from '../../lib/observability/metrics';
 import { loadEvent } from '../helpers/events';
 import { jsonLinesWhile } from '../helpers/stdout';
 
