@@ -23,7 +23,11 @@ export function benchColdStart(runs: number): BundleRow[] {
   const out = mkdtempSync(join(tmpdir(), 'bench-package-'));
   const env = { ...process.env };
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'SCAN_RATE']) delete env[key];
-  execFileSync('node_modules/.bin/serverless', ['package', '--stage', 'bench', '--package', out], { env, stdio: 'ignore', timeout: 180_000 });
+  execFileSync('node_modules/.bin/serverless', ['package', '--stage', 'bench', '--package', out], {
+    env,
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
   const runEnv = {
     PATH: process.env.PATH,
     EVS_ENDPOINT: 'http://127.0.0.1:9',
@@ -48,7 +52,11 @@ export function benchColdStart(runs: number): BundleRow[] {
     const dir = join(out, fn);
     execFileSync('unzip', ['-q', '-o', join(out, `${fn}.zip`), '-d', dir]);
     // The handler's own module; secrets-aws.mjs and report-s3.mjs beside it are loaded only when a secret is read or a report written.
-    const bundle = join(dir, 'functions', readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs' && f !== 'report-s3.mjs') as string);
+    const bundle = join(
+      dir,
+      'functions',
+      readdirSync(join(dir, 'functions')).find((f) => f !== 'secrets-aws.mjs' && f !== 'report-s3.mjs') as string,
+    );
     const importIt = ['--input-type=module', '-e', `await import(${JSON.stringify(`file://${bundle}`)})`];
     wall(importIt);
     wall(['-e', '0']);

@@ -64,7 +64,10 @@ function sandboxPool(bundle: string, env: NodeJS.ProcessEnv) {
   const all: Sandbox[] = [];
   const invocationMs: number[] = [];
   async function start(): Promise<Sandbox> {
-    const child = spawn(process.execPath, [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...SCANNER_NODE_OPTIONS.split(' ').filter(Boolean), bundle], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
     for (;;) {
       const next = await lines.next();
@@ -122,7 +125,14 @@ function writeTargets(servers: Servers, cap: number): string {
   const file = join(mkdtempSync(join(tmpdir(), 'bench-targets-')), 'targets.yml');
   const lines = ['targets:'];
   servers.regions.forEach((r, i) => {
-    lines.push(`  - name: region-${i + 1}`, `    endpoint: ${r.url}`, `    region: region-${i + 1}`, '    auth: { mode: noauth }', `    projects: [${r.projects.join(', ')}]`, `    concurrency: ${cap}`);
+    lines.push(
+      `  - name: region-${i + 1}`,
+      `    endpoint: ${r.url}`,
+      `    region: region-${i + 1}`,
+      '    auth: { mode: noauth }',
+      `    projects: [${r.projects.join(', ')}]`,
+      `    concurrency: ${cap}`,
+    );
   });
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -130,30 +140,68 @@ function writeTargets(servers: Servers, cap: number): string {
 
 async function fanoutCycle(workerBundle: string, env: Record<string, string>, cycle: number, maxConcurrency: number) {
   const pool = sandboxPool(workerBundle, { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env });
-  const queue = await startLocalFifoQueue({ deliver: (event) => pool.deliver(event), maxConcurrency, visibilityMs: 1_000 });
-  const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const queue = await startLocalFifoQueue({
+    deliver: (event) => pool.deliver(event),
+    maxConcurrency,
+    visibilityMs: 1_000,
+  });
+  const sqs = new SQSClient({
+    endpoint: queue.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   const silent = createLogger({}, () => undefined, 'silent');
   const { createDispatchScansHandler, dispatchScansDepsFromEnv } = await dispatcherModule();
-  const dispatch = createDispatchScansHandler(dispatchScansDepsFromEnv({ ...env, SCAN_QUEUE_URL: queue.queueUrl }, silent, { sqs })) as unknown as (e: unknown, c: Context) => Promise<DispatchResult>;
+  const dispatch = createDispatchScansHandler(
+    dispatchScansDepsFromEnv({ ...env, SCAN_QUEUE_URL: queue.queueUrl }, silent, { sqs }),
+  ) as unknown as (e: unknown, c: Context) => Promise<DispatchResult>;
   const t0 = performance.now();
-  const result = await dispatch({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(Date.UTC(2026, 0, 1) + cycle * 900_000).toISOString() }, lambdaContext(60_000, 'dispatchScans'));
+  const result = await dispatch(
+    {
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: new Date(Date.UTC(2026, 0, 1) + cycle * 900_000).toISOString(),
+    },
+    lambdaContext(60_000, 'dispatchScans'),
+  );
   await queue.drained();
   const wallMs = performance.now() - t0;
   const deadLetters = queue.deadLetters.length;
   await queue.close();
   sqs.destroy();
   const cpuMs = await pool.stop();
-  if (result.dispatched === 0 || deadLetters > 0) throw new Error(`fan-out cycle: ${result.dispatched} dispatched, ${deadLetters} dead letters`);
+  if (result.dispatched === 0 || deadLetters > 0)
+    throw new Error(`fan-out cycle: ${result.dispatched} dispatched, ${deadLetters} dead letters`);
   return { wallMs, cpuMs, sandboxes: pool.size, invocationMs: pool.invocationMs };
 }
 
-export async function benchFanout(scanBundle: string, workerBundle: string, servers: Servers, rounds: number, cap = 3): Promise<FanoutBench> {
+export async function benchFanout(
+  scanBundle: string,
+  workerBundle: string,
+  servers: Servers,
+  rounds: number,
+  cap = 3,
+): Promise<FanoutBench> {
   const targetsFile = writeTargets(servers, cap);
   const totalCap = cap * servers.regions.length;
-  const env = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, LOG_LEVEL: 'silent', POWERTOOLS_METRICS_NAMESPACE: 'bench', SCAN_TARGETS_FILE: targetsFile, EVENT_BUS_NAME: 'bench' };
+  const env = {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge,
+    LOG_LEVEL: 'silent',
+    POWERTOOLS_METRICS_NAMESPACE: 'bench',
+    SCAN_TARGETS_FILE: targetsFile,
+    EVENT_BUS_NAME: 'bench',
+  };
   const single = async (concurrency: number) => {
     const t0 = performance.now();
-    const result = await runChild(scanBundle, servers, 'scan', undefined, ['--targets-file', targetsFile, '--concurrency', String(concurrency)]);
+    const result = await runChild(scanBundle, servers, 'scan', undefined, [
+      '--targets-file',
+      targetsFile,
+      '--concurrency',
+      String(concurrency),
+    ]);
     if (!result.ok) throw new Error('the single-invocation scan did not complete');
     return { ...result, wallMs: performance.now() - t0 };
   };
@@ -173,7 +221,8 @@ export async function benchFanout(scanBundle: string, workerBundle: string, serv
       if (arm !== 'default') listCalls[arm === 'fanout' ? 'fanout' : 'single'] = calls;
     }
     const f = fanouts.at(-1) as (typeof fanouts)[number];
-    for (const arm of ['matched', 'default'] as const) speedups[arm].push((singles[arm].at(-1) as { wallMs: number }).wallMs / f.wallMs);
+    for (const arm of ['matched', 'default'] as const)
+      speedups[arm].push((singles[arm].at(-1) as { wallMs: number }).wallMs / f.wallMs);
   }
   const invocations = fanouts.flatMap((f) => f.invocationMs);
   const wall = (arm: 'matched' | 'default') => median(singles[arm].map((s) => s.wallMs));

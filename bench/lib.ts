@@ -19,8 +19,25 @@ export interface Servers {
 }
 
 /** Starts bench/servers.ts in its own process and waits for its URLs. */
-export async function startServers(size: number, projects = 1, problemScale = 1, regions = 1, latencyMs = 0): Promise<Servers> {
-  const args = ['--size', String(size), '--projects', String(projects), '--problem-scale', String(problemScale), '--regions', String(regions), '--latency-ms', String(latencyMs)];
+export async function startServers(
+  size: number,
+  projects = 1,
+  problemScale = 1,
+  regions = 1,
+  latencyMs = 0,
+): Promise<Servers> {
+  const args = [
+    '--size',
+    String(size),
+    '--projects',
+    String(projects),
+    '--problem-scale',
+    String(problemScale),
+    '--regions',
+    String(regions),
+    '--latency-ms',
+    String(latencyMs),
+  ];
   const child = spawn('node_modules/.bin/tsx', ['bench/servers.ts', ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },

@@ -6,7 +6,11 @@ import { type ChildResult, runChild } from './scan';
 
 /** A fresh findings table on the benchmark's dynalite, from the deployed definition. */
 async function freshTable(servers: Servers): Promise<string> {
-  const client = new DynamoDBClient({ endpoint: servers.dynamo, region: 'local', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const client = new DynamoDBClient({
+    endpoint: servers.dynamo,
+    region: 'local',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   const table = `bench-${randomUUID().slice(0, 8)}`;
   await createFindingsTable(client, table);
   client.destroy();
@@ -36,7 +40,8 @@ export async function benchLifecycle(bundle: string, servers: Servers, rounds: n
   const table = await freshTable(servers);
   await stats(servers);
   const first = await runChild(bundle, servers, 'stateful', table);
-  if (!first.ok || !first.store || !first.transitions) throw new Error('the first stateful benchmark scan did not complete');
+  if (!first.ok || !first.store || !first.transitions)
+    throw new Error('the first stateful benchmark scan did not complete');
   await stats(servers);
   const steady: ChildResult[] = [];
   const bare: ChildResult[] = [];
@@ -76,7 +81,10 @@ export async function benchLifecycle(bundle: string, servers: Servers, rounds: n
 }
 
 /** Peak RSS of a steady-state scan with every finding of the fleet open in the table (fresh process). */
-export async function measureLifecycleMemory(bundle: string, servers: Servers): Promise<ChildResult & { openInTable: number }> {
+export async function measureLifecycleMemory(
+  bundle: string,
+  servers: Servers,
+): Promise<ChildResult & { openInTable: number }> {
   const table = await freshTable(servers);
   const first = await runChild(bundle, servers, 'stateful', table);
   if (!first.ok) throw new Error('the populating scan did not complete');

@@ -17,8 +17,18 @@ import { bundleScanChild, type ChildResult, runChild, SCANNER_NODE_OPTIONS } fro
 function policyWithRetentionAndCoverage(): string {
   const policy = JSON.parse(readFileSync('lib/policy/default-policy.json', 'utf8')) as { rules: unknown[] };
   policy.rules.push(
-    { name: 'keep-per-disk', finding: 'EXCESS_RETENTION', severity: 'low', match: { status: ['available'], keepNewestPerVolume: 3, keepMonthlyPerVolume: 3 } },
-    { name: 'unprotected-disks', finding: 'UNPROTECTED_VOLUME', severity: 'medium', match: { volumeStatus: 'in-use', noSnapshotWithin: '7d' } },
+    {
+      name: 'keep-per-disk',
+      finding: 'EXCESS_RETENTION',
+      severity: 'low',
+      match: { status: ['available'], keepNewestPerVolume: 3, keepMonthlyPerVolume: 3 },
+    },
+    {
+      name: 'unprotected-disks',
+      finding: 'UNPROTECTED_VOLUME',
+      severity: 'medium',
+      match: { volumeStatus: 'in-use', noSnapshotWithin: '7d' },
+    },
   );
   const file = join(mkdtempSync(join(tmpdir(), 'bench-policy-')), 'retention-coverage.json');
   writeFileSync(file, JSON.stringify(policy));
@@ -48,7 +58,12 @@ export interface PolicyMemory {
  * Alternates the two policies over `rounds` rounds on the same emulator, each with the deployed
  * NODE_OPTIONS and with every set in `alsoNodeOptions` (a candidate setting, side by side).
  */
-export async function benchPolicyMemory(bundle: string, servers: Servers, rounds: number, alsoNodeOptions: string[] = []): Promise<PolicyMemory> {
+export async function benchPolicyMemory(
+  bundle: string,
+  servers: Servers,
+  rounds: number,
+  alsoNodeOptions: string[] = [],
+): Promise<PolicyMemory> {
   const file = policyWithRetentionAndCoverage();
   const load0 = loadavg()[0] as number;
   const sets = [SCANNER_NODE_OPTIONS, ...alsoNodeOptions];
@@ -60,7 +75,8 @@ export async function benchPolicyMemory(bundle: string, servers: Servers, rounds
       const nodeOptions = sets[i] as string;
       const arm = runs[i] as (typeof runs)[number];
       const a = async () => arm.builtIn.push(await runChild(bundle, servers, 'scan', undefined, [], nodeOptions));
-      const b = async () => arm.withRules.push(await runChild(bundle, servers, 'scan', undefined, ['--policy', file], nodeOptions));
+      const b = async () =>
+        arm.withRules.push(await runChild(bundle, servers, 'scan', undefined, ['--policy', file], nodeOptions));
       if (round % 2 === 0) {
         await a();
         await b();
@@ -72,13 +88,22 @@ export async function benchPolicyMemory(bundle: string, servers: Servers, rounds
   }
   const all = runs.flatMap((r) => [...r.builtIn, ...r.withRules]);
   if (!all.every((r) => r.ok)) throw new Error('a benchmark scan did not complete');
-  const pick = (list: ChildResult[]): PolicyRuns => ({ maxRssKb: list.map((r) => r.maxRssKb), ms: list.map((r) => r.ms), cpuMs: list.map((r) => r.cpuMs), findings: list.at(-1)?.findings ?? 0 });
+  const pick = (list: ChildResult[]): PolicyRuns => ({
+    maxRssKb: list.map((r) => r.maxRssKb),
+    ms: list.map((r) => r.ms),
+    cpuMs: list.map((r) => r.cpuMs),
+    findings: list.at(-1)?.findings ?? 0,
+  });
   return {
     snapshots: all.at(-1)?.snapshots ?? 0,
     volumes: servers.volumes.reduce((n, v) => n + v, 0),
     rounds,
     node: process.version,
-    arms: runs.map((r, i) => ({ nodeOptions: sets[i] as string, builtIn: pick(r.builtIn), withRules: pick(r.withRules) })),
+    arms: runs.map((r, i) => ({
+      nodeOptions: sets[i] as string,
+      builtIn: pick(r.builtIn),
+      withRules: pick(r.withRules),
+    })),
     load: [load0, loadavg()[0] as number],
   };
 }
@@ -97,16 +122,28 @@ export function policyMemorySection(m: PolicyMemory): string[] {
     '| scanner NODE_OPTIONS | policy | findings | peak RSS | scan time | CPU time | target ≤ 160 MB |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const arm of m.arms) lines.push(row(arm.nodeOptions, 'built-in', arm.builtIn), row(arm.nodeOptions, 'built-in + retention + coverage', arm.withRules));
+  for (const arm of m.arms)
+    lines.push(
+      row(arm.nodeOptions, 'built-in', arm.builtIn),
+      row(arm.nodeOptions, 'built-in + retention + coverage', arm.withRules),
+    );
   lines.push('');
   for (const arm of m.arms) {
-    lines.push(`With / without the rules, \`${arm.nodeOptions || '(none)'}\`: ${fmt(median(arm.withRules.maxRssKb) / median(arm.builtIn.maxRssKb))}× peak RSS, ${fmt(median(arm.withRules.ms) / median(arm.builtIn.ms))}× scan time.`, '');
+    lines.push(
+      `With / without the rules, \`${arm.nodeOptions || '(none)'}\`: ${fmt(median(arm.withRules.maxRssKb) / median(arm.builtIn.maxRssKb))}× peak RSS, ${fmt(median(arm.withRules.ms) / median(arm.builtIn.ms))}× scan time.`,
+      '',
+    );
   }
   return lines;
 }
 
 if (process.argv[1]?.endsWith('policies.ts')) {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, 'also-node-options': { type: 'string', multiple: true, default: [] } } });
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '2' },
+      'also-node-options': { type: 'string', multiple: true, default: [] },
+    },
+  });
   const bundle = await bundleScanChild();
   const servers = await startServers(1_000_000);
   try {

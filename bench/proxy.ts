@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { lambdaContext } from '../tools/local/loopback';
 import { httpApiEvent } from '../test/helpers/events';
+import { lambdaContext } from '../tools/local/loopback';
 import { fmt, load, median, quantile, type Servers } from './lib';
 
-type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number; body: string }>;
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<{ statusCode: number; body: string }>;
 
 export interface ProxyRow {
   limit: number;
@@ -18,7 +21,12 @@ export interface ProxyRow {
 
 /** The middy-wrapped handler in-process versus a direct fetch of the same upstream URL, side by side. */
 export async function benchProxy(servers: Servers, rounds: number): Promise<ProxyRow[]> {
-  Object.assign(process.env, { EVS_ENDPOINT: servers.emulator, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: servers.projects.join(','), LOG_LEVEL: 'silent' });
+  Object.assign(process.env, {
+    EVS_ENDPOINT: servers.emulator,
+    EVS_AUTH: 'noauth',
+    ALLOWED_PROJECT_IDS: servers.projects.join(','),
+    LOG_LEVEL: 'silent',
+  });
   const { handler } = (await import('../functions/list-snapshots')) as unknown as { handler: Handler };
   const project = servers.projects[0] as string;
   const rows: ProxyRow[] = [];
@@ -35,7 +43,8 @@ export async function benchProxy(servers: Servers, rounds: number): Promise<Prox
       const event = httpApiEvent({ projectId: project, query: `limit=${limit}` });
       const proxied = async () => {
         const result = await handler(event, lambdaContext(30_000));
-        if (result.statusCode !== 200) throw new Error(`proxy answered ${result.statusCode}: ${result.body.slice(0, 200)}`);
+        if (result.statusCode !== 200)
+          throw new Error(`proxy answered ${result.statusCode}: ${result.body.slice(0, 200)}`);
       };
       const perRound = concurrency === 1 ? (limit === 50 ? 300 : 100) : limit === 50 ? 960 : 320;
       await load(direct, 50, concurrency);

@@ -8,11 +8,11 @@
  * Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { loadScanSettings } from '../lib/wiring/settings/scanner';
+import type { EventSink } from '../lib/scan/run-scan';
+import { createFindingsStore } from '../lib/state/dynamo/findings-table';
 import { nodeHttpTransport } from '../lib/upstream/transport';
 import { buildScanner } from '../lib/wiring/scanner';
-import { createFindingsStore } from '../lib/state/dynamo/findings-table';
-import type { EventSink } from '../lib/scan/run-scan';
+import { loadScanSettings } from '../lib/wiring/settings/scanner';
 
 function createCountingSink(): EventSink {
   const stats = { calls: 0, published: 0, retriedEntries: 0, shrunk: 0, failed: [] };
@@ -25,7 +25,17 @@ function createCountingSink(): EventSink {
   };
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, emulator: { type: 'string' }, projects: { type: 'string' }, table: { type: 'string' }, 'targets-file': { type: 'string' }, concurrency: { type: 'string' }, policy: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string' },
+    emulator: { type: 'string' },
+    projects: { type: 'string' },
+    table: { type: 'string' },
+    'targets-file': { type: 'string' },
+    concurrency: { type: 'string' },
+    policy: { type: 'string' },
+  },
+});
 const emulator = values.emulator as string;
 const projects = (values.projects ?? '').split(',');
 const targetsFile = values['targets-file'];
@@ -38,7 +48,11 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
     let marker: string | undefined;
     for (;;) {
       const url = `${emulator}/v2/${project}/snapshots?limit=1000${marker ? `&marker=${marker}` : ''}`;
-      const response = await transport.get(url, { 'X-Auth-Token': `admin:${project}`, Accept: 'application/json' }, 30_000);
+      const response = await transport.get(
+        url,
+        { 'X-Auth-Token': `admin:${project}`, Accept: 'application/json' },
+        30_000,
+      );
       const body = JSON.parse(response.body) as { snapshots: Array<{ id: string }>; snapshots_links?: unknown };
       pages++;
       snapshots += body.snapshots.length;
@@ -50,8 +64,18 @@ async function bare(): Promise<{ snapshots: number; pages: number }> {
 }
 
 async function scan(publish: boolean, table?: string) {
-  const where = targetsFile ? { SCAN_TARGETS_FILE: targetsFile } : { EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(',') };
-  const config = loadScanSettings({ ...where, SCAN_CONCURRENCY: values.concurrency, EVENT_BUS_NAME: 'bench', LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY, FINDINGS_TABLE: table, SCAN_POLICY_FILE: values.policy });
+  const where = targetsFile
+    ? { SCAN_TARGETS_FILE: targetsFile }
+    : { EVS_ENDPOINT: emulator, EVS_AUTH: 'noauth', EVS_REGION: 'bench', SCAN_PROJECT_IDS: projects.join(',') };
+  const config = loadScanSettings({
+    ...where,
+    SCAN_CONCURRENCY: values.concurrency,
+    EVENT_BUS_NAME: 'bench',
+    LOG_LEVEL: 'silent',
+    EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY,
+    FINDINGS_TABLE: table,
+    SCAN_POLICY_FILE: values.policy,
+  });
   // `classify` mode keeps everything but the PutEvents calls, to tell our cost from the SDK's.
   // Publishing through the client buildScanner makes itself, as the deployed scanner does.
   const overrides = publish ? {} : { createSink: () => createCountingSink() };
@@ -67,7 +91,12 @@ async function scan(publish: boolean, table?: string) {
 }
 
 const started = performance.now();
-const outcome = values.mode === 'bare' ? await bare() : await scan(values.mode !== 'classify', values.mode === 'stateful' ? (values.table as string) : undefined);
+const outcome =
+  values.mode === 'bare'
+    ? await bare()
+    : await scan(values.mode !== 'classify', values.mode === 'stateful' ? (values.table as string) : undefined);
 const ms = performance.now() - started;
 const cpu = process.cpuUsage();
-process.stdout.write(`${JSON.stringify({ mode: values.mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, ...outcome })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode: values.mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, ...outcome })}\n`,
+);

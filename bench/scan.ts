@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 import { median, type Servers, stats } from './lib';
 
@@ -20,7 +20,14 @@ export interface ChildResult {
   putEventsCalls?: number;
   ok?: boolean;
   store?: { readCalls: number; writeCalls: number; batchWriteCalls: number; itemsWritten: number };
-  transitions?: { opened: number; changed: number; reminded: number; resolved: number; open: number; suppressed: number };
+  transitions?: {
+    opened: number;
+    changed: number;
+    reminded: number;
+    resolved: number;
+    open: number;
+    suppressed: number;
+  };
 }
 
 const plugins = createRequire(import.meta.url)('../deploy/esbuild-plugins.cjs') as Plugin[];
@@ -55,18 +62,59 @@ export async function bundleScanChild(entry = 'bench/scan-child.ts'): Promise<st
  * them. Not found, or two different values, stops the benchmark rather than measuring node's defaults.
  */
 function deployedScannerNodeOptions(): string {
-  const files = ['serverless.yml', ...(existsSync('resources') ? readdirSync('resources', { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).map((f) => join('resources', f)) : [])];
-  const values = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^\s+NODE_OPTIONS: (.+)$/gm)].map((m) => (m[1] as string).trim())));
-  if (values.size !== 1) throw new Error(`expected one scanner NODE_OPTIONS in ${files.join(', ')}, found ${values.size === 0 ? 'none' : [...values].join(' | ')}`);
+  const files = [
+    'serverless.yml',
+    ...(existsSync('resources')
+      ? readdirSync('resources', { recursive: true, encoding: 'utf8' })
+          .filter((f) => /\.ya?ml$/.test(f))
+          .map((f) => join('resources', f))
+      : []),
+  ];
+  const values = new Set(
+    files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^\s+NODE_OPTIONS: (.+)$/gm)].map((m) => (m[1] as string).trim()),
+    ),
+  );
+  if (values.size !== 1)
+    throw new Error(
+      `expected one scanner NODE_OPTIONS in ${files.join(', ')}, found ${values.size === 0 ? 'none' : [...values].join(' | ')}`,
+    );
   return [...values][0] as string;
 }
 
 export const SCANNER_NODE_OPTIONS = deployedScannerNodeOptions();
 
 /** `nodeOptions`: the flags the child runs with, the deployed ones unless a benchmark compares others. */
-export async function runChild(bundle: string, servers: Servers, mode: 'scan' | 'classify' | 'bare' | 'stateful', table?: string, extraArgs: string[] = [], nodeOptions = SCANNER_NODE_OPTIONS): Promise<ChildResult> {
-  const env = { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge, AWS_ENDPOINT_URL_DYNAMODB: servers.dynamo, LOG_LEVEL: 'silent', EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '' };
-  const args = [...nodeOptions.split(' ').filter(Boolean), bundle, '--mode', mode, '--emulator', servers.emulator, '--projects', servers.projects.join(','), ...(table ? ['--table', table] : []), ...extraArgs];
+export async function runChild(
+  bundle: string,
+  servers: Servers,
+  mode: 'scan' | 'classify' | 'bare' | 'stateful',
+  table?: string,
+  extraArgs: string[] = [],
+  nodeOptions = SCANNER_NODE_OPTIONS,
+): Promise<ChildResult> {
+  const env = {
+    PATH: process.env.PATH,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: servers.eventBridge,
+    AWS_ENDPOINT_URL_DYNAMODB: servers.dynamo,
+    LOG_LEVEL: 'silent',
+    EVENT_PUBLISH_CONCURRENCY: process.env.EVENT_PUBLISH_CONCURRENCY ?? '',
+  };
+  const args = [
+    ...nodeOptions.split(' ').filter(Boolean),
+    bundle,
+    '--mode',
+    mode,
+    '--emulator',
+    servers.emulator,
+    '--projects',
+    servers.projects.join(','),
+    ...(table ? ['--table', table] : []),
+    ...extraArgs,
+  ];
   const { stdout } = await run(process.execPath, args, { env, maxBuffer: 1 << 20, timeout: 1_800_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as ChildResult;
 }
@@ -97,7 +145,9 @@ export async function measureScanMemory(bundle: string, servers: Servers): Promi
 
 /** The built-in policy without its orphan rule, as a file: what the scan costs without listing volumes. */
 function policyWithoutOrphans(): string {
-  const policy = JSON.parse(readFileSync('lib/policy/default-policy.json', 'utf8')) as { rules: Array<{ finding: string }> };
+  const policy = JSON.parse(readFileSync('lib/policy/default-policy.json', 'utf8')) as {
+    rules: Array<{ finding: string }>;
+  };
   policy.rules = policy.rules.filter((r) => r.finding !== 'ORPHANED');
   const file = join(mkdtempSync(join(tmpdir(), 'bench-policy-')), 'no-orphans.json');
   writeFileSync(file, JSON.stringify(policy));
@@ -125,7 +175,11 @@ export async function benchScanThroughput(bundle: string, servers: Servers, roun
     const after = await stats(servers);
     const [scan, bare] = first === 'scan' ? [a, b] : [b, a];
     const [scanBefore, scanAfter] = first === 'scan' ? [before, mid] : [mid, after];
-    calls = { list: scanAfter.listRequests - scanBefore.listRequests, put: scanAfter.putEventsCalls - scanBefore.putEventsCalls, volumes: scanAfter.volumeRequests - scanBefore.volumeRequests };
+    calls = {
+      list: scanAfter.listRequests - scanBefore.listRequests,
+      put: scanAfter.putEventsCalls - scanBefore.putEventsCalls,
+      volumes: scanAfter.volumeRequests - scanBefore.volumeRequests,
+    };
     if (!scan.ok) throw new Error('a benchmark scan did not complete');
     scans.push(scan);
     bares.push(bare);

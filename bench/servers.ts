@@ -13,14 +13,37 @@ import { startLocalDynamo } from '../tools/local/dynamodb';
 import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { listenOnLoopback } from '../tools/local/loopback';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '100000' }, projects: { type: 'string', default: '1' }, 'problem-scale': { type: 'string', default: '1' }, regions: { type: 'string', default: '1' }, 'latency-ms': { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100000' },
+    projects: { type: 'string', default: '1' },
+    'problem-scale': { type: 'string', default: '1' },
+    regions: { type: 'string', default: '1' },
+    'latency-ms': { type: 'string', default: '0' },
+  },
+});
 const started = Date.now();
-const fleet = generateFleet({ seed: 'bench', size: Number(values.size), projects: Number(values.projects), now: Date.now(), problemScale: Number(values['problem-scale']) });
+const fleet = generateFleet({
+  seed: 'bench',
+  size: Number(values.size),
+  projects: Number(values.projects),
+  now: Date.now(),
+  problemScale: Number(values['problem-scale']),
+});
 const regionCount = Number(values.regions);
 // Time every answer waits before it is sent, as a remote API's round trip would.
 const latencyMs = Number(values['latency-ms']);
 const slices = Array.from({ length: regionCount }, (_, i) => fleet.projects.filter((_p, j) => j % regionCount === i));
-const emulators = await Promise.all(slices.map((projects, i) => startEmulator({ projects, auth: { mode: 'noauth' }, region: `region-${i + 1}`, ...(latencyMs > 0 ? { latencyMs: () => latencyMs } : {}) })));
+const emulators = await Promise.all(
+  slices.map((projects, i) =>
+    startEmulator({
+      projects,
+      auth: { mode: 'noauth' },
+      region: `region-${i + 1}`,
+      ...(latencyMs > 0 ? { latencyMs: () => latencyMs } : {}),
+    }),
+  ),
+);
 const emulator = emulators[0] as (typeof emulators)[number];
 const bus = await startLocalEventBridge();
 // The findings table's server (dynalite): the benchmark creates a fresh table per measurement.
@@ -28,7 +51,14 @@ const dynamo = await startLocalDynamo();
 const stats = await listenOnLoopback(
   createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-      JSON.stringify({ listRequests: emulators.reduce((n, e) => n + e.listRequests, 0), volumeRequests: emulators.reduce((n, e) => n + e.volumeRequests, 0), maxInFlight: emulators.map((e) => e.maxInFlight), putEventsCalls: bus.calls, eventsReceived: bus.received.length, findingEvents: bus.received.filter((e) => e.DetailType === 'EVS Snapshot Finding').length }),
+      JSON.stringify({
+        listRequests: emulators.reduce((n, e) => n + e.listRequests, 0),
+        volumeRequests: emulators.reduce((n, e) => n + e.volumeRequests, 0),
+        maxInFlight: emulators.map((e) => e.maxInFlight),
+        putEventsCalls: bus.calls,
+        eventsReceived: bus.received.length,
+        findingEvents: bus.received.filter((e) => e.DetailType === 'EVS Snapshot Finding').length,
+      }),
     );
     // Keep memory flat across repeated scans: only the counts matter here.
     bus.received.length = 0;

@@ -12,6 +12,8 @@ process.stdout.write(`${JSON.stringify({ invokeUrl: lambda.invokeUrl('scanWorker
 process.stdin.resume();
 process.stdin.on('end', () => {
   const cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+  );
   process.exit(0);
 });

@@ -1,10 +1,10 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type CleanupRun, cleanupSnapshotsDepsFromEnv } from '../lib/wiring/cleanup';
 import { deadlineOf, withLoggingAndMetrics } from '../lib/lambda/handler';
 import type { Logger } from '../lib/observability/log';
 import { createMetrics } from '../lib/observability/metrics';
+import { type CleanupRun, cleanupSnapshotsDepsFromEnv } from '../lib/wiring/cleanup';
 
 export interface CleanupSnapshotsDeps {
   /** Undefined when CLEANUP_ENABLED is not true: the function then does nothing at all. */
@@ -51,7 +51,8 @@ export function createCleanupSnapshotsHandler(deps: CleanupSnapshotsDeps) {
     metrics.addMetric('DeletionsFailed', MetricUnit.Count, totals.failed);
     metrics.addMetric(BRAKE_METRIC, MetricUnit.Count, totals.braked);
     const summary = { enabled: true, runId: run.runId, deletionsAllowed: run.deletionsAllowed, ...totals };
-    if (totals.braked > 0 || totals.failed > 0 || totals.errors > 0) logger.error('cleanup finished with problems', summary);
+    if (totals.braked > 0 || totals.failed > 0 || totals.errors > 0)
+      logger.error('cleanup finished with problems', summary);
     else logger.info('cleanup finished', summary);
     return summary;
   }

@@ -17,7 +17,9 @@ export interface DispatchScansDeps {
 /** The cycle id: the schedule's own time, the same when Lambda retries the invocation. */
 function cycleIdOf(event: unknown, now: number): string {
   const time = (event as { time?: unknown } | undefined)?.time;
-  return typeof time === 'string' && !Number.isNaN(Date.parse(time)) ? new Date(Date.parse(time)).toISOString() : new Date(now).toISOString();
+  return typeof time === 'string' && !Number.isNaN(Date.parse(time))
+    ? new Date(Date.parse(time)).toISOString()
+    : new Date(now).toISOString();
 }
 
 /** The scheduled dispatcher: one work item per (target, project) on the queue, and the overdue check. */
@@ -35,7 +37,13 @@ export function createDispatchScansHandler(deps: DispatchScansDeps) {
     metrics.addMetric('DiscoveryFailures', MetricUnit.Count, result.discoveryFailures);
     for (const u of result.undelivered) logger.error('work item not queued; the project is not scanned this cycle', u);
     for (const o of result.overdue) logger.warn('project not scanned completely for two cycles', o);
-    logger.info('cycle dispatched', { cycleId: result.cycleId, dispatched: result.dispatched, undelivered: result.undelivered.length, overdue: result.overdue.length, discoveryFailures: result.discoveryFailures });
+    logger.info('cycle dispatched', {
+      cycleId: result.cycleId,
+      dispatched: result.dispatched,
+      undelivered: result.undelivered.length,
+      overdue: result.overdue.length,
+      discoveryFailures: result.discoveryFailures,
+    });
     // Work SQS would not take is lost for this cycle unless the invocation is retried: fail it, so
     // Lambda retries (the same cycle id, so what was queued is deduplicated) and Errors alarms.
     if (result.undelivered.length > 0) throw new Error(`${result.undelivered.length} work items could not be queued`);

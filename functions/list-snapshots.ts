@@ -1,21 +1,21 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { buildOnce, deadlineOf } from '../lib/lambda/handler';
-import { createFunctionLogger, type Logger } from '../lib/observability/log';
-import { createMetrics, recordRequest } from '../lib/observability/metrics';
-import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
+import type { Env } from '../lib/config/env';
 import { type ApiEvent, parseApiEvent } from '../lib/http/api-event';
 import { httpErrorHandler } from '../lib/http/error-handler';
 import { type HttpResponse, jsonResponse } from '../lib/http/response';
+import { buildOnce, deadlineOf } from '../lib/lambda/handler';
+import { createFunctionLogger, type Logger } from '../lib/observability/log';
+import { createMetrics, recordRequest } from '../lib/observability/metrics';
 import { listResponse } from '../lib/proxy/list-response';
-import { proxyRouteOf } from '../lib/proxy/route';
 import { listSnapshotsForCaller, type ProxyDeps } from '../lib/proxy/list-snapshots';
 import { openApiDocument } from '../lib/proxy/openapi';
+import { proxyRouteOf } from '../lib/proxy/route';
 import { versionsDocument } from '../lib/proxy/versions';
-import type { Env } from '../lib/config/env';
+import { type AuthIo, createUpstreamClient } from '../lib/upstream/factory';
 import { loadProxySettings } from '../lib/wiring/settings/proxy';
 
 export interface ListSnapshotsDeps {
@@ -63,7 +63,9 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
       caller: current?.caller,
       projectId: current?.projectId,
       route: current?.route,
-      params: current ? Object.fromEntries(current.params.map(([k, v]) => [k.slice(0, 64), v.slice(0, 256)])) : undefined,
+      params: current
+        ? Object.fromEntries(current.params.map(([k, v]) => [k.slice(0, 64), v.slice(0, 256)]))
+        : undefined,
       status,
       ...(code ? { code } : {}),
       ...(upstreamMs === undefined ? {} : { upstreamMs: Math.round(upstreamMs * 10) / 10 }),
@@ -95,10 +97,18 @@ export function createListSnapshotsHandler(deps: ListSnapshotsDeps) {
 }
 
 /** The production dependencies, from an environment. */
-export function listSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('list-snapshots'), io: AuthIo = {}): ListSnapshotsDeps {
+export function listSnapshotsDepsFromEnv(
+  env: Env = process.env,
+  logger: Logger = createFunctionLogger('list-snapshots'),
+  io: AuthIo = {},
+): ListSnapshotsDeps {
   const proxy = buildOnce(() => {
     const settings = loadProxySettings(env);
-    return { lister: createUpstreamClient(settings.upstream, io), allowedProjects: settings.allowedProjects, publicBaseUrl: settings.publicBaseUrl };
+    return {
+      lister: createUpstreamClient(settings.upstream, io),
+      allowedProjects: settings.allowedProjects,
+      publicBaseUrl: settings.publicBaseUrl,
+    };
   }, logger);
   return { logger, proxy };
 }

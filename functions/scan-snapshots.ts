@@ -42,7 +42,8 @@ export function createScanSnapshotsHandler(deps: ScanSnapshotsDeps) {
     recordScan(metrics, result, Date.now() - started);
     const summary = summariseResult(result);
     for (const p of result.projects) {
-      for (const f of p.delivery.failed) logger.error('event not delivered', { scanId: result.scanId, projectId: p.projectId, ...f });
+      for (const f of p.delivery.failed)
+        logger.error('event not delivered', { scanId: result.scanId, projectId: p.projectId, ...f });
     }
     // A project that could not be scanned is published (Scan Failed), logged, and counted in
     // ProjectsIncomplete, which an alarm watches. The invocation does not fail for it: Lambda

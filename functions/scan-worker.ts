@@ -1,5 +1,5 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseWorkMessage } from '../lib/fanout/messages';
 import { runWork, type WorkDeps } from '../lib/fanout/work';
@@ -40,17 +40,30 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
         const started = Date.now();
         const outcome = await runWork(work, message, deadlineOf(context));
         if (outcome.kind === 'already-done') {
-          logger.info('work item already done in this cycle; skipped', { cycleId: message.cycleId, target: message.target, projectId: message.projectId });
+          logger.info('work item already done in this cycle; skipped', {
+            cycleId: message.cycleId,
+            target: message.target,
+            projectId: message.projectId,
+          });
           return;
         }
         recordScan(metrics, outcome.result, Date.now() - started);
-        for (const f of outcome.project.delivery.failed) logger.error('event not delivered', { scanId: message.cycleId, target: message.target, projectId: message.projectId, ...f });
+        for (const f of outcome.project.delivery.failed)
+          logger.error('event not delivered', {
+            scanId: message.cycleId,
+            target: message.target,
+            projectId: message.projectId,
+            ...f,
+          });
         const summary = summariseResult(outcome.result);
         if (summary.ok) logger.info('scan finished', summary);
         else logger.error('scan finished with problems', summary);
       } catch (error) {
         failed.push(record.messageId);
-        logger.error('work item failed; SQS will deliver it again', { messageId: record.messageId, ...describeError(error, { stack: true }) });
+        logger.error('work item failed; SQS will deliver it again', {
+          messageId: record.messageId,
+          ...describeError(error, { stack: true }),
+        });
         throw error;
       }
     }
@@ -58,9 +71,16 @@ export function createScanWorkerHandler(deps: ScanWorkerDeps) {
     // A fresh processor per invocation: it keeps the batch's state, and invocations may overlap in one process.
     // FIFO: after the first failure the rest of the batch is handed back unprocessed, so a message group keeps its order.
     // A batch that failed whole is answered like any other (every item named), not thrown: the invocation itself did not fail.
-    const response = await processPartialResponse(event, scanRecord, new SqsFifoPartialProcessorAsync(), { context, throwOnFullBatchFailure: false });
+    const response = await processPartialResponse(event, scanRecord, new SqsFifoPartialProcessorAsync(), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
     const handedBack = response.batchItemFailures.map((f) => f.itemIdentifier).filter((id) => !failed.includes(id));
-    if (handedBack.length > 0) logger.warn('work items handed back unprocessed after an earlier failure in the batch; SQS will deliver them again', { messageIds: handedBack });
+    if (handedBack.length > 0)
+      logger.warn(
+        'work items handed back unprocessed after an earlier failure in the batch; SQS will deliver them again',
+        { messageIds: handedBack },
+      );
     return response;
   }
 

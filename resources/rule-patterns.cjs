@@ -12,7 +12,9 @@ const RULES = path.join(__dirname, '..', 'events', 'rules');
 /** The event source EventBridge would accept from us: not empty, not AWS's own `aws.` prefix. */
 function checkSource(source) {
   if (typeof source !== 'string' || source.length === 0 || source.length > 256 || source.startsWith('aws.')) {
-    throw new Error(`EVENT_SOURCE must be 1 to 256 characters and not start with "aws.", got ${JSON.stringify(source)}`);
+    throw new Error(
+      `EVENT_SOURCE must be 1 to 256 characters and not start with "aws.", got ${JSON.stringify(source)}`,
+    );
   }
   return source;
 }
@@ -20,8 +22,16 @@ function checkSource(source) {
 /** Every rule file's pattern, by file name, matching only events from `source`. */
 function rulePatterns(source) {
   checkSource(source);
-  const files = fs.readdirSync(RULES).filter((f) => f.endsWith('.json')).sort();
-  return Object.fromEntries(files.map((f) => [f.slice(0, -'.json'.length), { source: [source], ...withoutSource(JSON.parse(fs.readFileSync(path.join(RULES, f), 'utf8'))) }]));
+  const files = fs
+    .readdirSync(RULES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  return Object.fromEntries(
+    files.map((f) => [
+      f.slice(0, -'.json'.length),
+      { source: [source], ...withoutSource(JSON.parse(fs.readFileSync(path.join(RULES, f), 'utf8'))) },
+    ]),
+  );
 }
 
 // A rule file's own `source` would be the hard-coded value this module exists to replace.

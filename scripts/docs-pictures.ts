@@ -59,7 +59,8 @@ function slackHtml(message: SlackMessage): string {
       const any = b as { type: string; text?: { text: string }; elements?: { text: string }[] };
       if (any.type === 'header') return `<div class="h">${escapeHtml(any.text?.text ?? '')}</div>`;
       if (any.type === 'section') return `<div class="s">${mrkdwnToHtml(any.text?.text ?? '')}</div>`;
-      if (any.type === 'context') return `<div class="c">${(any.elements ?? []).map((e) => mrkdwnToHtml(e.text)).join(' ')}</div>`;
+      if (any.type === 'context')
+        return `<div class="c">${(any.elements ?? []).map((e) => mrkdwnToHtml(e.text)).join(' ')}</div>`;
       if (any.type === 'divider') return '<hr>';
       return '';
     })
@@ -76,7 +77,13 @@ function slackHtml(message: SlackMessage): string {
 async function teamsPicture(browser: Page, message: TeamsMessage): Promise<void> {
   const style =
     '.frame{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0003;padding:4px;font-family:"Segoe UI",system-ui,sans-serif}.who{font-size:12px;color:#616161;padding:8px 12px 0}.who b{color:#242424}.note{color:#888;font-size:11px;margin-top:8px}';
-  await browser.setContent(page('Teams', style, `<div class="frame"><div class="who"><b>EVS Snapshot Sentinel</b> via Workflows · 09:15</div><div id="card"></div></div><div class="note">Drawn by the adaptivecards package (default host config, a CommonMark-subset markdown step).</div>`));
+  await browser.setContent(
+    page(
+      'Teams',
+      style,
+      `<div class="frame"><div class="who"><b>EVS Snapshot Sentinel</b> via Workflows · 09:15</div><div id="card"></div></div><div class="note">Drawn by the adaptivecards package (default host config, a CommonMark-subset markdown step).</div>`,
+    ),
+  );
   await browser.addStyleTag({ path: require.resolve('adaptivecards/dist/adaptivecards.css') });
   await browser.addScriptTag({ path: require.resolve('adaptivecards/dist/adaptivecards.js') });
   // A plain script, not a function: tsx would add helpers to a function that the page does not have.
@@ -133,10 +140,13 @@ function alertmanagerHtml(groups: Group[], url: string): string {
               .join('')}</div>`,
         )
         .join('');
-      const more = g.alerts.length > 4 ? `<div class="more">+ ${g.alerts.length - 4} more alerts in this group</div>` : '';
+      const more =
+        g.alerts.length > 4 ? `<div class="more">+ ${g.alerts.length - 4} more alerts in this group</div>` : '';
       return `<div class="group"><div class="gh">${Object.entries(g.labels)
         .map(([k, v]) => chip(k, v))
-        .join('')} <span class="n">${g.alerts.length} alert${g.alerts.length === 1 ? '' : 's'}</span></div>${alerts}${more}</div>`;
+        .join(
+          '',
+        )} <span class="n">${g.alerts.length} alert${g.alerts.length === 1 ? '' : 's'}</span></div>${alerts}${more}</div>`;
     })
     .join('');
   const style =
@@ -178,7 +188,11 @@ async function main(): Promise<void> {
     await shoot(p, 'notify-email.png');
 
     const alerts: PostableAlert[] = renderAlertmanager(observedAt(digest, new Date()));
-    const posted = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+    const posted = await fetch(`${am.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts),
+    });
     if (!posted.ok) throw new Error(`Alertmanager answered ${posted.status} to the post`);
     const groups = (await (await fetch(`${am.url}/api/v2/alerts/groups`)).json()) as Group[];
     await p.setContent(alertmanagerHtml(groups, am.url));

@@ -7,6 +7,7 @@
  * report is served from the local S3.
  */
 import { spawn } from 'node:child_process';
+import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { generateFleet } from '../tools/emulator/fleet';
 import { startEmulator } from '../tools/emulator/server';
 import { createFindingsTable, startLocalDynamo } from '../tools/local/dynamodb';
@@ -14,7 +15,6 @@ import { startLocalEventBridge } from '../tools/local/eventbridge';
 import { invokeOverHttp } from '../tools/local/lambda';
 import { createNotificationsTable, toQueue } from '../tools/local/notifications';
 import { loadRulePattern } from '../tools/local/rules';
-import { DEFAULT_SOURCE } from '../lib/events/contract';
 import { startLocalS3 } from '../tools/local/s3';
 import { startLocalFifoQueue } from '../tools/local/sqs';
 
@@ -31,11 +31,22 @@ let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
 if (env.EVS_ENDPOINT) {
   log(`proxying to EVS_ENDPOINT=${env.EVS_ENDPOINT} (EVS_AUTH=${env.EVS_AUTH ?? 'aksk'}); no emulator started`);
 } else {
-  const fleet = generateFleet({ seed: env.FLEET_SEED ?? 'local', size: Number(env.FLEET_SIZE ?? 3000), projects: SAMPLE_PROJECTS, now: Date.now() });
-  emulator = await startEmulator({ projects: fleet.projects, port: Number(env.EMULATOR_PORT ?? 8776), auth: { mode: 'noauth' } });
+  const fleet = generateFleet({
+    seed: env.FLEET_SEED ?? 'local',
+    size: Number(env.FLEET_SIZE ?? 3000),
+    projects: SAMPLE_PROJECTS,
+    now: Date.now(),
+  });
+  emulator = await startEmulator({
+    projects: fleet.projects,
+    port: Number(env.EMULATOR_PORT ?? 8776),
+    auth: { mode: 'noauth' },
+  });
   Object.assign(upstream, { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', EVS_REGION: 'local' });
   upstream.ALLOWED_PROJECT_IDS = env.ALLOWED_PROJECT_IDS ?? SAMPLE_PROJECTS.join(',');
-  log(`EVS emulator at ${emulator.url}: ${fleet.projects.map((p) => `${p.projectId} (${p.snapshots.length})`).join(', ')}; ${fleet.expected.size} should be flagged`);
+  log(
+    `EVS emulator at ${emulator.url}: ${fleet.projects.map((p) => `${p.projectId} (${p.snapshots.length})`).join(', ')}; ${fleet.expected.size} should be flagged`,
+  );
 }
 
 // The findings table, in dynalite, created from the definition serverless.yml deploys.
@@ -50,20 +61,30 @@ if (!dynamoUrl) {
   dynamoUrl = dynamo.url;
   log(`DynamoDB (dynalite, in memory) at ${dynamoUrl}, tables ${FINDINGS_TABLE} and ${NOTIFICATIONS_TABLE}`);
 } else {
-  log(`findings table ${FINDINGS_TABLE}, notifications table ${NOTIFICATIONS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`);
+  log(
+    `findings table ${FINDINGS_TABLE}, notifications table ${NOTIFICATIONS_TABLE} at AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}`,
+  );
 }
 
 // The notifications queue: the shipped rule sends scanner events to it, and it invokes the
 // notifier through serverless-offline's Lambda port, as the SQS event source does.
 const notifyQueue = await startLocalFifoQueue({
   port: Number(env.NOTIFY_SQS_PORT ?? 0),
-  deliver: invokeOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-notifier/invocations`),
+  deliver: invokeOverHttp(
+    `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-notifier/invocations`,
+  ),
   visibilityMs: 5_000,
   maxReceiveCount: 5,
 });
 const bus = await startLocalEventBridge({
   port: Number(env.EVENTBRIDGE_PORT ?? 4010),
-  rules: [{ name: 'notifications', pattern: loadRulePattern('notifications', env.EVENT_SOURCE || DEFAULT_SOURCE), deliver: toQueue(notifyQueue.endpoint, notifyQueue.queueUrl) }],
+  rules: [
+    {
+      name: 'notifications',
+      pattern: loadRulePattern('notifications', env.EVENT_SOURCE || DEFAULT_SOURCE),
+      deliver: toQueue(notifyQueue.endpoint, notifyQueue.queueUrl),
+    },
+  ],
 });
 log(`local EventBridge (PutEvents) at ${bus.url}`);
 
@@ -71,7 +92,9 @@ log(`local EventBridge (PutEvents) at ${bus.url}`);
 // the worker through serverless-offline's Lambda port, as the SQS event source does.
 const workQueue = await startLocalFifoQueue({
   port: Number(env.SQS_PORT ?? 4011),
-  deliver: invokeOverHttp(`http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-scanWorker/invocations`),
+  deliver: invokeOverHttp(
+    `http://127.0.0.1:${LAMBDA_PORT}/2015-03-31/functions/${service}-${stage}-scanWorker/invocations`,
+  ),
   visibilityMs: 10_000,
 });
 log(`local SQS FIFO work queue at ${workQueue.queueUrl}`);
@@ -108,7 +131,13 @@ const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stag
 
 const base = `http://127.0.0.1:${PROXY_PORT}`;
 for (let i = 0; i < 120; i++) {
-  if (await fetch(`${base}/v2/${SAMPLE_PROJECTS[0]}/snapshots?limit=1`).then((r) => r.status < 500, () => false)) break;
+  if (
+    await fetch(`${base}/v2/${SAMPLE_PROJECTS[0]}/snapshots?limit=1`).then(
+      (r) => r.status < 500,
+      () => false,
+    )
+  )
+    break;
   await new Promise((r) => setTimeout(r, 500));
 }
 const p = (upstream.ALLOWED_PROJECT_IDS ?? env.ALLOWED_PROJECT_IDS ?? SAMPLE_PROJECTS.join(',')).split(',')[0];
@@ -120,7 +149,9 @@ log(`  curl '${base}/v2/${p}/findings?state=OPEN&severity=high&limit=5'`);
 if (emulator) {
   log('the findings lifecycle: each finding alerts once; make one go away and the next run says RESOLVED:');
   log(`  curl -X DELETE -H 'X-Auth-Token: admin:${p}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>'`);
-  log(`  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`);
+  log(
+    `  curl -X POST -H 'X-Auth-Token: admin:${p}' -H 'Content-Type: application/json' -d '{"os-reset_status": {"status": "available"}}' '${emulator.url}/v2/${p}/snapshots/<snapshot id>/action'`,
+  );
 }
 log(`the fleet report (from the second minute on; also .json, .csv, .prom): ${reportUrl}`);
 log(
@@ -134,7 +165,14 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   child.kill('SIGTERM');
-  await Promise.all([bus.close(), workQueue.close(), notifyQueue.close(), s3.close(), emulator?.close(), dynamo?.close()]);
+  await Promise.all([
+    bus.close(),
+    workQueue.close(),
+    notifyQueue.close(),
+    s3.close(),
+    emulator?.close(),
+    dynamo?.close(),
+  ]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

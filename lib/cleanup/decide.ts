@@ -4,9 +4,9 @@
  * clock, the environment or the network.
  */
 import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
+import { readTimes } from '../domain/times';
 import { type CleanupRefusal, MARK_KEY } from '../events/contract';
 import { type CleanupTerms, type JudgeContext, type ProjectPolicy, UNDETERMINED } from '../policy/policy';
-import { readTimes } from '../domain/times';
 
 export { MARK_KEY } from '../events/contract';
 
@@ -41,8 +41,14 @@ export type Readiness = { due: true } | { due: false; waiting: 'GRACE' | 'APPROV
 /** Whether a marked finding's deletion is due: its grace period over, and approved when its rule asks for approval. */
 export function readiness(item: CleanupFields, terms: CleanupTerms, now: number): Readiness {
   const after = Date.parse(item.cleanupDeleteAfter ?? '');
-  if (!Number.isFinite(after) || now < after) return { due: false, waiting: 'GRACE', reason: `marked for deletion after ${item.cleanupDeleteAfter}` };
-  if (terms.approval === 'required' && !item.cleanupApprovedBy) return { due: false, waiting: 'APPROVAL', reason: `due since ${item.cleanupDeleteAfter}, waiting for approval (rule ${terms.rule} requires it)` };
+  if (!Number.isFinite(after) || now < after)
+    return { due: false, waiting: 'GRACE', reason: `marked for deletion after ${item.cleanupDeleteAfter}` };
+  if (terms.approval === 'required' && !item.cleanupApprovedBy)
+    return {
+      due: false,
+      waiting: 'APPROVAL',
+      reason: `due since ${item.cleanupDeleteAfter}, waiting for approval (rule ${terms.rule} requires it)`,
+    };
   return { due: true };
 }
 
@@ -53,18 +59,51 @@ export type Check = { ok: true } | { ok: false; refusal: CleanupRefusal; reason:
  * exists, the finding is open (not suppressed), the snapshot still carries the same mark, is
  * available or error, is not the cloud's own backup snapshot, and still meets the rule.
  */
-export function checkDeletion(item: CleanupFields, snapshot: Snapshot | undefined, policy: ProjectPolicy, ctx: JudgeContext): Check {
+export function checkDeletion(
+  item: CleanupFields,
+  snapshot: Snapshot | undefined,
+  policy: ProjectPolicy,
+  ctx: JudgeContext,
+): Check {
   if (!snapshot) return { ok: false, refusal: 'GONE', reason: 'the snapshot no longer exists' };
-  if (item.state === 'SUPPRESSED') return { ok: false, refusal: 'SUPPRESSED', reason: `the finding is suppressed until ${item.suppressedUntil ?? 'further notice'}` };
+  if (item.state === 'SUPPRESSED')
+    return {
+      ok: false,
+      refusal: 'SUPPRESSED',
+      reason: `the finding is suppressed until ${item.suppressedUntil ?? 'further notice'}`,
+    };
   if (item.state !== 'OPEN') return { ok: false, refusal: 'NOT_OPEN', reason: `the finding is ${item.state}` };
-  const mark = snapshot.metadata && Object.hasOwn(snapshot.metadata, MARK_KEY) ? snapshot.metadata[MARK_KEY] : undefined;
-  if (mark === undefined) return { ok: false, refusal: 'MARK_CHANGED', reason: `the snapshot no longer carries ${MARK_KEY} (someone removed it)` };
-  if (mark !== item.cleanupDeleteAfter) return { ok: false, refusal: 'MARK_CHANGED', reason: `the snapshot's ${MARK_KEY} is no longer the one cleanup set` };
-  if (!DELETABLE_STATUSES.has(snapshot.status)) return { ok: false, refusal: 'STATUS', reason: `the snapshot is ${snapshot.status}; only available or error snapshots are deleted` };
-  if (isSystemSnapshot(snapshot)) return { ok: false, refusal: 'SYSTEM_SNAPSHOT', reason: 'the snapshot is one the cloud made for its backups' };
+  const mark =
+    snapshot.metadata && Object.hasOwn(snapshot.metadata, MARK_KEY) ? snapshot.metadata[MARK_KEY] : undefined;
+  if (mark === undefined)
+    return {
+      ok: false,
+      refusal: 'MARK_CHANGED',
+      reason: `the snapshot no longer carries ${MARK_KEY} (someone removed it)`,
+    };
+  if (mark !== item.cleanupDeleteAfter)
+    return {
+      ok: false,
+      refusal: 'MARK_CHANGED',
+      reason: `the snapshot's ${MARK_KEY} is no longer the one cleanup set`,
+    };
+  if (!DELETABLE_STATUSES.has(snapshot.status))
+    return {
+      ok: false,
+      refusal: 'STATUS',
+      reason: `the snapshot is ${snapshot.status}; only available or error snapshots are deleted`,
+    };
+  if (isSystemSnapshot(snapshot))
+    return { ok: false, refusal: 'SYSTEM_SNAPSHOT', reason: 'the snapshot is one the cloud made for its backups' };
   const still = policy.stillMatches(item.rule ?? '', snapshot, readTimes(snapshot), ctx);
-  if (still === UNDETERMINED) return { ok: false, refusal: 'UNDETERMINED', reason: `whether rule ${item.rule} still matches cannot be told (the project's volumes could not be listed)` };
-  if (!still) return { ok: false, refusal: 'NO_LONGER_MATCHES', reason: `the snapshot no longer meets rule ${item.rule}` };
+  if (still === UNDETERMINED)
+    return {
+      ok: false,
+      refusal: 'UNDETERMINED',
+      reason: `whether rule ${item.rule} still matches cannot be told (the project's volumes could not be listed)`,
+    };
+  if (!still)
+    return { ok: false, refusal: 'NO_LONGER_MATCHES', reason: `the snapshot no longer meets rule ${item.rule}` };
   return { ok: true };
 }
 
@@ -83,15 +122,28 @@ export function exceededCaps(planned: number, snapshots: number, deletedToday: n
   const exceeded: string[] = [];
   const share = (n: number) => (snapshots > 0 ? (n * 100) / snapshots : 100);
   if (planned > caps.perRun) exceeded.push(`${planned} deletions in one run, over the cap of ${caps.perRun}`);
-  if (share(planned) > caps.perRunPercent) exceeded.push(`${planned} of ${snapshots} snapshots in one run, over ${caps.perRunPercent} %`);
-  if (deletedToday + planned > caps.perDay) exceeded.push(`${deletedToday + planned} deletions today, over the cap of ${caps.perDay}`);
-  if (share(deletedToday + planned) > caps.perDayPercent) exceeded.push(`${deletedToday + planned} of ${snapshots} snapshots today, over ${caps.perDayPercent} %`);
+  if (share(planned) > caps.perRunPercent)
+    exceeded.push(`${planned} of ${snapshots} snapshots in one run, over ${caps.perRunPercent} %`);
+  if (deletedToday + planned > caps.perDay)
+    exceeded.push(`${deletedToday + planned} deletions today, over the cap of ${caps.perDay}`);
+  if (share(deletedToday + planned) > caps.perDayPercent)
+    exceeded.push(`${deletedToday + planned} of ${snapshots} snapshots today, over ${caps.perDayPercent} %`);
   return exceeded;
 }
 
 /** What a marked snapshot's owner is told: what goes, when, and how to stop it. */
-export function markNotice(snapshot: Pick<Snapshot, 'id' | 'name' | 'size'>, projectId: string, findingId: string, rule: string, terms: CleanupTerms, deleteAfter: string): string {
-  const approval = terms.approval === 'required' ? ' once someone approves it (POST /v2/{project_id}/findings/{finding_id}/approval)' : '';
+export function markNotice(
+  snapshot: Pick<Snapshot, 'id' | 'name' | 'size'>,
+  projectId: string,
+  findingId: string,
+  rule: string,
+  terms: CleanupTerms,
+  deleteAfter: string,
+): string {
+  const approval =
+    terms.approval === 'required'
+      ? ' once someone approves it (POST /v2/{project_id}/findings/{finding_id}/approval)'
+      : '';
   // The name is the cloud's text: capped here, and untrusted wherever the notice is shown.
   const name = typeof snapshot.name === 'string' && snapshot.name ? ` (${snapshot.name.slice(0, 255)})` : '';
   return `Snapshot ${snapshot.id}${name}, ${snapshot.size} GB, will be deleted after ${deleteAfter} under rule ${rule}${approval}. To keep it, suppress finding ${findingId} (POST /v2/${projectId}/findings/${findingId}/suppression) or remove the metadata key ${MARK_KEY} from the snapshot.`;

@@ -5,16 +5,31 @@
  * function (and `npm run cleanup`) runs it, with credentials that may delete.
  */
 import { createHash } from 'node:crypto';
-import type { Snapshot } from '../domain/snapshot';
 import { ownerOf } from '../domain/owner';
-import type { SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
-import { describeFailure, UpstreamHttpError } from '../upstream/errors';
-import { paginateSnapshots, paginateVolumes } from '../upstream/pager';
-import { type CleanupAction, type CleanupDetail, type CleanupRefusal, cleanupEvent, snapshotFields } from '../events/contract';
+import type { Snapshot } from '../domain/snapshot';
+import {
+  type CleanupAction,
+  type CleanupDetail,
+  type CleanupRefusal,
+  cleanupEvent,
+  snapshotFields,
+} from '../events/contract';
 import type { CleanupTerms, JudgeContext, Policy } from '../policy/policy';
 import type { EventSink } from '../scan/run-scan';
 import { VolumeSet } from '../scan/volume-set';
-import { type CleanupCaps, type CleanupFields, checkDeletion, exceededCaps, formatMark, MARK_KEY, markNotice, readiness } from './decide';
+import type { SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
+import { describeFailure, UpstreamHttpError } from '../upstream/errors';
+import { paginateSnapshots, paginateVolumes } from '../upstream/pager';
+import {
+  type CleanupCaps,
+  type CleanupFields,
+  checkDeletion,
+  exceededCaps,
+  formatMark,
+  MARK_KEY,
+  markNotice,
+  readiness,
+} from './decide';
 import type { CleanupStore } from './store';
 
 export interface CleanupUnit {
@@ -78,7 +93,17 @@ export async function runCleanup(deps: CleanupDeps, settings: CleanupSettings): 
 async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: CleanupUnit): Promise<ProjectCleanup> {
   const now = deps.now ?? Date.now;
   const { projectId, client } = unit;
-  const result: ProjectCleanup = { target: unit.target, projectId, snapshots: 0, marked: 0, deleted: 0, refused: 0, failed: 0, waiting: 0, braked: false };
+  const result: ProjectCleanup = {
+    target: unit.target,
+    projectId,
+    snapshots: 0,
+    marked: 0,
+    deleted: 0,
+    refused: 0,
+    failed: 0,
+    waiting: 0,
+    braked: false,
+  };
   const policy = settings.policy.forProject(unit.target, projectId);
   if (policy.cleanup.size === 0) return result;
   const say = (line: string) => deps.onAction?.(`${settings.dryRun ? '[dry run] ' : ''}${projectId}: ${line}`);
@@ -86,7 +111,11 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
   const deadline = settings.deadline;
 
   /** The audit item, then the event: every mark, approval, deletion, refusal and brake is both. */
-  const record = async (action: CleanupAction, fields: Partial<Omit<CleanupDetail, 'schemaVersion' | 'action'>> & { reason: string }, basis: string) => {
+  const record = async (
+    action: CleanupAction,
+    fields: Partial<Omit<CleanupDetail, 'schemaVersion' | 'action'>> & { reason: string },
+    basis: string,
+  ) => {
     const at = new Date(now()).toISOString();
     const snapshot = fields.snapshot ?? null;
     const detail: CleanupDetail = {
@@ -110,7 +139,9 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       ...(fields.upstreamRequestId !== undefined ? { upstreamRequestId: fields.upstreamRequestId } : {}),
       ...(fields.brake ? { brake: fields.brake } : {}),
     };
-    say(`${action}${fields.refusal ? ` (${fields.refusal})` : ''}${snapshot ? ` snapshot ${snapshot.id}` : ''}: ${fields.reason}`);
+    say(
+      `${action}${fields.refusal ? ` (${fields.refusal})` : ''}${snapshot ? ` snapshot ${snapshot.id}` : ''}: ${fields.reason}`,
+    );
     if (settings.dryRun || !sink) return;
     await deps.store.audit(detail, deadline);
     await sink.add(cleanupEvent(settings.source, detail));
@@ -119,11 +150,17 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
   try {
     const items = await deps.store.candidates(projectId, new Set(policy.cleanup.keys()), deadline);
     const known = new Set(items.map((i) => i.findingId));
-    for (const extra of deps.unrecorded?.(projectId) ?? []) if (!known.has(extra.findingId) && policy.cleanup.has(extra.rule ?? '')) items.push(extra);
+    for (const extra of deps.unrecorded?.(projectId) ?? [])
+      if (!known.has(extra.findingId) && policy.cleanup.has(extra.rule ?? '')) items.push(extra);
     // The listing: the project's size (for the share caps) and each candidate as it is now.
     const wanted = new Map(items.map((i) => [i.snapshotId as string, i]));
     const listed = new Map<string, Snapshot>();
-    for await (const page of paginateSnapshots(client, projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline })) {
+    for await (const page of paginateSnapshots(
+      client,
+      projectId,
+      {},
+      { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline },
+    )) {
       for (const s of page.snapshots) {
         result.snapshots++;
         if (wanted.has(s.id)) listed.set(s.id, s);
@@ -133,7 +170,12 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
     let volumes: VolumeSet | undefined;
     if (policy.needsVolumes) {
       volumes = new VolumeSet();
-      for await (const page of paginateVolumes(client, projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline })) for (const v of page.items) volumes.add(v.id);
+      for await (const page of paginateVolumes(client, projectId, {
+        pageSize: settings.pageSize,
+        maxPages: settings.maxPages,
+        deadline,
+      }))
+        for (const v of page.items) volumes.add(v.id);
     }
     const ctx = (): JudgeContext => ({ now: now(), volumes });
 
@@ -145,7 +187,12 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       if (item.cleanupDeleteAfter === undefined) {
         // Marked only while it could be deleted: open, present, and passing every check but the mark itself.
         if (item.state !== 'OPEN' || !snapshot) continue;
-        const check = checkDeletion({ ...item, cleanupDeleteAfter: '' }, { ...snapshot, metadata: { ...snapshot.metadata, [MARK_KEY]: '' } }, policy, ctx());
+        const check = checkDeletion(
+          { ...item, cleanupDeleteAfter: '' },
+          { ...snapshot, metadata: { ...snapshot.metadata, [MARK_KEY]: '' } },
+          policy,
+          ctx(),
+        );
         if (!check.ok) {
           say(`not marking snapshot ${snapshot.id}: ${check.reason}`);
           continue;
@@ -153,10 +200,30 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
         const deleteAfter = formatMark(now() + terms.afterMinutes * 60_000);
         if (!settings.dryRun) {
           await client.setSnapshotMetadata(projectId, snapshot.id, { [MARK_KEY]: deleteAfter }, { deadline });
-          if (!(await deps.store.recordMark(projectId, item.findingId, deleteAfter, new Date(now()).toISOString(), deadline))) continue;
+          if (
+            !(await deps.store.recordMark(
+              projectId,
+              item.findingId,
+              deleteAfter,
+              new Date(now()).toISOString(),
+              deadline,
+            ))
+          )
+            continue;
         }
         result.marked++;
-        await record('MARKED', { findingId: item.findingId, rule: terms.rule, snapshot: snapshotFields({ ...snapshot, metadata: { ...snapshot.metadata, [MARK_KEY]: deleteAfter } }), deleteAfter, owner, reason: markNotice(snapshot, projectId, item.findingId, terms.rule, terms, deleteAfter) }, item.findingId);
+        await record(
+          'MARKED',
+          {
+            findingId: item.findingId,
+            rule: terms.rule,
+            snapshot: snapshotFields({ ...snapshot, metadata: { ...snapshot.metadata, [MARK_KEY]: deleteAfter } }),
+            deleteAfter,
+            owner,
+            reason: markNotice(snapshot, projectId, item.findingId, terms.rule, terms, deleteAfter),
+          },
+          item.findingId,
+        );
         continue;
       }
       const ready = readiness(item, terms, now());
@@ -177,21 +244,42 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
 
     if (!settings.deletionsAllowed) {
       result.refused += due.length;
-      await record('REFUSED', { refusal: 'SWITCHED_OFF', reason: `${due.length} due deletion${due.length === 1 ? '' : 's'} held: the cleanup switch is off` }, 'switch');
+      await record(
+        'REFUSED',
+        {
+          refusal: 'SWITCHED_OFF',
+          reason: `${due.length} due deletion${due.length === 1 ? '' : 's'} held: the cleanup switch is off`,
+        },
+        'switch',
+      );
       return result;
     }
     const since = `${new Date(now()).toISOString().slice(0, 10)}T00:00:00.000Z`;
-    const deletedToday = (await deps.store.trail(projectId, since, deadline)).filter((a) => a.action === 'DELETED').length;
+    const deletedToday = (await deps.store.trail(projectId, since, deadline)).filter(
+      (a) => a.action === 'DELETED',
+    ).length;
     const limits = exceededCaps(due.length, result.snapshots, deletedToday, settings.caps);
     if (limits.length > 0) {
       result.braked = true;
       deps.onBrake?.(projectId, limits);
-      await record('BRAKE', { reason: `Nothing deleted in this project this run: ${limits.join('; ')}. Check the policy, then raise the caps or delete by hand.`, brake: { planned: due.length, snapshots: result.snapshots, deletedToday, limits } }, 'brake');
+      await record(
+        'BRAKE',
+        {
+          reason: `Nothing deleted in this project this run: ${limits.join('; ')}. Check the policy, then raise the caps or delete by hand.`,
+          brake: { planned: due.length, snapshots: result.snapshots, deletedToday, limits },
+        },
+        'brake',
+      );
       return result;
     }
 
     for (const { item, terms } of due) {
-      const base = { findingId: item.findingId, rule: terms.rule, deleteAfter: item.cleanupDeleteAfter ?? null, approvedBy: item.cleanupApprovedBy ?? null };
+      const base = {
+        findingId: item.findingId,
+        rule: terms.rule,
+        deleteAfter: item.cleanupDeleteAfter ?? null,
+        approvedBy: item.cleanupApprovedBy ?? null,
+      };
       // Re-read just before deleting: the listing may be minutes old.
       const current = await client.getSnapshot(projectId, item.snapshotId as string, { deadline });
       const recheck = checkDeletion(item, current, policy, ctx());
@@ -203,7 +291,9 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       const owner = ownerOf(seen.metadata);
       if (settings.dryRun) {
         result.deleted++;
-        say(`would delete snapshot ${seen.id} (${seen.size} GB, ${seen.status}) under rule ${terms.rule}: due since ${item.cleanupDeleteAfter}${item.cleanupApprovedBy ? `, approved by ${item.cleanupApprovedBy}` : ''}`);
+        say(
+          `would delete snapshot ${seen.id} (${seen.size} GB, ${seen.status}) under rule ${terms.rule}: due since ${item.cleanupDeleteAfter}${item.cleanupApprovedBy ? `, approved by ${item.cleanupApprovedBy}` : ''}`,
+        );
         continue;
       }
       try {
@@ -211,7 +301,18 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       } catch (error) {
         const f = describeFailure(error);
         result.failed++;
-        await record('FAILED', { ...base, snapshot: seen, owner, reason: `The upstream refused the delete: ${f.code}: ${f.message}`, ...(error instanceof UpstreamHttpError ? { upstreamStatus: error.status } : {}), ...(f.upstreamRequestId ? { upstreamRequestId: f.upstreamRequestId } : {}) }, item.findingId);
+        await record(
+          'FAILED',
+          {
+            ...base,
+            snapshot: seen,
+            owner,
+            reason: `The upstream refused the delete: ${f.code}: ${f.message}`,
+            ...(error instanceof UpstreamHttpError ? { upstreamStatus: error.status } : {}),
+            ...(f.upstreamRequestId ? { upstreamRequestId: f.upstreamRequestId } : {}),
+          },
+          item.findingId,
+        );
         continue;
       }
       // Recorded as removed only once the upstream shows it deleting or gone.
@@ -219,10 +320,31 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       if (after === undefined || (after && (after.status === 'deleting' || after.status === 'deleted'))) {
         result.deleted++;
         await deps.store.recordRemoved(projectId, item.findingId, new Date(now()).toISOString(), deadline);
-        await record('DELETED', { ...base, snapshot: seen, owner, reason: `Deleted under rule ${terms.rule} (${seen.size} GB); the upstream shows it ${after === undefined ? 'gone' : after.status}.` }, item.findingId);
+        await record(
+          'DELETED',
+          {
+            ...base,
+            snapshot: seen,
+            owner,
+            reason: `Deleted under rule ${terms.rule} (${seen.size} GB); the upstream shows it ${after === undefined ? 'gone' : after.status}.`,
+          },
+          item.findingId,
+        );
       } else {
         result.failed++;
-        await record('FAILED', { ...base, snapshot: seen, owner, reason: after === null ? 'The delete was accepted but the snapshot could not be read back: not confirmed.' : `The delete was accepted but the snapshot is still ${after.status}: not confirmed.` }, item.findingId);
+        await record(
+          'FAILED',
+          {
+            ...base,
+            snapshot: seen,
+            owner,
+            reason:
+              after === null
+                ? 'The delete was accepted but the snapshot could not be read back: not confirmed.'
+                : `The delete was accepted but the snapshot is still ${after.status}: not confirmed.`,
+          },
+          item.findingId,
+        );
       }
     }
   } catch (error) {
@@ -234,11 +356,32 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
   }
   return result;
 
-  async function refuse(item: CleanupFields, terms: CleanupTerms, snapshot: Snapshot | undefined, refusal: CleanupRefusal, reason: string) {
+  async function refuse(
+    item: CleanupFields,
+    terms: CleanupTerms,
+    snapshot: Snapshot | undefined,
+    refusal: CleanupRefusal,
+    reason: string,
+  ) {
     result.refused++;
     // A person removed the mark: that is how an owner says no, and it is final for this finding.
-    if (refusal === 'MARK_CHANGED' && !settings.dryRun) await deps.store.recordStopped(projectId, item.findingId, new Date(now()).toISOString(), deadline);
-    if (refusal === 'GONE' && !settings.dryRun) await deps.store.recordRemoved(projectId, item.findingId, new Date(now()).toISOString(), deadline);
-    await record('REFUSED', { findingId: item.findingId, rule: terms.rule, snapshot: snapshot ? snapshotFields(snapshot) : null, deleteAfter: item.cleanupDeleteAfter ?? null, approvedBy: item.cleanupApprovedBy ?? null, owner: snapshot ? ownerOf(snapshot.metadata) : null, refusal, reason: `Not deleted: ${reason}.` }, `${item.findingId}/${refusal}`);
+    if (refusal === 'MARK_CHANGED' && !settings.dryRun)
+      await deps.store.recordStopped(projectId, item.findingId, new Date(now()).toISOString(), deadline);
+    if (refusal === 'GONE' && !settings.dryRun)
+      await deps.store.recordRemoved(projectId, item.findingId, new Date(now()).toISOString(), deadline);
+    await record(
+      'REFUSED',
+      {
+        findingId: item.findingId,
+        rule: terms.rule,
+        snapshot: snapshot ? snapshotFields(snapshot) : null,
+        deleteAfter: item.cleanupDeleteAfter ?? null,
+        approvedBy: item.cleanupApprovedBy ?? null,
+        owner: snapshot ? ownerOf(snapshot.metadata) : null,
+        refusal,
+        reason: `Not deleted: ${reason}.`,
+      },
+      `${item.findingId}/${refusal}`,
+    );
   }
 }

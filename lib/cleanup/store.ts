@@ -31,7 +31,11 @@ export interface CleanupStore {
   /** Withdraws an approval; false when there was none. */
   withdraw(projectId: string, findingId: string, deadline: number): Promise<boolean>;
   /** The finding's cleanup fields, or undefined. */
-  read(projectId: string, findingId: string, deadline: number): Promise<(CleanupFields & { snapshot?: CleanupDetail['snapshot'] }) | undefined>;
+  read(
+    projectId: string,
+    findingId: string,
+    deadline: number,
+  ): Promise<(CleanupFields & { snapshot?: CleanupDetail['snapshot'] }) | undefined>;
   /** Writes one audit item (the same auditId twice is one item). */
   audit(detail: CleanupDetail, deadline: number): Promise<void>;
   /** The project's audit items from `sinceIso` on, oldest first. */

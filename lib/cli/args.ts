@@ -38,9 +38,23 @@ export function flag(description: string): Option<boolean> {
 }
 
 /** Any value of one option, read by `parse` (which throws UsageError naming what was wrong). */
-export function option<T>(placeholder: string, description: string, parse: (raw: string, flag: string) => T, fallback: { default: T; text?: string }): Option<T>;
-export function option<T>(placeholder: string, description: string, parse: (raw: string, flag: string) => T): Option<T | undefined>;
-export function option<T>(placeholder: string, description: string, parse: (raw: string, flag: string) => T, fallback?: { default: T; text?: string }): Option<T | undefined> {
+export function option<T>(
+  placeholder: string,
+  description: string,
+  parse: (raw: string, flag: string) => T,
+  fallback: { default: T; text?: string },
+): Option<T>;
+export function option<T>(
+  placeholder: string,
+  description: string,
+  parse: (raw: string, flag: string) => T,
+): Option<T | undefined>;
+export function option<T>(
+  placeholder: string,
+  description: string,
+  parse: (raw: string, flag: string) => T,
+  fallback?: { default: T; text?: string },
+): Option<T | undefined> {
   return {
     type: 'string',
     multiple: false,
@@ -54,7 +68,11 @@ export function option<T>(placeholder: string, description: string, parse: (raw:
 /** A string value, optional unless it has a default. */
 export function text(placeholder: string, description: string, fallback: { default: string }): Option<string>;
 export function text(placeholder: string, description: string): Option<string | undefined>;
-export function text(placeholder: string, description: string, fallback?: { default: string }): Option<string | undefined> {
+export function text(
+  placeholder: string,
+  description: string,
+  fallback?: { default: string },
+): Option<string | undefined> {
   const nonEmpty = (raw: string, name: string) => {
     if (raw === '') throw new UsageError(`${name} needs a value`);
     return raw;
@@ -78,7 +96,11 @@ export function list(placeholder: string, description: string): Option<string[]>
 }
 
 /** An integer within [min, max]. */
-export function integer(placeholder: string, description: string, range: { min: number; max?: number; default: number }): Option<number> {
+export function integer(
+  placeholder: string,
+  description: string,
+  range: { min: number; max?: number; default: number },
+): Option<number> {
   const { min, max = Number.MAX_SAFE_INTEGER } = range;
   return option(placeholder, description, (raw, name) => parseInteger(raw, name, min, max), { default: range.default });
 }
@@ -114,7 +136,7 @@ export interface Invocation<O extends Options> {
 const STANDARD = {
   help: flag('print this help and exit'),
   version: flag('print the version and exit'),
-  json: flag('print the run\'s summary as one JSON document on stdout (docs/cli.md)'),
+  json: flag("print the run's summary as one JSON document on stdout (docs/cli.md)"),
 };
 
 /** The command's help text. */
@@ -122,13 +144,27 @@ export function usageOf<O extends Options>(command: Command<O>): string {
   const all: Options = { ...command.options, ...STANDARD };
   const left = (name: string, o: Option<unknown>) => `--${name}${o.placeholder ? ` ${o.placeholder}` : ''}`;
   const width = Math.max(...Object.entries(all).map(([n, o]) => left(n, o).length));
-  const lines = Object.entries(all).map(([n, o]) => `  ${left(n, o).padEnd(width)}  ${o.description}${o.defaultText === undefined ? '' : ` (default: ${o.defaultText})`}`);
-  return [`Usage: npm run ${command.name} -- [options]`, '', command.summary, '', 'Options:', ...lines, ...(command.notes ?? []).flatMap((n) => ['', n])].join('\n');
+  const lines = Object.entries(all).map(
+    ([n, o]) =>
+      `  ${left(n, o).padEnd(width)}  ${o.description}${o.defaultText === undefined ? '' : ` (default: ${o.defaultText})`}`,
+  );
+  return [
+    `Usage: npm run ${command.name} -- [options]`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...lines,
+    ...(command.notes ?? []).flatMap((n) => ['', n]),
+  ].join('\n');
 }
 
 /** The project's version, from package.json. */
 export function versionOf(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return `${pkg.name} ${pkg.version}`;
 }
 
@@ -136,12 +172,21 @@ export function versionOf(): string {
  * Reads `argv` against the command's options. Throws UsageError for an unknown option, a
  * missing or bad value, or a stray argument; returns 'help' or 'version' when asked for those.
  */
-export function parseCommandLine<O extends Options>(command: Command<O>, argv: string[]): Invocation<O> | 'help' | 'version' {
+export function parseCommandLine<O extends Options>(
+  command: Command<O>,
+  argv: string[],
+): Invocation<O> | 'help' | 'version' {
   const all: Options = { ...command.options, ...STANDARD };
   const config = Object.fromEntries(Object.entries(all).map(([n, o]) => [n, { type: o.type, multiple: o.multiple }]));
   // Not strict: the checks below say what was wrong in one line, where parseArgs' own errors
   // are long and differ between Node versions.
-  const { values, tokens } = parseArgs({ args: argv, options: config, strict: false, allowPositionals: true, tokens: true });
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   for (const token of tokens) {
     if (token.kind === 'positional') throw new UsageError(`unexpected argument "${token.value}"`);
     if (token.kind !== 'option') continue;
@@ -149,7 +194,8 @@ export function parseCommandLine<O extends Options>(command: Command<O>, argv: s
     if (!spec) throw new UsageError(`unknown option ${token.rawName}`);
     if (spec.type === 'boolean' && token.value !== undefined) throw new UsageError(`--${token.name} takes no value`);
     // `--out --json`: the next option is not this one's value.
-    if (spec.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('--')))) throw new UsageError(`--${token.name} needs a value`);
+    if (spec.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))))
+      throw new UsageError(`--${token.name} needs a value`);
   }
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';

@@ -17,7 +17,10 @@ export function readConfigFile(file: string, variable: string): string {
   try {
     fd = openSync(file, 'r');
     const size = fstatSync(fd).size;
-    if (size > MAX_CONFIG_BYTES) throw new ConfigError(`${variable} names ${file}, which is ${size} bytes; a configuration file may have at most ${MAX_CONFIG_BYTES}`);
+    if (size > MAX_CONFIG_BYTES)
+      throw new ConfigError(
+        `${variable} names ${file}, which is ${size} bytes; a configuration file may have at most ${MAX_CONFIG_BYTES}`,
+      );
     const buffer = Buffer.alloc(size);
     let read = 0;
     while (read < size) {
@@ -28,7 +31,9 @@ export function readConfigFile(file: string, variable: string): string {
     return buffer.subarray(0, read).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${variable} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      `${variable} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -45,17 +50,24 @@ export interface ConfigDocument<T> {
 
 /** `targets[1].auth.mode`, from a path. */
 export function fieldName(path: FieldPath): string {
-  return path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${key}` : key), '') || '(top level)';
+  return (
+    path.reduce<string>(
+      (name, key) => (typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${key}` : key),
+      '',
+    ) || '(top level)'
+  );
 }
 
 function describeSchemaError(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperties') return `has the field "${String(p.additionalProperty)}", which is not allowed here`;
+  if (error.keyword === 'additionalProperties')
+    return `has the field "${String(p.additionalProperty)}", which is not allowed here`;
   if (error.keyword === 'required') return `is missing "${String(p.missingProperty)}"`;
   if (error.keyword === 'enum') return `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
   // A field of several forms: say which forms, from the schema's own description.
   const described = (error.parentSchema as { description?: string } | undefined)?.description;
-  if ((error.keyword === 'oneOf' || error.keyword === 'anyOf') && described) return `is not in a form this field takes: ${described}`;
+  if ((error.keyword === 'oneOf' || error.keyword === 'anyOf') && described)
+    return `is not in a form this field takes: ${described}`;
   return error.message ?? 'is not valid';
 }
 
@@ -73,9 +85,17 @@ export function lazyValidator(schema: object): (value: unknown) => ErrorObject[]
  * returns its value, with a way to report the rules a schema cannot say at the field's position.
  * The first schema error is reported the same way; `describe` may word a keyword its own way.
  */
-export function readConfigDocument<T>(text: string, source: string, validate: (value: unknown) => ErrorObject[], describe?: (error: ErrorObject) => string | undefined): ConfigDocument<T> {
+export function readConfigDocument<T>(
+  text: string,
+  source: string,
+  validate: (value: unknown) => ErrorObject[],
+  describe?: (error: ErrorObject) => string | undefined,
+): ConfigDocument<T> {
   // Text that did not come through readConfigFile (an SSM parameter, say) is bounded too.
-  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(`${source}: is ${text.length} characters; a configuration file may have at most ${MAX_CONFIG_BYTES}`);
+  if (text.length > MAX_CONFIG_BYTES)
+    throw new ConfigError(
+      `${source}: is ${text.length} characters; a configuration file may have at most ${MAX_CONFIG_BYTES}`,
+    );
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -116,9 +136,17 @@ export function readConfigDocument<T>(text: string, source: string, validate: (v
   const errors = validate(value);
   // A field of several forms fails each form first; the error that names the field as a whole
   // (oneOf/anyOf, not a discriminated union, which reports its one branch) says more.
-  const error = errors.find((e) => (e.keyword === 'oneOf' || e.keyword === 'anyOf') && !(e.parentSchema as { discriminator?: unknown } | undefined)?.discriminator) ?? errors[0];
+  const error =
+    errors.find(
+      (e) =>
+        (e.keyword === 'oneOf' || e.keyword === 'anyOf') &&
+        !(e.parentSchema as { discriminator?: unknown } | undefined)?.discriminator,
+    ) ?? errors[0];
   if (error) {
-    const path = error.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replaceAll('~1', '/').replaceAll('~0', '~')));
+    const path = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((k) => (/^\d+$/.test(k) ? Number(k) : k.replaceAll('~1', '/').replaceAll('~0', '~')));
     const container = doc.getIn(path, true);
     // A field that is not allowed is reported where it is, not where its object starts.
     if (error.keyword === 'additionalProperties' && isMap(container)) {

@@ -36,7 +36,13 @@ export class ConfigError extends CodedError {
 }
 
 /** How a caller's request was wrong, which the HTTP layer turns into a status. */
-export type RequestFault = 'invalid' | 'forbidden' | 'not-found' | 'conflict' | 'unsupported-method' | 'unsupported-media-type';
+export type RequestFault =
+  | 'invalid'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'unsupported-method'
+  | 'unsupported-media-type';
 
 /**
  * The caller asked for something that cannot be done as asked: a bad parameter or body, a

@@ -19,7 +19,12 @@ export const systemClock: RetryClock = {
 };
 
 /** Capped full-jitter backoff before retry number `attempt`, never shorter than the server's `Retry-After`. */
-export function backoffDelay(attempt: number, options: RetryOptions, random: () => number, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  options: RetryOptions,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   const jittered = Math.floor(random() * ceiling);
   return retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs);

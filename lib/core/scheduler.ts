@@ -11,7 +11,11 @@ export interface CappedOptions<T> {
  * items of other groups start. Results come back in the items' order. `run` is expected to settle
  * every task itself: a task that rejects rejects the whole run.
  */
-export function runCapped<T, R>(items: readonly T[], options: CappedOptions<T>, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export function runCapped<T, R>(
+  items: readonly T[],
+  options: CappedOptions<T>,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   const caps = options.caps ?? {};
   const running = new Map<string, number>();

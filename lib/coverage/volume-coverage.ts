@@ -1,7 +1,7 @@
+import { parseUpstreamTime } from '../domain/times';
 import type { VolumeFields } from '../domain/volume';
 import type { CoverageRule } from '../policy/policy';
 import { Column, IdColumn, Interned, TextColumn } from '../retention/columns';
-import { parseUpstreamTime } from '../domain/times';
 
 /** Positions of the listed volumes (the orphan check's VolumeSet). */
 export interface VolumePositions {
@@ -86,7 +86,17 @@ export class VolumeCoverage {
         // A volume younger than the limit has not had the time to be snapshotted; one whose creation time cannot be read is judged on its snapshots alone.
         if (this.createdMs.get(i) > since) continue;
         if (newestMs > since) continue;
-        yield { volume: { id: this.ids.get(i), name: this.names.get(i), status, size: this.size.get(i), created_at: this.createdAt.get(i) }, rule, newestMs };
+        yield {
+          volume: {
+            id: this.ids.get(i),
+            name: this.names.get(i),
+            status,
+            size: this.size.get(i),
+            created_at: this.createdAt.get(i),
+          },
+          rule,
+          newestMs,
+        };
         break;
       }
     }

@@ -19,7 +19,9 @@ export const FAILURES = {
   // Our own dependency, not the upstream: the secret holding the upstream credentials could not be read or used.
   CREDENTIALS_UNAVAILABLE: { message: "The service's upstream credentials could not be read." },
   // The snapshots were read, the volumes were not: orphans could not be told, so nothing is resolved.
-  VOLUMES_UNAVAILABLE: { message: "The project's volumes could not be listed, so orphaned snapshots could not be checked." },
+  VOLUMES_UNAVAILABLE: {
+    message: "The project's volumes could not be listed, so orphaned snapshots could not be checked.",
+  },
   STATE_UNAVAILABLE: { message: 'The findings table could not be read or written.' },
   // Reported by the dispatcher, whether or not the project's worker ever ran.
   NOT_SCANNED: { message: 'The project has not been scanned completely in the last two cycles.' },
@@ -66,7 +68,12 @@ export abstract class FailureError extends CodedError {
 /** Names what went wrong, in words and a code, for responses and events alike. Anything not a FailureError is a bug. */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof FailureError) {
-    return { code: error.code, message: error.safeMessage, upstreamStatus: error.upstreamStatus, upstreamRequestId: error.upstreamRequestId };
+    return {
+      code: error.code,
+      message: error.safeMessage,
+      upstreamStatus: error.upstreamStatus,
+      upstreamRequestId: error.upstreamRequestId,
+    };
   }
   return { code: 'INTERNAL_ERROR', message: FAILURES.INTERNAL_ERROR.message };
 }

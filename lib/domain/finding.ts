@@ -1,11 +1,21 @@
 /** What the scanner reports. A policy's rules say which snapshots are which, and how severe. */
-export const FINDING_TYPES = ['ERROR_STATUS', 'STUCK', 'STALE', 'UNKNOWN_STATUS', 'ORPHANED', 'EXCESS_RETENTION', 'UNPROTECTED_VOLUME'] as const;
+export const FINDING_TYPES = [
+  'ERROR_STATUS',
+  'STUCK',
+  'STALE',
+  'UNKNOWN_STATUS',
+  'ORPHANED',
+  'EXCESS_RETENTION',
+  'UNPROTECTED_VOLUME',
+] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
 /** Findings about a volume rather than one of its snapshots: the event carries `volume`, not `snapshot`. */
 export const VOLUME_FINDING_TYPES: readonly FindingType[] = ['UNPROTECTED_VOLUME'];
 /** Findings about one snapshot: what the report's snapshot sums count. */
-export const SNAPSHOT_FINDING_TYPES: readonly FindingType[] = FINDING_TYPES.filter((t) => !VOLUME_FINDING_TYPES.includes(t));
+export const SNAPSHOT_FINDING_TYPES: readonly FindingType[] = FINDING_TYPES.filter(
+  (t) => !VOLUME_FINDING_TYPES.includes(t),
+);
 
 /**
  * Findings that say a snapshot could go: the cloud's own backup snapshots never get them, whatever

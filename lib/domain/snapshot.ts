@@ -45,7 +45,8 @@ const MAX_FIELD_LENGTH = { id: 255, status: 64, name: 1_024, volume_id: 255, cre
  * so one absurd row (say `size: 1e308`, which DynamoDB cannot store) cannot fail its project.
  */
 export function malformedSnapshot(s: Snapshot): string | undefined {
-  if (typeof s.size !== 'number' || !Number.isSafeInteger(s.size) || s.size < 0 || s.size > MAX_SNAPSHOT_SIZE_GB) return 'size';
+  if (typeof s.size !== 'number' || !Number.isSafeInteger(s.size) || s.size < 0 || s.size > MAX_SNAPSHOT_SIZE_GB)
+    return 'size';
   for (const [field, max] of Object.entries(MAX_FIELD_LENGTH)) {
     const value = (s as Record<string, unknown>)[field];
     const nullable = field === 'name' || field === 'updated_at';

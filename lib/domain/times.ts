@@ -9,7 +9,14 @@ export function parseUpstreamTime(value: string | null | undefined): number {
   // Fast path for what Cinder and EVS send: `2016-02-16T16:54:14[.981520]`, no zone. This runs
   // for every snapshot of every scan, so it avoids regular expressions.
   const last = value.charCodeAt(value.length - 1);
-  if (value.length >= 19 && value.length <= 26 && value[10] === 'T' && last >= 48 && last <= 57 && (value.length === 19 || (value[19] === '.' && value.indexOf('-', 19) < 0 && value.indexOf('+', 19) < 0))) {
+  if (
+    value.length >= 19 &&
+    value.length <= 26 &&
+    value[10] === 'T' &&
+    last >= 48 &&
+    last <= 57 &&
+    (value.length === 19 || (value[19] === '.' && value.indexOf('-', 19) < 0 && value.indexOf('+', 19) < 0))
+  ) {
     return Date.parse(`${value.length > 23 ? value.slice(0, 23) : value}Z`);
   }
   const text = value.trim();
@@ -34,4 +41,3 @@ export function readTimes(snapshot: Snapshot): SnapshotTimes {
     ? { created, changedAt: updated, measuredFrom: 'updated_at' }
     : { created, changedAt: created, measuredFrom: 'created_at' };
 }
-

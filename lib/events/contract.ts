@@ -163,14 +163,32 @@ export interface ScanFailedDetail {
  * `REFUSED` (a safety check said no: `refusal` says which), `FAILED` (the upstream refused or the
  * delete could not be confirmed), `BRAKE` (a project's deletions this run were held back by a cap).
  */
-export const CLEANUP_ACTIONS = ['MARKED', 'APPROVED', 'APPROVAL_WITHDRAWN', 'DELETED', 'REFUSED', 'FAILED', 'BRAKE'] as const;
+export const CLEANUP_ACTIONS = [
+  'MARKED',
+  'APPROVED',
+  'APPROVAL_WITHDRAWN',
+  'DELETED',
+  'REFUSED',
+  'FAILED',
+  'BRAKE',
+] as const;
 export type CleanupAction = (typeof CLEANUP_ACTIONS)[number];
 
 /** The metadata key a marked snapshot carries; its value is the earliest deletion time (ISO, UTC). Removing it stops the deletion. */
 export const MARK_KEY = 'snapshot-sentinel:delete-after';
 
 /** Why a due deletion was not done. */
-export const CLEANUP_REFUSALS = ['GONE', 'SUPPRESSED', 'NOT_OPEN', 'MARK_CHANGED', 'STATUS', 'SYSTEM_SNAPSHOT', 'NO_LONGER_MATCHES', 'UNDETERMINED', 'SWITCHED_OFF'] as const;
+export const CLEANUP_REFUSALS = [
+  'GONE',
+  'SUPPRESSED',
+  'NOT_OPEN',
+  'MARK_CHANGED',
+  'STATUS',
+  'SYSTEM_SNAPSHOT',
+  'NO_LONGER_MATCHES',
+  'UNDETERMINED',
+  'SWITCHED_OFF',
+] as const;
 export type CleanupRefusal = (typeof CLEANUP_REFUSALS)[number];
 
 export interface CleanupDetail {
@@ -212,16 +230,25 @@ export type EventDetail = FindingDetail | SummaryDetail | ScanFailedDetail | Cle
 export type OutboundEvent =
   | { source: string; detailType: typeof DETAIL_TYPES.finding; detail: FindingDetail; resources: string[]; time: Date }
   | { source: string; detailType: typeof DETAIL_TYPES.summary; detail: SummaryDetail; resources: string[]; time: Date }
-  | { source: string; detailType: typeof DETAIL_TYPES.failed; detail: ScanFailedDetail; resources: string[]; time: Date }
+  | {
+      source: string;
+      detailType: typeof DETAIL_TYPES.failed;
+      detail: ScanFailedDetail;
+      resources: string[];
+      time: Date;
+    }
   | { source: string; detailType: typeof DETAIL_TYPES.cleanup; detail: CleanupDetail; resources: string[]; time: Date };
 
 /** The id a subscriber or a failure record uses for an event: the findingId, else scan and project. */
 export function eventKey(event: OutboundEvent): string {
   if (event.detailType === DETAIL_TYPES.cleanup) return event.detail.auditId;
-  return event.detailType === DETAIL_TYPES.finding ? event.detail.findingId : `${event.detail.scanId}/${event.detail.projectId}`;
+  return event.detailType === DETAIL_TYPES.finding
+    ? event.detail.findingId
+    : `${event.detail.scanId}/${event.detail.projectId}`;
 }
 
-const hash32 = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+const hash32 = (...parts: Array<string | number>) =>
+  createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 
 /** A stable id: a hash of project and snapshot, nothing time-dependent. */
 export function findingIdOf(projectId: string, snapshotId: string): string {
@@ -255,7 +282,13 @@ export function volumeResource(region: string, projectId: string, volumeId: stri
 /** The Cleanup event of one audit record. */
 export function cleanupEvent(source: string, detail: Omit<CleanupDetail, 'schemaVersion'>): OutboundEvent {
   const full: CleanupDetail = { schemaVersion: SCHEMA_VERSION, ...detail };
-  return { source, detailType: DETAIL_TYPES.cleanup, detail: full, resources: detail.snapshot ? [snapshotResource(detail.region, detail.projectId, detail.snapshot.id)] : [], time: new Date(detail.at) };
+  return {
+    source,
+    detailType: DETAIL_TYPES.cleanup,
+    detail: full,
+    resources: detail.snapshot ? [snapshotResource(detail.region, detail.projectId, detail.snapshot.id)] : [],
+    time: new Date(detail.at),
+  };
 }
 
 /** A snapshot's fields as events carry them. */
@@ -283,14 +316,41 @@ export interface ScanContext {
 }
 
 /** The Finding event for one classified snapshot, as the transition it is. */
-export function findingEvent(ctx: ScanContext, snapshot: Snapshot, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOf(ctx.projectId, snapshot.id)): OutboundEvent {
-  const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), snapshot: snapshotFields(snapshot), ...(c.retention ? { retention: c.retention } : {}) };
+export function findingEvent(
+  ctx: ScanContext,
+  snapshot: Snapshot,
+  c: Classification,
+  observedAt: Date,
+  t: TransitionInfo,
+  findingId: string = findingIdOf(ctx.projectId, snapshot.id),
+): OutboundEvent {
+  const detail: FindingDetail = {
+    ...findingBase(ctx, c, observedAt, t, findingId),
+    snapshot: snapshotFields(snapshot),
+    ...(c.retention ? { retention: c.retention } : {}),
+  };
   return findingOf(ctx, detail, snapshotResource(ctx.region, ctx.projectId, snapshot.id), observedAt);
 }
 
 /** The Finding event about one volume (UNPROTECTED_VOLUME), as the transition it is. */
-export function volumeFindingEvent(ctx: ScanContext, volume: VolumeFields, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string = findingIdOfVolume(ctx.projectId, volume.id)): OutboundEvent {
-  const detail: FindingDetail = { ...findingBase(ctx, c, observedAt, t, findingId), volume: { id: volume.id, name: volume.name, status: volume.status, size: volume.size, created_at: volume.created_at } };
+export function volumeFindingEvent(
+  ctx: ScanContext,
+  volume: VolumeFields,
+  c: Classification,
+  observedAt: Date,
+  t: TransitionInfo,
+  findingId: string = findingIdOfVolume(ctx.projectId, volume.id),
+): OutboundEvent {
+  const detail: FindingDetail = {
+    ...findingBase(ctx, c, observedAt, t, findingId),
+    volume: {
+      id: volume.id,
+      name: volume.name,
+      status: volume.status,
+      size: volume.size,
+      created_at: volume.created_at,
+    },
+  };
   return findingOf(ctx, detail, volumeResource(ctx.region, ctx.projectId, volume.id), observedAt);
 }
 
@@ -298,7 +358,13 @@ function findingOf(ctx: ScanContext, detail: FindingDetail, resource: string, ob
   return { source: ctx.source, detailType: DETAIL_TYPES.finding, detail, resources: [resource], time: observedAt };
 }
 
-function findingBase(ctx: ScanContext, c: Classification, observedAt: Date, t: TransitionInfo, findingId: string): FindingDetail {
+function findingBase(
+  ctx: ScanContext,
+  c: Classification,
+  observedAt: Date,
+  t: TransitionInfo,
+  findingId: string,
+): FindingDetail {
   return {
     schemaVersion: SCHEMA_VERSION,
     findingId,
@@ -323,9 +389,25 @@ function findingBase(ctx: ScanContext, c: Classification, observedAt: Date, t: T
   };
 }
 
-export function summaryEvent(ctx: ScanContext, detail: Omit<SummaryDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>): OutboundEvent {
-  const full: SummaryDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, ...detail };
-  return { source: ctx.source, detailType: DETAIL_TYPES.summary, detail: full, resources: [], time: new Date(detail.finishedAt) };
+export function summaryEvent(
+  ctx: ScanContext,
+  detail: Omit<SummaryDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target'>,
+): OutboundEvent {
+  const full: SummaryDetail = {
+    schemaVersion: SCHEMA_VERSION,
+    scanId: ctx.scanId,
+    projectId: ctx.projectId,
+    region: ctx.region,
+    target: ctx.target,
+    ...detail,
+  };
+  return {
+    source: ctx.source,
+    detailType: DETAIL_TYPES.summary,
+    detail: full,
+    resources: [],
+    time: new Date(detail.finishedAt),
+  };
 }
 
 /**
@@ -336,18 +418,46 @@ export function failureIdOf(ctx: Pick<ScanContext, 'scanId' | 'target' | 'projec
   return hash32('failed', ctx.scanId, ctx.target, ctx.projectId, failureCode);
 }
 
-export function scanFailedEvent(ctx: ScanContext, detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target' | 'failureId'>): OutboundEvent {
-  const full: ScanFailedDetail = { schemaVersion: SCHEMA_VERSION, scanId: ctx.scanId, projectId: ctx.projectId, region: ctx.region, target: ctx.target, failureId: failureIdOf(ctx, detail.failureCode), ...detail };
-  return { source: ctx.source, detailType: DETAIL_TYPES.failed, detail: full, resources: [], time: new Date(detail.observedAt) };
+export function scanFailedEvent(
+  ctx: ScanContext,
+  detail: Omit<ScanFailedDetail, 'schemaVersion' | 'scanId' | 'projectId' | 'region' | 'target' | 'failureId'>,
+): OutboundEvent {
+  const full: ScanFailedDetail = {
+    schemaVersion: SCHEMA_VERSION,
+    scanId: ctx.scanId,
+    projectId: ctx.projectId,
+    region: ctx.region,
+    target: ctx.target,
+    failureId: failureIdOf(ctx, detail.failureCode),
+    ...detail,
+  };
+  return {
+    source: ctx.source,
+    detailType: DETAIL_TYPES.failed,
+    detail: full,
+    resources: [],
+    time: new Date(detail.observedAt),
+  };
 }
 
 /** Shrinks a Finding predictably when it is too large: drops metadata, then description, then caps the name. */
 export function shrinkFinding(event: OutboundEvent): OutboundEvent | undefined {
   if (event.detailType !== DETAIL_TYPES.finding) return undefined;
   const volume = event.detail.volume;
-  if (volume) return { ...event, detail: { ...event.detail, volume: { ...volume, name: volume.name && volume.name.length > 255 ? volume.name.slice(0, 255) : volume.name }, truncated: true } };
+  if (volume)
+    return {
+      ...event,
+      detail: {
+        ...event.detail,
+        volume: { ...volume, name: volume.name && volume.name.length > 255 ? volume.name.slice(0, 255) : volume.name },
+        truncated: true,
+      },
+    };
   if (!event.detail.snapshot) return undefined;
   const { metadata: _m, description: _d, ...rest } = event.detail.snapshot;
-  const snapshot: SnapshotFields = { ...rest, name: rest.name && rest.name.length > 255 ? rest.name.slice(0, 255) : rest.name };
+  const snapshot: SnapshotFields = {
+    ...rest,
+    name: rest.name && rest.name.length > 255 ? rest.name.slice(0, 255) : rest.name,
+  };
   return { ...event, detail: { ...event.detail, snapshot, truncated: true } };
 }

@@ -7,7 +7,10 @@ import { eventKey, type OutboundEvent, shrinkFinding } from './contract';
  * the client with `maxAttempts: 1`, or every publisher attempt hides the SDK's own.
  */
 export interface EventBridgeSender {
-  send(command: PutEventsCommand, options?: { abortSignal?: AbortSignal }): Promise<{ FailedEntryCount?: number; Entries?: PutEventsResultEntry[] }>;
+  send(
+    command: PutEventsCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ FailedEntryCount?: number; Entries?: PutEventsResultEntry[] }>;
 }
 
 export interface PublisherOptions {
@@ -75,7 +78,14 @@ export function entrySize(entry: PutEventsRequestEntry): number {
 
 /** The wire form of an event: its detail serialised exactly once. */
 export function toEntry(event: OutboundEvent, busName: string): PutEventsRequestEntry {
-  return { Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail), Resources: event.resources, Time: event.time, EventBusName: busName };
+  return {
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+    Resources: event.resources,
+    Time: event.time,
+    EventBusName: busName,
+  };
 }
 
 function callFailure(error: unknown): { retryable: boolean; throttled: boolean; code: string; message: string } {
@@ -103,7 +113,8 @@ export function createEventPublisher(options: PublisherOptions) {
   let buffer: Pending[] = [];
   let bufferBytes = 0;
 
-  const fail = (p: Pending, errorCode: string, errorMessage: string) => stats.failed.push({ detailType: p.detailType, key: p.key, errorCode, errorMessage });
+  const fail = (p: Pending, errorCode: string, errorMessage: string) =>
+    stats.failed.push({ detailType: p.detailType, key: p.key, errorCode, errorMessage });
   const remaining = () => (options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - clock.now());
 
   async function send(batch: Pending[]): Promise<void> {
@@ -119,7 +130,9 @@ export function createEventPublisher(options: PublisherOptions) {
       const retryOrFail = (p: Pending, throttled: boolean, code: string, message: string) => {
         if (!throttled) p.failures++;
         // Without a deadline, throttling is bounded by the attempt count too.
-        const exhausted = throttled ? options.deadline === undefined && round >= retry.maxAttempts : p.failures >= retry.maxAttempts;
+        const exhausted = throttled
+          ? options.deadline === undefined && round >= retry.maxAttempts
+          : p.failures >= retry.maxAttempts;
         if (exhausted) fail(p, 'RetriesExhausted', `${code}: ${message}`);
         else retryable.push(p);
       };
@@ -135,9 +148,14 @@ export function createEventPublisher(options: PublisherOptions) {
           if (result?.EventId && !result.ErrorCode) {
             stats.published++;
             p.onDelivered?.();
-          }
-          else if (result?.ErrorCode && RETRYABLE_ENTRY_CODES.has(result.ErrorCode)) retryOrFail(p, result.ErrorCode === THROTTLED, result.ErrorCode, result.ErrorMessage ?? '');
-          else fail(p, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage ?? 'PutEvents returned no result for this entry');
+          } else if (result?.ErrorCode && RETRYABLE_ENTRY_CODES.has(result.ErrorCode))
+            retryOrFail(p, result.ErrorCode === THROTTLED, result.ErrorCode, result.ErrorMessage ?? '');
+          else
+            fail(
+              p,
+              result?.ErrorCode ?? 'MissingResult',
+              result?.ErrorMessage ?? 'PutEvents returned no result for this entry',
+            );
         });
       } catch (error) {
         const f = callFailure(error);
@@ -192,7 +210,12 @@ export function createEventPublisher(options: PublisherOptions) {
           size = entrySize(shrunkEntry);
           stats.shrunk++;
         } else {
-          stats.failed.push({ detailType: event.detailType, key, errorCode: 'EntryTooLarge', errorMessage: `entry is ${size} bytes, over the ${maxBytes}-byte limit even when shrunk` });
+          stats.failed.push({
+            detailType: event.detailType,
+            key,
+            errorCode: 'EntryTooLarge',
+            errorMessage: `entry is ${size} bytes, over the ${maxBytes}-byte limit even when shrunk`,
+          });
           return;
         }
       }

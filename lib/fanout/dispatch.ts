@@ -15,9 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
+import { backoffDelay } from '../core/retry';
 import { FAILURES } from '../domain/failure';
 import { scanFailedEvent } from '../events/contract';
-import { backoffDelay } from '../core/retry';
 import type { TargetCatalog, WorkItem } from '../scan/plan';
 import type { EventSink } from '../scan/run-scan';
 import { reportDiscoveryFailures } from '../scan/scan-plan';
@@ -66,18 +66,30 @@ export function messageGroups(items: readonly WorkItem[], caps: Readonly<Record<
   });
 }
 
-const dedupId = (cycleId: string, item: WorkItem) => createHash('sha256').update(`${cycleId}\n${item.target}\n${item.projectId}`).digest('hex').slice(0, 64);
+const dedupId = (cycleId: string, item: WorkItem) =>
+  createHash('sha256').update(`${cycleId}\n${item.target}\n${item.projectId}`).digest('hex').slice(0, 64);
 
 /** Sends every work item, 10 a call, retrying the entries SQS failed; returns what it could not send. */
-async function enqueue(deps: DispatchDeps, messages: WorkMessage[], groups: string[], deadline: number): Promise<DispatchResult['undelivered']> {
+async function enqueue(
+  deps: DispatchDeps,
+  messages: WorkMessage[],
+  groups: string[],
+  deadline: number,
+): Promise<DispatchResult['undelivered']> {
   const undelivered: DispatchResult['undelivered'] = [];
   const now = deps.now ?? Date.now;
   for (let i = 0; i < messages.length; i += MAX_BATCH) {
-    let pending = messages.slice(i, i + MAX_BATCH).map((m, j) => ({ m, group: groups[i + j] as string, id: String(i + j) }));
+    let pending = messages
+      .slice(i, i + MAX_BATCH)
+      .map((m, j) => ({ m, group: groups[i + j] as string, id: String(i + j) }));
     let lastCode = 'NotSent';
     for (let attempt = 1; pending.length > 0 && attempt <= SEND_ATTEMPTS; attempt++) {
       if (attempt > 1) {
-        const delay = backoffDelay(attempt - 1, { maxAttempts: SEND_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 2_000 }, Math.random);
+        const delay = backoffDelay(
+          attempt - 1,
+          { maxAttempts: SEND_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 2_000 },
+          Math.random,
+        );
         if (now() + delay >= deadline) break;
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -85,13 +97,23 @@ async function enqueue(deps: DispatchDeps, messages: WorkMessage[], groups: stri
         const out = await deps.queue.client.send(
           new SendMessageBatchCommand({
             QueueUrl: deps.queue.url,
-            Entries: pending.map((p) => ({ Id: p.id, MessageBody: JSON.stringify(p.m), MessageGroupId: p.group, MessageDeduplicationId: dedupId(p.m.cycleId, p.m) })),
+            Entries: pending.map((p) => ({
+              Id: p.id,
+              MessageBody: JSON.stringify(p.m),
+              MessageGroupId: p.group,
+              MessageDeduplicationId: dedupId(p.m.cycleId, p.m),
+            })),
           }),
         );
         const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
         // Sender faults (a bad entry) will fail the same way again; only the rest is retried.
         const senderFaults = pending.filter((p) => failed.get(p.id)?.SenderFault);
-        for (const p of senderFaults) undelivered.push({ target: p.m.target, projectId: p.m.projectId, code: failed.get(p.id)?.Code ?? 'SenderFault' });
+        for (const p of senderFaults)
+          undelivered.push({
+            target: p.m.target,
+            projectId: p.m.projectId,
+            code: failed.get(p.id)?.Code ?? 'SenderFault',
+          });
         pending = pending.filter((p) => failed.has(p.id) && !failed.get(p.id)?.SenderFault);
         if (pending.length > 0) lastCode = failed.get(pending[0]?.id as string)?.Code ?? lastCode;
       } catch (error) {
@@ -104,11 +126,19 @@ async function enqueue(deps: DispatchDeps, messages: WorkMessage[], groups: stri
 }
 
 /** Projects not scanned completely in two cycles; each reported once, then after `remindAfterMs`. */
-async function reportOverdue(deps: DispatchDeps, items: readonly WorkItem[], cycleId: string, deadline: number): Promise<DispatchResult['overdue']> {
+async function reportOverdue(
+  deps: DispatchDeps,
+  items: readonly WorkItem[],
+  cycleId: string,
+  deadline: number,
+): Promise<DispatchResult['overdue']> {
   const store = deps.store;
   if (!store) return [];
   const now = (deps.now ?? Date.now)();
-  const records = await store.getScanRecords(items.map((i) => i.projectId), deadline);
+  const records = await store.getScanRecords(
+    items.map((i) => i.projectId),
+    deadline,
+  );
   const overdue: DispatchResult['overdue'] = [];
   const delivered: string[] = [];
   const sink = deps.createSink(deadline);
@@ -124,9 +154,24 @@ async function reportOverdue(deps: DispatchDeps, items: readonly WorkItem[], cyc
     const notified = record.overdueNotifiedAt;
     if (notified !== undefined && (deps.remindAfterMs === 0 || now - notified < deps.remindAfterMs)) continue;
     const sinceIso = new Date(since).toISOString();
-    const ctx = { source: deps.source, region: item.region, target: item.target, scanId: cycleId, projectId: item.projectId };
+    const ctx = {
+      source: deps.source,
+      region: item.region,
+      target: item.target,
+      scanId: cycleId,
+      projectId: item.projectId,
+    };
     const message = `${FAILURES.NOT_SCANNED.message.replace(/\.$/, '')}: ${record.lastCompleteAt ? `last complete scan ${sinceIso}` : `never, first dispatched ${sinceIso}`}.`;
-    await sink.add(scanFailedEvent(ctx, { observedAt: new Date(now).toISOString(), failureCode: 'NOT_SCANNED', message, snapshotsRead: 0, pagesRead: 0 }), () => delivered.push(item.projectId));
+    await sink.add(
+      scanFailedEvent(ctx, {
+        observedAt: new Date(now).toISOString(),
+        failureCode: 'NOT_SCANNED',
+        message,
+        snapshotsRead: 0,
+        pagesRead: 0,
+      }),
+      () => delivered.push(item.projectId),
+    );
     overdue.push({ target: item.target, projectId: item.projectId, since: sinceIso });
   }
   await sink.flush();
@@ -139,9 +184,22 @@ async function reportOverdue(deps: DispatchDeps, items: readonly WorkItem[], cyc
 export async function dispatchCycle(deps: DispatchDeps, cycleId: string, deadline: number): Promise<DispatchResult> {
   const plan = await deps.catalog.plan({}, deadline);
   const dispatchedAt = new Date((deps.now ?? Date.now)()).toISOString();
-  const messages: WorkMessage[] = plan.items.map((item) => ({ version: 1, cycleId, target: item.target, region: item.region, projectId: item.projectId, dispatchedAt }));
+  const messages: WorkMessage[] = plan.items.map((item) => ({
+    version: 1,
+    cycleId,
+    target: item.target,
+    region: item.region,
+    projectId: item.projectId,
+    dispatchedAt,
+  }));
   const undelivered = await enqueue(deps, messages, messageGroups(plan.items, plan.caps), deadline);
   await reportDiscoveryFailures(deps, plan.failures, cycleId, deadline);
   const overdue = await reportOverdue(deps, plan.items, cycleId, deadline);
-  return { cycleId, dispatched: messages.length - undelivered.length, undelivered, discoveryFailures: plan.failures.length, overdue };
+  return {
+    cycleId,
+    dispatched: messages.length - undelivered.length,
+    undelivered,
+    discoveryFailures: plan.failures.length,
+    overdue,
+  };
 }

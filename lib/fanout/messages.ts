@@ -24,7 +24,8 @@ export function parseWorkMessage(body: string): WorkMessage {
   }
   if (m?.version !== 1) throw new BadWorkMessageError('work message is not of version 1');
   for (const key of ['cycleId', 'target', 'region', 'dispatchedAt'] as const) {
-    if (typeof m[key] !== 'string' || (m[key] as string).length === 0 || (m[key] as string).length > 256) throw new BadWorkMessageError(`work message has no usable ${key}`);
+    if (typeof m[key] !== 'string' || (m[key] as string).length === 0 || (m[key] as string).length > 256)
+      throw new BadWorkMessageError(`work message has no usable ${key}`);
   }
   if (!isProjectId(m.projectId)) throw new BadWorkMessageError('work message has no usable projectId');
   return m as WorkMessage;

@@ -1,5 +1,5 @@
-import type { ProjectResult, ScanResult } from '../scan/run-scan';
 import type { WorkItem } from '../scan/plan';
+import type { ProjectResult, ScanResult } from '../scan/run-scan';
 import { type ItemScanDeps, scanItems } from '../scan/scan-plan';
 import type { ScanRecordStore } from '../state/store';
 import type { WorkMessage } from './messages';
@@ -18,7 +18,9 @@ export interface WorkDeps {
   now?: () => number;
 }
 
-export type WorkOutcome = { kind: 'scanned'; result: ScanResult; project: ProjectResult } | { kind: 'already-done'; cycleId: string };
+export type WorkOutcome =
+  | { kind: 'scanned'; result: ScanResult; project: ProjectResult }
+  | { kind: 'already-done'; cycleId: string };
 
 /**
  * Scans the one project of a work message. A message delivered again after its item ran to its
@@ -34,10 +36,20 @@ export async function runWork(deps: WorkDeps, message: WorkMessage, deadline: nu
   }
   const item: WorkItem = { target: message.target, region: message.region, projectId: message.projectId };
   // Refused before anything is read or written; thrown, so the message is retried and then kept in the dead-letter queue.
-  if (!(await deps.covers(item, deadline))) throw new UnconfiguredWorkError(`work item names project ${item.projectId} of target ${item.target} in region ${item.region}, which this configuration does not scan`);
+  if (!(await deps.covers(item, deadline)))
+    throw new UnconfiguredWorkError(
+      `work item names project ${item.projectId} of target ${item.target} in region ${item.region}, which this configuration does not scan`,
+    );
   const result = await scanItems(deps.scan, [item], { [item.target]: 1 }, message.cycleId, deadline);
   const project = result.projects[0] as ProjectResult;
   // A project another run held (lease) was not scanned by this item: a later copy may still do it.
-  if (deps.store && !project.skipped) await deps.store.recordScanned(message.projectId, message.cycleId, project.complete, (deps.now ?? Date.now)(), deadline);
+  if (deps.store && !project.skipped)
+    await deps.store.recordScanned(
+      message.projectId,
+      message.cycleId,
+      project.complete,
+      (deps.now ?? Date.now)(),
+      deadline,
+    );
   return { kind: 'scanned', result, project };
 }

@@ -8,8 +8,14 @@
 import { createHash } from 'node:crypto';
 import type { CleanupFields } from '../cleanup/decide';
 import type { CleanupStore } from '../cleanup/store';
-import { type CleanupAction, cleanupEvent, type OutboundEvent, SCHEMA_VERSION, type SnapshotFields } from '../events/contract';
 import { RequestError } from '../core/errors';
+import {
+  type CleanupAction,
+  cleanupEvent,
+  type OutboundEvent,
+  SCHEMA_VERSION,
+  type SnapshotFields,
+} from '../events/contract';
 import { allowedProject, invalidParameter, onlyKnownParams } from '../http/query';
 
 const FINDING_ID = /^[0-9a-f]{32}$/;
@@ -57,7 +63,14 @@ export function presentCleanup(item: CleanupFields) {
   };
 }
 
-async function audit(deps: ApprovalDeps, action: CleanupAction, item: CleanupFields & { snapshot?: SnapshotFields | null }, by: string, at: string, deadline: number): Promise<void> {
+async function audit(
+  deps: ApprovalDeps,
+  action: CleanupAction,
+  item: CleanupFields & { snapshot?: SnapshotFields | null },
+  by: string,
+  at: string,
+  deadline: number,
+): Promise<void> {
   const detail = {
     schemaVersion: SCHEMA_VERSION,
     auditId: hash(item.projectId, item.findingId, action, at),
@@ -73,15 +86,29 @@ async function audit(deps: ApprovalDeps, action: CleanupAction, item: CleanupFie
     deleteAfter: item.cleanupDeleteAfter ?? null,
     approvedBy: by,
     owner: null,
-    reason: action === 'APPROVED' ? `Deletion approved by ${by}.` : `Approval withdrawn by ${by}: the snapshot is not deleted unless approved again.`,
+    reason:
+      action === 'APPROVED'
+        ? `Deletion approved by ${by}.`
+        : `Approval withdrawn by ${by}: the snapshot is not deleted unless approved again.`,
   } as const;
   await deps.cleanup.audit(detail, deadline);
   await deps.publish?.(cleanupEvent(deps.source, detail));
 }
 
-async function conflict(deps: ApprovalDeps, projectId: string, findingId: string, deadline: number, why: (item: CleanupFields) => string): Promise<never> {
+async function conflict(
+  deps: ApprovalDeps,
+  projectId: string,
+  findingId: string,
+  deadline: number,
+  why: (item: CleanupFields) => string,
+): Promise<never> {
   const item = await deps.cleanup.read(projectId, findingId, deadline);
-  if (!item) throw new RequestError('not-found', 'FINDING_NOT_FOUND', `Finding ${findingId} is not known in project ${projectId}.`);
+  if (!item)
+    throw new RequestError(
+      'not-found',
+      'FINDING_NOT_FOUND',
+      `Finding ${findingId} is not known in project ${projectId}.`,
+    );
   throw new RequestError('conflict', 'FINDING_STATE_CONFLICT', `Finding ${findingId} ${why(item)}.`);
 }
 
@@ -91,7 +118,15 @@ export async function approveFinding(deps: ApprovalDeps, request: ApprovalReques
   const findingId = checkFindingId(request.findingId);
   const at = new Date((deps.now ?? Date.now)()).toISOString();
   if (!(await deps.cleanup.approve(projectId, findingId, request.caller, at, request.deadline))) {
-    await conflict(deps, projectId, findingId, request.deadline, (item) => (item.cleanupRemovedAt ? 'was already cleaned up' : item.cleanupStoppedAt ? 'had its mark removed from the snapshot: cleanup leaves it alone' : item.cleanupDeleteAfter === undefined ? 'is not marked for cleanup' : `is ${item.state}: only open findings are approved`));
+    await conflict(deps, projectId, findingId, request.deadline, (item) =>
+      item.cleanupRemovedAt
+        ? 'was already cleaned up'
+        : item.cleanupStoppedAt
+          ? 'had its mark removed from the snapshot: cleanup leaves it alone'
+          : item.cleanupDeleteAfter === undefined
+            ? 'is not marked for cleanup'
+            : `is ${item.state}: only open findings are approved`,
+    );
   }
   const item = (await deps.cleanup.read(projectId, findingId, request.deadline)) as CleanupFields;
   await audit(deps, 'APPROVED', item, request.caller, at, request.deadline);
@@ -103,20 +138,29 @@ export async function withdrawApproval(deps: ApprovalDeps, request: ApprovalRequ
   const projectId = allowedProject(deps.allowedProjects, request.projectId);
   const findingId = checkFindingId(request.findingId);
   const at = new Date((deps.now ?? Date.now)()).toISOString();
-  if (!(await deps.cleanup.withdraw(projectId, findingId, request.deadline))) await conflict(deps, projectId, findingId, request.deadline, (item) => (item.cleanupRemovedAt ? 'was already cleaned up' : 'is not approved'));
+  if (!(await deps.cleanup.withdraw(projectId, findingId, request.deadline)))
+    await conflict(deps, projectId, findingId, request.deadline, (item) =>
+      item.cleanupRemovedAt ? 'was already cleaned up' : 'is not approved',
+    );
   const item = (await deps.cleanup.read(projectId, findingId, request.deadline)) as CleanupFields;
   await audit(deps, 'APPROVAL_WITHDRAWN', item, request.caller, at, request.deadline);
   return { approval: presentCleanup(item) };
 }
 
 /** `POST /v2/{project_id}/findings/approval?rule=NAME`: approves every marked, open, unapproved finding of the rule. */
-export async function approveRule(deps: ApprovalDeps, request: Omit<ApprovalRequest, 'findingId'> & { params: Iterable<readonly [string, string]> }) {
+export async function approveRule(
+  deps: ApprovalDeps,
+  request: Omit<ApprovalRequest, 'findingId'> & { params: Iterable<readonly [string, string]> },
+) {
   const projectId = allowedProject(deps.allowedProjects, request.projectId);
   let rule: string | undefined;
   for (const [name, value] of onlyKnownParams(request.params, ['rule'])) if (name === 'rule') rule = value;
-  if (!rule || !RULE.test(rule)) throw invalidParameter('rule', 'must name a policy rule (lower-case letters, digits and dashes)');
+  if (!rule || !RULE.test(rule))
+    throw invalidParameter('rule', 'must name a policy rule (lower-case letters, digits and dashes)');
   const at = new Date((deps.now ?? Date.now)()).toISOString();
-  const pending = (await deps.cleanup.candidates(projectId, new Set([rule]), request.deadline)).filter((i) => i.state === 'OPEN' && i.cleanupDeleteAfter !== undefined && !i.cleanupApprovedBy);
+  const pending = (await deps.cleanup.candidates(projectId, new Set([rule]), request.deadline)).filter(
+    (i) => i.state === 'OPEN' && i.cleanupDeleteAfter !== undefined && !i.cleanupApprovedBy,
+  );
   const approved: string[] = [];
   for (const item of pending.slice(0, MAX_BULK)) {
     if (!(await deps.cleanup.approve(projectId, item.findingId, request.caller, at, request.deadline))) continue;

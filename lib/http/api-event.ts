@@ -44,7 +44,8 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
     const path = event.rawPath ?? '/';
     const stage = event.requestContext?.stage;
     // rawPath carries the stage unless it is $default; the route path does not.
-    const routePath = stage && stage !== '$default' && path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
+    const routePath =
+      stage && stage !== '$default' && path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
     const base = publicBaseUrl ?? originOf(event.requestContext?.domainName);
     return {
       path: routePath,
@@ -53,7 +54,8 @@ export function parseApiEvent(event: ApiEvent, publicBaseUrl?: string): ParsedAp
       params: [...new URLSearchParams(event.rawQueryString ?? '')],
       selfUrl: publicBaseUrl ? `${publicBaseUrl}${routePath}` : `${base}${path}`,
       requestId: event.requestContext?.requestId,
-      caller: (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn,
+      caller: (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam
+        ?.userArn,
     };
   }
   const params: Array<[string, string]> = [];

@@ -13,7 +13,12 @@ export function bodyLimit(maxBytes: number) {
     before: async (request: { event: BodyEvent }) => {
       const body = typeof request.event.body === 'string' ? request.event.body : '';
       const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
-      if (bytes > maxBytes) throw new RequestError('invalid', 'INVALID_BODY', `The body is ${bytes} bytes; at most ${maxBytes} are accepted.`);
+      if (bytes > maxBytes)
+        throw new RequestError(
+          'invalid',
+          'INVALID_BODY',
+          `The body is ${bytes} bytes; at most ${maxBytes} are accepted.`,
+        );
     },
   };
 }
@@ -33,8 +38,15 @@ export function jsonBody<E extends BodyEvent>(applies: (event: E) => boolean) {
         await parser.before?.(request as never);
       } catch (error) {
         const status = (error as { statusCode?: unknown }).statusCode;
-        if (status === 415) throw new RequestError('unsupported-media-type', 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as Content-Type: application/json.', { cause: error });
-        if (status === 422) throw new RequestError('invalid', 'INVALID_BODY', 'The body is not valid JSON.', { cause: error });
+        if (status === 415)
+          throw new RequestError(
+            'unsupported-media-type',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'Send the body as Content-Type: application/json.',
+            { cause: error },
+          );
+        if (status === 422)
+          throw new RequestError('invalid', 'INVALID_BODY', 'The body is not valid JSON.', { cause: error });
         throw error;
       }
     },

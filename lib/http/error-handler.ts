@@ -19,7 +19,11 @@ export function httpErrorHandler(options: HttpErrorHandlerOptions) {
   return {
     onError: async (request: { error: unknown; response: unknown }) => {
       const mapped = toHttpError(request.error);
-      const fields = { status: mapped.statusCode, code: mapped.code, cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }) };
+      const fields = {
+        status: mapped.statusCode,
+        code: mapped.code,
+        cause: describeError(mapped.cause ?? mapped, { stack: mapped.code === 'INTERNAL_ERROR' }),
+      };
       if (mapped.statusCode >= 500) options.logger.error('request failed', fields);
       else if (options.logRefusals) options.logger.info('request refused', fields);
       request.response = errorResponse(mapped);

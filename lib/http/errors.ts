@@ -65,9 +65,13 @@ const SHOWN_AS: Readonly<Partial<Record<FailureCode, FailureCode>>> = { DEADLINE
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof RequestError) return new HttpError(REQUEST_FAULT_STATUS[error.fault], error.code, error.safeMessage, { cause: error });
+  if (error instanceof RequestError)
+    return new HttpError(REQUEST_FAULT_STATUS[error.fault], error.code, error.safeMessage, { cause: error });
   if (error instanceof ConfigError) {
-    return new HttpError(500, 'PROXY_MISCONFIGURED', 'The proxy is misconfigured; its logs say how.', { cause: error, expose: true });
+    return new HttpError(500, 'PROXY_MISCONFIGURED', 'The proxy is misconfigured; its logs say how.', {
+      cause: error,
+      expose: true,
+    });
   }
   if (error instanceof UpstreamHttpError && (error.code === 'UPSTREAM_REJECTED' || error.status === 429)) {
     const code = error.upstreamCode === error.faultName ? String(error.status) : error.upstreamCode;
@@ -78,10 +82,16 @@ export function toHttpError(error: unknown): HttpError {
       cause: error,
     });
   }
-  if (!(error instanceof FailureError)) return new HttpError(500, 'INTERNAL_ERROR', FAILURES.INTERNAL_ERROR.message, { cause: error });
+  if (!(error instanceof FailureError))
+    return new HttpError(500, 'INTERNAL_ERROR', FAILURES.INTERNAL_ERROR.message, { cause: error });
   const failure = describeFailure(error);
   const shown = SHOWN_AS[failure.code];
-  return new HttpError(FAILURE_STATUS[failure.code] ?? 500, shown ?? failure.code, shown ? FAILURES[shown].message : failure.message, { requestId: failure.upstreamRequestId, expose: true, cause: error });
+  return new HttpError(
+    FAILURE_STATUS[failure.code] ?? 500,
+    shown ?? failure.code,
+    shown ? FAILURES[shown].message : failure.message,
+    { requestId: failure.upstreamRequestId, expose: true, cause: error },
+  );
 }
 
 /** Any error as an answer in the EVS API's shape, `{"<fault>": {"message", "code"}}`, code a string; both APIs answer so. */

@@ -33,7 +33,12 @@ export function buildOnce<T>(build: () => T, logger: Logger): T | Error {
  * A handler wrapped as every scheduled and queue function is: the Lambda context on the
  * Powertools logger (keys reset per invocation), metrics flushed after each invocation.
  */
-export function withLoggingAndMetrics<E, R>(handler: (event: E, context: Context) => Promise<R>, logger: Logger, metrics: Metrics, options: { captureColdStartMetric?: boolean } = {}) {
+export function withLoggingAndMetrics<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  logger: Logger,
+  metrics: Metrics,
+  options: { captureColdStartMetric?: boolean } = {},
+) {
   const middleware = middy<E, R>();
   if (logger.powertools) middleware.use(injectLambdaContext(logger.powertools, { resetKeys: true }));
   return middleware.use(logMetrics(metrics, options)).handler(handler);

@@ -23,7 +23,12 @@ export function countNotices(findings: readonly NoticeFinding[]): DigestCount[] 
     c.gb += Number.isFinite(f.snapshot.size) ? f.snapshot.size : 0;
     counts.set(key, c);
   }
-  return [...counts.values()].sort((a, b) => a.kind.localeCompare(b.kind) || severityRank(a.severity) - severityRank(b.severity) || a.findingType.localeCompare(b.findingType));
+  return [...counts.values()].sort(
+    (a, b) =>
+      a.kind.localeCompare(b.kind) ||
+      severityRank(a.severity) - severityRank(b.severity) ||
+      a.findingType.localeCompare(b.findingType),
+  );
 }
 
 export interface DigestParts {
@@ -39,16 +44,28 @@ export interface DigestParts {
 
 /** The id a digest keeps however often it is built: its route and the transitions and health changes in it. */
 export function digestIdOf(route: string, keys: readonly string[]): string {
-  return createHash('sha256').update([route, ...[...keys].sort()].join('\u0000')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update([route, ...[...keys].sort()].join('\u0000'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** One digest: what changed for one route, ordered as people read it. */
 export function buildDigest(parts: DigestParts): Digest {
   const findings = [...parts.findings].sort(compareNotices);
-  const health = [...parts.health].sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.projectId.localeCompare(b.projectId));
-  const cleanup = [...(parts.cleanup ?? [])].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+  const health = [...parts.health].sort(
+    (a, b) => a.observedAt.localeCompare(b.observedAt) || a.projectId.localeCompare(b.projectId),
+  );
+  const cleanup = [...(parts.cleanup ?? [])].sort(
+    (a, b) =>
+      severityRank(a.severity) - severityRank(b.severity) || a.at.localeCompare(b.at) || a.key.localeCompare(b.key),
+  );
   return {
-    id: digestIdOf(parts.route, [...findings.map((f) => f.transitionId), ...health.map(healthKey), ...cleanup.map((c) => c.key)]),
+    id: digestIdOf(parts.route, [
+      ...findings.map((f) => f.transitionId),
+      ...health.map(healthKey),
+      ...cleanup.map((c) => c.key),
+    ]),
     route: parts.route,
     mode: parts.mode,
     window: parts.window,
@@ -63,7 +80,12 @@ export function buildDigest(parts: DigestParts): Digest {
 
 /** The key one health change is de-duplicated on: the same project going down at the same moment is one change. */
 export function healthKey(h: ScanHealthNotice): string {
-  return createHash('sha256').update(['health', h.kind, h.target, h.region, h.projectId, h.kind === 'failing' ? h.since : h.observedAt].join('\u0000')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(
+      ['health', h.kind, h.target, h.region, h.projectId, h.kind === 'failing' ? h.since : h.observedAt].join('\u0000'),
+    )
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -73,5 +95,14 @@ export function healthKey(h: ScanHealthNotice): string {
  */
 export function moneyOf(prices: PriceList | undefined, findings: readonly NoticeFinding[]): Digest['money'] {
   if (!prices || findings.length === 0) return undefined;
-  return { currency: prices.currency, newPerMonth: roundMoney(monthlyCostOf(prices, findings.filter((f) => f.kind === 'new'))), openPerMonth: null };
+  return {
+    currency: prices.currency,
+    newPerMonth: roundMoney(
+      monthlyCostOf(
+        prices,
+        findings.filter((f) => f.kind === 'new'),
+      ),
+    ),
+    openPerMonth: null,
+  };
 }

@@ -126,6 +126,4 @@ export interface Digest {
 export type DestinationKind = 'slack' | 'teams' | 'webhook' | 'sns' | 'alertmanager';
 
 /** What a renderer produces: an HTTP JSON body, or an SNS subject and text. */
-export type RenderedMessage =
-  | { kind: 'http-json'; body: unknown }
-  | { kind: 'sns'; subject: string; message: string };
+export type RenderedMessage = { kind: 'http-json'; body: unknown } | { kind: 'sns'; subject: string; message: string };

@@ -7,7 +7,16 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../domain/finding';
 import { ownerOf } from '../domain/owner';
-import { type CleanupAction, type CleanupDetail, type CleanupRefusal, DETAIL_TYPES, type FindingDetail, MARK_KEY, type ScanFailedDetail, type SummaryDetail } from '../events/contract';
+import {
+  type CleanupAction,
+  type CleanupDetail,
+  type CleanupRefusal,
+  DETAIL_TYPES,
+  type FindingDetail,
+  MARK_KEY,
+  type ScanFailedDetail,
+  type SummaryDetail,
+} from '../events/contract';
 import type { CleanupNotice, CleanupNoticeAction, NoticeFinding, NoticeKind } from './model';
 
 const rank = (s: Severity) => SEVERITIES.length - SEVERITIES.indexOf(s);
@@ -45,14 +54,23 @@ export function noticeOf(detail: FindingDetail, ownerKey: string): NoticeFinding
         ...(s.description !== undefined ? { description: s.description } : {}),
         ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
       }
-    : { id: v?.id ?? '', name: v?.name ?? null, status: v?.status ?? '', volume_id: v?.id ?? '', size: v?.size ?? 0, created_at: v?.created_at ?? '' };
+    : {
+        id: v?.id ?? '',
+        name: v?.name ?? null,
+        status: v?.status ?? '',
+        volume_id: v?.id ?? '',
+        size: v?.size ?? 0,
+        created_at: v?.created_at ?? '',
+      };
   return {
     kind: noticeKindOf(detail),
     findingId: detail.findingId,
     transitionId: detail.transitionId,
     findingType: detail.findingType,
     severity: detail.severity,
-    ...(detail.previous ? { previous: { findingType: detail.previous.findingType, severity: detail.previous.severity } } : {}),
+    ...(detail.previous
+      ? { previous: { findingType: detail.previous.findingType, severity: detail.previous.severity } }
+      : {}),
     reason: detail.reason,
     projectId: detail.projectId,
     region: detail.region,
@@ -84,11 +102,21 @@ export function scanOutcomeOf(detailType: string, detail: unknown): ScanOutcome 
     const d = detail as SummaryDetail;
     if (d.skipped) return undefined;
     const base = { projectId: d.projectId, region: d.region, target: d.target, observedAt: d.finishedAt };
-    return d.complete ? { ...base, failing: false } : { ...base, failing: true, ...(d.failureCode ? { failureCode: d.failureCode } : {}) };
+    return d.complete
+      ? { ...base, failing: false }
+      : { ...base, failing: true, ...(d.failureCode ? { failureCode: d.failureCode } : {}) };
   }
   if (detailType === DETAIL_TYPES.failed) {
     const d = detail as ScanFailedDetail;
-    return { projectId: d.projectId, region: d.region, target: d.target, observedAt: d.observedAt, failing: true, failureCode: d.failureCode, message: d.message };
+    return {
+      projectId: d.projectId,
+      region: d.region,
+      target: d.target,
+      observedAt: d.observedAt,
+      failing: true,
+      failureCode: d.failureCode,
+      message: d.message,
+    };
   }
   return undefined;
 }
@@ -100,14 +128,27 @@ export function scanOutcomeOf(detailType: string, detail: unknown): ScanOutcome 
  * low, for the record. A refusal means a safety check kept an announced deletion from happening:
  * medium.
  */
-export const CLEANUP_SEVERITY: Readonly<Record<CleanupNoticeAction, Severity>> = { BRAKE: 'high', FAILED: 'high', MARKED: 'medium', REFUSED: 'medium', DELETED: 'low' };
+export const CLEANUP_SEVERITY: Readonly<Record<CleanupNoticeAction, Severity>> = {
+  BRAKE: 'high',
+  FAILED: 'high',
+  MARKED: 'medium',
+  REFUSED: 'medium',
+  DELETED: 'low',
+};
 
 /**
  * Refusals that tell nobody anything: the owner's own stop (suppressed, key removed), a snapshot
  * or finding already gone, and the operators' switch (they turned it off; it would repeat every
  * run). The others (STATUS, SYSTEM_SNAPSHOT, UNDETERMINED) keep an announced deletion from happening.
  */
-const QUIET_REFUSALS: ReadonlySet<CleanupRefusal> = new Set(['SUPPRESSED', 'MARK_CHANGED', 'GONE', 'NOT_OPEN', 'NO_LONGER_MATCHES', 'SWITCHED_OFF']);
+const QUIET_REFUSALS: ReadonlySet<CleanupRefusal> = new Set([
+  'SUPPRESSED',
+  'MARK_CHANGED',
+  'GONE',
+  'NOT_OPEN',
+  'NO_LONGER_MATCHES',
+  'SWITCHED_OFF',
+]);
 
 const NOTIFYING: ReadonlySet<CleanupAction> = new Set(['MARKED', 'DELETED', 'FAILED', 'REFUSED', 'BRAKE']);
 
@@ -119,14 +160,29 @@ const hash32 = (...parts: string[]) => createHash('sha256').update(parts.join('\
  * a new audit id: those notify once per project (brake) or finding (failure, refusal) and UTC day,
  * the day the per-day caps count.
  */
-export function cleanupNoticeKey(detail: Pick<CleanupDetail, 'action' | 'auditId' | 'at' | 'target' | 'region' | 'projectId' | 'findingId' | 'refusal' | 'deleteAfter'>): string {
+export function cleanupNoticeKey(
+  detail: Pick<
+    CleanupDetail,
+    'action' | 'auditId' | 'at' | 'target' | 'region' | 'projectId' | 'findingId' | 'refusal' | 'deleteAfter'
+  >,
+): string {
   const day = detail.at.slice(0, 10);
   switch (detail.action) {
     case 'BRAKE':
       return hash32('cleanup', 'BRAKE', detail.target, detail.region, detail.projectId, day);
     case 'FAILED':
     case 'REFUSED':
-      return hash32('cleanup', detail.action, detail.target, detail.region, detail.projectId, detail.findingId ?? '', detail.refusal ?? '', detail.deleteAfter ?? '', day);
+      return hash32(
+        'cleanup',
+        detail.action,
+        detail.target,
+        detail.region,
+        detail.projectId,
+        detail.findingId ?? '',
+        detail.refusal ?? '',
+        detail.deleteAfter ?? '',
+        day,
+      );
     default:
       return detail.auditId;
   }
@@ -150,13 +206,28 @@ export function cleanupNoticeOf(detail: CleanupDetail, ownerKey: string): Cleanu
     target: detail.target,
     rule: detail.rule,
     findingId: detail.findingId,
-    snapshot: s ? { id: s.id, name: s.name, status: s.status, size: s.size, ...(s.metadata !== undefined ? { metadata: s.metadata } : {}) } : null,
+    snapshot: s
+      ? {
+          id: s.id,
+          name: s.name,
+          status: s.status,
+          size: s.size,
+          ...(s.metadata !== undefined ? { metadata: s.metadata } : {}),
+        }
+      : null,
     deleteAfter: detail.deleteAfter,
     // The routes' owner key first (as for findings), else who cleanup saw as the owner.
     owner: ownerOf(s?.metadata, { metadataKey: ownerKey }) ?? detail.owner,
     ...(detail.refusal ? { refusal: detail.refusal } : {}),
     reason: detail.reason,
-    ...(marked ? { stop: { suppress: `POST /v2/${detail.projectId}/findings/${detail.findingId}/suppression`, metadataKey: MARK_KEY } } : {}),
+    ...(marked
+      ? {
+          stop: {
+            suppress: `POST /v2/${detail.projectId}/findings/${detail.findingId}/suppression`,
+            metadataKey: MARK_KEY,
+          },
+        }
+      : {}),
     ...(detail.brake ? { brake: detail.brake } : {}),
   };
 }

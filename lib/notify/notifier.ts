@@ -5,12 +5,13 @@
  * what cannot. Time, the store, rendering and sending are parameters: the same code runs in the
  * Lambda, in `npm start` and in tests with a clock that jumps.
  */
+
+import { backoffDelay, type RetryOptions } from '../core/retry';
 import { type CleanupDetail, DETAIL_TYPES, type FindingDetail } from '../events/contract';
 import { describeError, type Logger } from '../observability/log';
 import type { PriceList } from '../pricing/prices';
-import { backoffDelay, type RetryOptions } from '../core/retry';
 import { buildDigest, digestIdOf, healthKey, moneyOf } from './digest';
-import type { Digest, DestinationKind, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
+import type { DestinationKind, Digest, NoticeFinding, RenderedMessage, ScanHealthNotice } from './model';
 import { cleanupNoticeOf, noticeOf, scanOutcomeOf } from './notice';
 import { type Route, type Routes, routesFor, routesForCleanup, routesForHealth } from './routes';
 import type { Send } from './send';
@@ -80,7 +81,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** When a notice recorded at `at` is due on a route: now for immediate routes, else when its window closes (windows are aligned to UTC). */
 export function dueAtOf(route: Route, at: number): number {
-  return route.delivery.mode === 'immediate' ? at : (Math.floor(at / route.delivery.windowMs) + 1) * route.delivery.windowMs;
+  return route.delivery.mode === 'immediate'
+    ? at
+    : (Math.floor(at / route.delivery.windowMs) + 1) * route.delivery.windowMs;
 }
 
 export function createNotifier(deps: NotifierDeps) {
@@ -90,7 +93,8 @@ export function createNotifier(deps: NotifierDeps) {
 
   const recordFor = async (targets: readonly Route[], key: string, item: StoredNotice, now: number) => {
     let recorded = 0;
-    for (const route of targets) if (await store.record(route.name, key, item, dueAtOf(route, now), now + deps.retentionMs)) recorded++;
+    for (const route of targets)
+      if (await store.record(route.name, key, item, dueAtOf(route, now), now + deps.retentionMs)) recorded++;
     return recorded;
   };
 
@@ -99,14 +103,29 @@ export function createNotifier(deps: NotifierDeps) {
     let targets: Route[];
     if (notice.kind === 'resolved') {
       // RESOLVED goes where the finding's notices went (those routes that say resolved), whatever it matches now.
-      const carried = (await store.carriedBy(notice.findingId)).map((n) => byName.get(n)).filter((r): r is Route => r !== undefined);
-      targets = carried.length > 0 ? carried.filter((r) => !r.match.transition || r.match.transition.includes('resolved')) : routesFor(routes.routes, notice);
+      const carried = (await store.carriedBy(notice.findingId))
+        .map((n) => byName.get(n))
+        .filter((r): r is Route => r !== undefined);
+      targets =
+        carried.length > 0
+          ? carried.filter((r) => !r.match.transition || r.match.transition.includes('resolved'))
+          : routesFor(routes.routes, notice);
       await store.markResolved(notice.findingId, notice.observedAt, now + deps.retentionMs);
     } else {
       targets = routesFor(routes.routes, notice);
-      if (targets.length > 0) await store.carry(notice.findingId, targets.map((r) => r.name), now + deps.retentionMs);
+      if (targets.length > 0)
+        await store.carry(
+          notice.findingId,
+          targets.map((r) => r.name),
+          now + deps.retentionMs,
+        );
       // Every route that carried it counts it open at its latest severity, including routes it no longer matches.
-      await store.markOpen(notice.findingId, await store.carriedBy(notice.findingId), notice.severity, notice.observedAt);
+      await store.markOpen(
+        notice.findingId,
+        await store.carriedBy(notice.findingId),
+        notice.severity,
+        notice.observedAt,
+      );
     }
     return recordFor(targets, notice.transitionId, { type: 'finding', notice }, now);
   }
@@ -116,16 +135,36 @@ export function createNotifier(deps: NotifierDeps) {
     if (!outcome) return 0;
     const project = `${outcome.target}#${outcome.region}#${outcome.projectId}`;
     const state = await store.healthOf(project);
-    const where = { projectId: outcome.projectId, region: outcome.region, target: outcome.target, observedAt: outcome.observedAt };
+    const where = {
+      projectId: outcome.projectId,
+      region: outcome.region,
+      target: outcome.target,
+      observedAt: outcome.observedAt,
+    };
     let notice: ScanHealthNotice;
     if (outcome.failing && !state) {
-      notice = { kind: 'failing', ...where, since: outcome.observedAt, ...(outcome.failureCode ? { failureCode: outcome.failureCode } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
+      notice = {
+        kind: 'failing',
+        ...where,
+        since: outcome.observedAt,
+        ...(outcome.failureCode ? { failureCode: outcome.failureCode } : {}),
+        ...(outcome.message ? { message: outcome.message } : {}),
+      };
     } else if (!outcome.failing && state) {
       notice = { kind: 'recovered', ...where, since: state.failingSince };
     } else return 0;
     // The notice first, then the state: a retry after a crash in between finds the state unchanged and records the same key again (a no-op).
-    const recorded = await recordFor(routesForHealth(routes.routes, notice), healthKey(notice), { type: 'health', notice }, now);
-    if (notice.kind === 'failing') await store.markFailing(project, { failingSince: notice.since, ...(notice.failureCode ? { failureCode: notice.failureCode } : {}) });
+    const recorded = await recordFor(
+      routesForHealth(routes.routes, notice),
+      healthKey(notice),
+      { type: 'health', notice },
+      now,
+    );
+    if (notice.kind === 'failing')
+      await store.markFailing(project, {
+        failingSince: notice.since,
+        ...(notice.failureCode ? { failureCode: notice.failureCode } : {}),
+      });
     else await store.markRecovered(project, notice.since);
     return recorded;
   }
@@ -142,8 +181,10 @@ export function createNotifier(deps: NotifierDeps) {
     let recorded = 0;
     for (const event of events) {
       const now = deps.now();
-      if (event['detail-type'] === DETAIL_TYPES.finding) recorded += await ingestFinding(event.detail as FindingDetail, now);
-      else if (event['detail-type'] === DETAIL_TYPES.cleanup) recorded += await ingestCleanup(event.detail as CleanupDetail, now);
+      if (event['detail-type'] === DETAIL_TYPES.finding)
+        recorded += await ingestFinding(event.detail as FindingDetail, now);
+      else if (event['detail-type'] === DETAIL_TYPES.cleanup)
+        recorded += await ingestCleanup(event.detail as CleanupDetail, now);
       else recorded += await ingestHealth(event, now);
     }
     return recorded;
@@ -164,7 +205,9 @@ export function createNotifier(deps: NotifierDeps) {
       const claimed = await store.claim(route.name, unclaimed, id);
       if (claimed.length > 0) groups.set(id, [...(groups.get(id) ?? []), ...claimed]);
     }
-    const from = Math.min(...due.map((r) => r.dueAt - (route.delivery.mode === 'digest' ? route.delivery.windowMs : 0)));
+    const from = Math.min(
+      ...due.map((r) => r.dueAt - (route.delivery.mode === 'digest' ? route.delivery.windowMs : 0)),
+    );
     const to = Math.max(...due.map((r) => r.dueAt));
     for (const [id, keys] of groups) {
       await store.saveDigest(
@@ -192,10 +235,24 @@ export function createNotifier(deps: NotifierDeps) {
       const report = routes.links.report ?? (await reportLinkOf(id));
       const links = {
         ...(report ? { report } : {}),
-        ...(routes.links.findings && projects.size === 1 && only ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` } : {}),
+        ...(routes.links.findings && projects.size === 1 && only
+          ? { findings: `${routes.links.findings.replace(/\/+$/, '')}/v2/${only}/findings?state=OPEN` }
+          : {}),
       };
       const openTotals = await store.openTotals(saved.record.route);
-      digest = { ...buildDigest({ route: saved.record.route, mode: saved.record.mode, window: { from: saved.record.from, to: saved.record.to }, findings, health, cleanup, openTotals, links }), id };
+      digest = {
+        ...buildDigest({
+          route: saved.record.route,
+          mode: saved.record.mode,
+          window: { from: saved.record.from, to: saved.record.to },
+          findings,
+          health,
+          cleanup,
+          openTotals,
+          links,
+        }),
+        id,
+      };
       const money = moneyOf(deps.prices, findings);
       if (money) digest.money = money;
     }
@@ -232,7 +289,13 @@ export function createNotifier(deps: NotifierDeps) {
       message = deps.render(destination.kind, digest);
     } catch (error) {
       // A digest this destination cannot show is dead-lettered; the other destinations still get theirs.
-      const dead = { ...d, status: 'dead' as const, attempts: d.attempts + 1, nextAttemptAt: deps.now(), lastError: `could not render: ${(error as Error).message}` };
+      const dead = {
+        ...d,
+        status: 'dead' as const,
+        attempts: d.attempts + 1,
+        nextAttemptAt: deps.now(),
+        lastError: `could not render: ${(error as Error).message}`,
+      };
       await deadLetterOf(dead, destination.kind, digest);
       await settle(dead);
       deps.count('NotificationsFailed', destination.name, destination.kind);
@@ -248,7 +311,16 @@ export function createNotifier(deps: NotifierDeps) {
         await settle({ ...d, status: 'sent', attempts, nextAttemptAt: now });
         deps.count('NotificationsSent', destination.name, destination.kind);
         deps.onDelivered?.(digest, destination.name);
-        logger.info('notification sent', { route: d.route, destination: destination.name, kind: destination.kind, digestId: d.digestId, attempts, findings: digest.findings.length, health: digest.health.length, cleanup: digest.cleanup.length });
+        logger.info('notification sent', {
+          route: d.route,
+          destination: destination.name,
+          kind: destination.kind,
+          digestId: d.digestId,
+          attempts,
+          findings: digest.findings.length,
+          health: digest.health.length,
+          cleanup: digest.cleanup.length,
+        });
         result.sent++;
         return;
       }
@@ -258,7 +330,14 @@ export function createNotifier(deps: NotifierDeps) {
         await deadLetterOf(dead, destination.kind, digest);
         await settle(dead);
         deps.count('NotificationsFailed', destination.name, destination.kind);
-        logger.error('notification undeliverable: sent to the dead-letter queue', { route: d.route, destination: destination.name, kind: destination.kind, digestId: d.digestId, attempts, error: outcome.error });
+        logger.error('notification undeliverable: sent to the dead-letter queue', {
+          route: d.route,
+          destination: destination.name,
+          kind: destination.kind,
+          digestId: d.digestId,
+          attempts,
+          error: outcome.error,
+        });
         result.failed++;
         return;
       }
@@ -269,13 +348,25 @@ export function createNotifier(deps: NotifierDeps) {
       }
       await settle({ ...d, status: 'pending', attempts, nextAttemptAt: now + wait, lastError: outcome.error });
       deps.count('NotificationsDeferred', destination.name, destination.kind);
-      logger.warn('notification deferred', { route: d.route, destination: destination.name, kind: destination.kind, digestId: d.digestId, attempts, error: outcome.error, retryInMs: wait });
+      logger.warn('notification deferred', {
+        route: d.route,
+        destination: destination.name,
+        kind: destination.kind,
+        digestId: d.digestId,
+        attempts,
+        error: outcome.error,
+        retryInMs: wait,
+      });
       result.deferred++;
       return;
     }
   }
 
-  async function deadLetterOf(d: DeliveryRecord & { lastError?: string }, kind: DestinationKind, digest: Digest | undefined) {
+  async function deadLetterOf(
+    d: DeliveryRecord & { lastError?: string },
+    kind: DestinationKind,
+    digest: Digest | undefined,
+  ) {
     await deps.deadLetter({
       digestId: d.digestId,
       route: d.route,

@@ -6,7 +6,13 @@ export function digestLines(digest: Digest, destination: string, maxLines = 20):
   const view = viewDigest(digest, maxLines);
   return [
     `NOTIFY ${view.headline} → ${destination} [${view.window}]`,
-    ...view.rows.map((r) => `  ${r.severity} ${r.findingType}: ${Object.entries(r.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')} (${r.gb} GB)`),
+    ...view.rows.map(
+      (r) =>
+        `  ${r.severity} ${r.findingType}: ${Object.entries(r.byKind)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')} (${r.gb} GB)`,
+    ),
     ...view.lines.map((l) => `  ${plainFindingLine(l)}`),
     ...(view.more > 0 ? [`  … and ${view.more} more`] : []),
     ...view.health.map((h) => `  ${h.project}: ${h.text}`),

@@ -6,10 +6,10 @@
  * take it (the first match, and every match after a route that says `continue`).
  */
 import type { ErrorObject } from 'ajv';
+import { type FieldPath, lazyValidator, readConfigDocument } from '../config/config-file';
 import type { Severity } from '../domain/finding';
 import { DEFAULT_OWNER_KEY } from '../domain/owner';
 import { parseSecretRef, type SecretRef } from '../secrets/reader';
-import { type FieldPath, lazyValidator, readConfigDocument } from '../config/config-file';
 import type { CleanupNotice, DestinationKind, NoticeFinding, NoticeKind, ScanHealthNotice } from './model';
 import schema from './routes.schema.json';
 
@@ -103,7 +103,8 @@ export function unsafePatternReason(pattern: string): string | undefined {
       const inner = stack.pop() ?? false;
       const next = pattern[i + 1];
       const quantified = next === '*' || next === '+' || next === '{' || next === '?';
-      if (inner && quantified && next !== '?') return 'nests a quantifier inside a quantified group, which can take exponential time';
+      if (inner && quantified && next !== '?')
+        return 'nests a quantifier inside a quantified group, which can take exponential time';
       if ((inner || quantified) && stack.length > 0) stack[stack.length - 1] = true;
     } else if ((c === '*' || c === '+' || c === '{') && stack.length > 0) stack[stack.length - 1] = true;
   }
@@ -113,7 +114,9 @@ export function unsafePatternReason(pattern: string): string | undefined {
 const validate = lazyValidator(schema);
 
 const describe = (error: ErrorObject): string | undefined =>
-  error.keyword === 'pattern' && error.instancePath.endsWith('/window') ? 'must be a window such as 15m, 1h or 1d' : undefined;
+  error.keyword === 'pattern' && error.instancePath.endsWith('/window')
+    ? 'must be a window such as 15m, 1h or 1d'
+    : undefined;
 
 export interface LoadRoutesOptions {
   /** Whether a destination may give a plain URL (locally, or with ALLOW_PLAIN_SECRETS=true). */
@@ -144,9 +147,15 @@ export function parseRoutes(text: string, source: string, options: LoadRoutesOpt
       const where = at('destinations', i);
       const given = (['url', 'secret', 'topicArn'] as const).filter((k) => d[k] !== undefined);
       if (given.length !== 1) fail(where, 'must give exactly one of url, secret or topicArn');
-      if (d.topicArn !== undefined && d.kind !== 'sns') fail([...where, 'topicArn'], `is for kind sns; a ${d.kind} destination takes url or secret`);
-      if (d.url !== undefined && d.kind === 'sns') fail([...where, 'url'], 'is not for kind sns: give topicArn or secret');
-      if (d.url !== undefined && !options.allowPlainUrls) fail([...where, 'url'], 'is a plain URL in a deployed function: keep it in a secret (secret: ARN or ssm:/name), or set ALLOW_PLAIN_SECRETS=true');
+      if (d.topicArn !== undefined && d.kind !== 'sns')
+        fail([...where, 'topicArn'], `is for kind sns; a ${d.kind} destination takes url or secret`);
+      if (d.url !== undefined && d.kind === 'sns')
+        fail([...where, 'url'], 'is not for kind sns: give topicArn or secret');
+      if (d.url !== undefined && !options.allowPlainUrls)
+        fail(
+          [...where, 'url'],
+          'is a plain URL in a deployed function: keep it in a secret (secret: ARN or ssm:/name), or set ALLOW_PLAIN_SECRETS=true',
+        );
       const secretRef = (secret: string): SecretRef => {
         try {
           return parseSecretRef(secret, 'secret');
@@ -154,7 +163,12 @@ export function parseRoutes(text: string, source: string, options: LoadRoutesOpt
           return fail([...where, 'secret'], (error as Error).message.replace(/^secret /, ''));
         }
       };
-      const address: DestinationAddress = d.secret !== undefined ? { secret: secretRef(d.secret) } : d.url !== undefined ? { url: d.url } : { topicArn: d.topicArn as string };
+      const address: DestinationAddress =
+        d.secret !== undefined
+          ? { secret: secretRef(d.secret) }
+          : d.url !== undefined
+            ? { url: d.url }
+            : { topicArn: d.topicArn as string };
       return { kind: d.kind, name: d.name ?? `${entry.name}-${i + 1}`, address };
     });
     const { name: _n, ...match } = entry.match ?? {};
@@ -163,7 +177,10 @@ export function parseRoutes(text: string, source: string, options: LoadRoutesOpt
       match: { ...match, ...(name ? { name } : {}) },
       continue: entry.continue ?? false,
       health: entry.health ?? true,
-      delivery: entry.delivery.mode === 'immediate' ? { mode: 'immediate' } : { mode: 'digest', window: entry.delivery.window, windowMs: windowMs(entry.delivery.window) },
+      delivery:
+        entry.delivery.mode === 'immediate'
+          ? { mode: 'immediate' }
+          : { mode: 'digest', window: entry.delivery.window, windowMs: windowMs(entry.delivery.window) },
       destinations,
     };
   });
@@ -184,7 +201,8 @@ export interface DefaultRouteOptions {
  * de-escalations stay out: they change nothing anyone must act on today.
  */
 export function defaultRoutes(options: DefaultRouteOptions): Routes {
-  if (options.destinations.length === 0) return { source: 'default', ownerKey: DEFAULT_OWNER_KEY, links: options.links ?? {}, routes: [] };
+  if (options.destinations.length === 0)
+    return { source: 'default', ownerKey: DEFAULT_OWNER_KEY, links: options.links ?? {}, routes: [] };
   const cycle = `${options.cycleMinutes}m`;
   return {
     source: 'default',
@@ -225,7 +243,8 @@ interface MatchSubject {
 
 function subjectMatches(match: RouteMatch, notice: MatchSubject): boolean {
   if (!has(match.severity, notice.severity)) return false;
-  if (!has(match.target, notice.target) || !has(match.region, notice.region) || !has(match.project, notice.projectId)) return false;
+  if (!has(match.target, notice.target) || !has(match.region, notice.region) || !has(match.project, notice.projectId))
+    return false;
   if (match.owner && (notice.owner === null || !match.owner.includes(notice.owner))) return false;
   for (const [key, wanted] of Object.entries(match.metadata ?? {})) {
     const actual = notice.snapshot?.metadata?.[key];
@@ -277,5 +296,11 @@ function firstMatches(routes: readonly Route[], matches: (route: Route) => boole
 
 /** The routes a scan-health notice goes to: every route that takes health notices and whose target/region/project conditions hold. */
 export function routesForHealth(routes: readonly Route[], notice: ScanHealthNotice): Route[] {
-  return routes.filter((r) => r.health && has(r.match.target, notice.target) && has(r.match.region, notice.region) && has(r.match.project, notice.projectId));
+  return routes.filter(
+    (r) =>
+      r.health &&
+      has(r.match.target, notice.target) &&
+      has(r.match.region, notice.region) &&
+      has(r.match.project, notice.projectId),
+  );
 }

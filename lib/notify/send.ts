@@ -7,7 +7,9 @@ import type { SecretFetch } from '../secrets/reader';
 import type { RenderedMessage } from './model';
 import type { Destination } from './routes';
 
-export type SendOutcome = { ok: true; status: number } | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; error: string };
+export type SendOutcome =
+  | { ok: true; status: number }
+  | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; error: string };
 
 /** Sends one message; never throws for what the destination answered or for a network fault. */
 export type Send = (destination: Destination, message: RenderedMessage) => Promise<SendOutcome>;
@@ -48,11 +50,20 @@ export function createSender(options: SenderOptions): Send {
   };
 
   const post = async (d: Destination, url: string, body: unknown): Promise<SendOutcome> => {
-    if (!/^https?:\/\//.test(url)) return { ok: false, retryable: false, error: `the secret of destination ${d.name} does not hold an http(s) URL` };
-    const to = d.kind === 'alertmanager' && !url.replace(/\/+$/, '').endsWith(ALERTMANAGER_PATH) ? `${url.replace(/\/+$/, '')}${ALERTMANAGER_PATH}` : url;
+    if (!/^https?:\/\//.test(url))
+      return { ok: false, retryable: false, error: `the secret of destination ${d.name} does not hold an http(s) URL` };
+    const to =
+      d.kind === 'alertmanager' && !url.replace(/\/+$/, '').endsWith(ALERTMANAGER_PATH)
+        ? `${url.replace(/\/+$/, '')}${ALERTMANAGER_PATH}`
+        : url;
     let response: Response;
     try {
-      response = await doFetch(to, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(options.timeoutMs) });
+      response = await doFetch(to, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
     } catch (error) {
       // The cause's name only: a fetch error's message may carry the URL.
       return { ok: false, retryable: true, error: `no answer (${(error as Error).name})` };
@@ -61,11 +72,26 @@ export function createSender(options: SenderOptions): Send {
     if (response.ok) return { ok: true, status: response.status };
     const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
     const after = retryAfterMs(response.headers.get('retry-after'), now());
-    return { ok: false, retryable, status: response.status, ...(after !== undefined ? { retryAfterMs: after } : {}), error: `HTTP ${response.status}` };
+    return {
+      ok: false,
+      retryable,
+      status: response.status,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+      error: `HTTP ${response.status}`,
+    };
   };
 
-  const publish = async (d: Destination, arn: string, message: Extract<RenderedMessage, { kind: 'sns' }>): Promise<SendOutcome> => {
-    if (!/^arn:aws[a-z-]*:sns:/.test(arn)) return { ok: false, retryable: false, error: `the secret of destination ${d.name} does not hold an SNS topic ARN` };
+  const publish = async (
+    d: Destination,
+    arn: string,
+    message: Extract<RenderedMessage, { kind: 'sns' }>,
+  ): Promise<SendOutcome> => {
+    if (!/^arn:aws[a-z-]*:sns:/.test(arn))
+      return {
+        ok: false,
+        retryable: false,
+        error: `the secret of destination ${d.name} does not hold an SNS topic ARN`,
+      };
     if (!options.publish) return { ok: false, retryable: false, error: 'no SNS client' };
     try {
       await options.publish({ TopicArn: arn, Subject: message.subject, Message: message.message });
@@ -73,7 +99,13 @@ export function createSender(options: SenderOptions): Send {
     } catch (error) {
       const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode ?? 0;
-      const retryable = Boolean(e.$retryable) || status === 0 || status === 429 || status >= 500 || e.name === 'ThrottledException' || e.name === 'KMSThrottlingException';
+      const retryable =
+        Boolean(e.$retryable) ||
+        status === 0 ||
+        status === 429 ||
+        status >= 500 ||
+        e.name === 'ThrottledException' ||
+        e.name === 'KMSThrottlingException';
       return { ok: false, retryable, error: `SNS ${e.name ?? 'error'}` };
     }
   };

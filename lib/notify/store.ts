@@ -6,7 +6,10 @@ import type { Severity } from '../domain/finding';
 import type { CleanupNotice, NoticeFinding, ScanHealthNotice } from './model';
 
 /** One transition, health change or cleanup notice recorded for one route, until its digest is made. */
-export type StoredNotice = { type: 'finding'; notice: NoticeFinding } | { type: 'health'; notice: ScanHealthNotice } | { type: 'cleanup'; notice: CleanupNotice };
+export type StoredNotice =
+  | { type: 'finding'; notice: NoticeFinding }
+  | { type: 'health'; notice: ScanHealthNotice }
+  | { type: 'cleanup'; notice: CleanupNotice };
 
 export interface DueRecord {
   route: string;
@@ -71,7 +74,13 @@ export interface NotificationStore {
   /** Claims records for a digest; answers the keys it claimed (a record another flush claimed is left to it). */
   claim(route: string, keys: readonly string[], digestId: string): Promise<string[]>;
   /** Saves a digest and one pending delivery per destination (idempotent on the digest id), then lets its records leave the due list. */
-  saveDigest(digest: DigestRecord, destinations: readonly string[], keys: readonly string[], now: number, expiresAt: number): Promise<void>;
+  saveDigest(
+    digest: DigestRecord,
+    destinations: readonly string[],
+    keys: readonly string[],
+    now: number,
+    expiresAt: number,
+  ): Promise<void>;
   digest(digestId: string): Promise<{ record: DigestRecord; items: StoredNotice[] } | undefined>;
   dueDeliveries(now: number): Promise<DeliveryRecord[]>;
   /** Takes a delivery for one attempt until `until`; false when another invocation holds it. */

@@ -25,7 +25,12 @@ export const ELLIPSIS = '…';
 /** One line of untrusted text made safe to show: controls and terminal sequences removed, breaks made spaces, capped at `max` code points with an ellipsis. */
 export function cleanText(value: string | null | undefined, max = MAX_FIELD): string {
   if (value === null || value === undefined) return '';
-  const flat = String(value).replace(TERMINAL_SEQUENCE, '').replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
+  const flat = String(value)
+    .replace(TERMINAL_SEQUENCE, '')
+    .replace(LINE_BREAKS, ' ')
+    .replace(INVISIBLE, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return truncate(flat, max);
 }
 
@@ -60,7 +65,12 @@ export function escapeCardMarkdown(value: string): string {
 
 /** Text for HTML: the five characters that could open markup, escaped. */
 export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Printable ASCII only (SNS subjects): anything else becomes `?`, breaks become spaces. */

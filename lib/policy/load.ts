@@ -1,12 +1,22 @@
 import { type FieldPath, lazyValidator, readConfigDocument } from '../config/config-file';
-import { checkRuleKinds } from './rule-kinds';
-import defaultPolicyDocument from './default-policy.json';
-import schema from './policy.schema.json';
 import { compileSafePattern, PatternError } from '../core/safe-pattern';
+import defaultPolicyDocument from './default-policy.json';
+import type { ExclusionSpec, MatchSpec, PolicyDocument } from './document';
+import schema from './policy.schema.json';
+import { checkRuleKinds } from './rule-kinds';
 
-import type { MatchSpec, ExclusionSpec, PolicyDocument } from './document';
-
-export type { StatusSpec, NameSpec, MetadataSpec, MatchSpec, CleanupSpec, RuleSpec, ExclusionSpec, RulePatch, OverrideSpec, PolicyDocument } from './document';
+export type {
+  CleanupSpec,
+  ExclusionSpec,
+  MatchSpec,
+  MetadataSpec,
+  NameSpec,
+  OverrideSpec,
+  PolicyDocument,
+  RulePatch,
+  RuleSpec,
+  StatusSpec,
+} from './document';
 
 const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1_440, w: 10_080, y: 525_600 };
 
@@ -26,11 +36,16 @@ function checkMatch(match: MatchSpec, path: FieldPath, fail: (path: FieldPath, w
       fail(at, error instanceof PatternError ? error.message : 'is not a valid regular expression');
     }
   };
-  if (match.name && typeof match.name === 'object' && !Array.isArray(match.name)) compiles(match.name.pattern, [...path, 'name', 'pattern']);
+  if (match.name && typeof match.name === 'object' && !Array.isArray(match.name))
+    compiles(match.name.pattern, [...path, 'name', 'pattern']);
   for (const [key, spec] of Object.entries(match.metadata ?? {})) {
     if (typeof spec === 'object' && 'pattern' in spec) compiles(spec.pattern, [...path, 'metadata', key, 'pattern']);
   }
-  if (match.age?.over !== undefined && match.age.under !== undefined && durationMinutes(match.age.over) >= durationMinutes(match.age.under)) {
+  if (
+    match.age?.over !== undefined &&
+    match.age.under !== undefined &&
+    durationMinutes(match.age.over) >= durationMinutes(match.age.under)
+  ) {
     fail([...path, 'age'], `over ${match.age.over} and under ${match.age.under} leave no age that matches`);
   }
   if (match.size?.over !== undefined && match.size.under !== undefined && match.size.over + 1 >= match.size.under) {
@@ -44,13 +59,19 @@ function checkMatch(match: MatchSpec, path: FieldPath, fail: (path: FieldPath, w
  * `policy.yml:7:9: rules[1].match.age.over must match pattern "^[1-9][0-9]{0,6}[mhdwy]$"`.
  */
 export function parsePolicy(text: string, source: string): PolicyDocument {
-  const { value, fail } = readConfigDocument<PolicyDocument>(text, source, validate, (error) => (error.keyword === 'pattern' || error.keyword === 'const' ? error.message : undefined));
+  const { value, fail } = readConfigDocument<PolicyDocument>(text, source, validate, (error) =>
+    error.keyword === 'pattern' || error.keyword === 'const' ? error.message : undefined,
+  );
   const rules = new Set<string>();
   value.rules.forEach((rule, i) => {
     if (rules.has(rule.name)) fail(['rules', i, 'name'], `"${rule.name}" is used by another rule`);
     rules.add(rule.name);
     checkMatch(rule.match, ['rules', i, 'match'], fail);
-    if (rule.cleanup && rule.finding === 'UNPROTECTED_VOLUME') fail(['rules', i, 'cleanup'], 'cannot be set on an UNPROTECTED_VOLUME rule: its findings are volumes, not snapshots to delete');
+    if (rule.cleanup && rule.finding === 'UNPROTECTED_VOLUME')
+      fail(
+        ['rules', i, 'cleanup'],
+        'cannot be set on an UNPROTECTED_VOLUME rule: its findings are volumes, not snapshots to delete',
+      );
   });
   const checkExclusions = (list: ExclusionSpec[] | undefined, path: FieldPath) => {
     const names = new Set<string>();
@@ -69,16 +90,25 @@ export function parsePolicy(text: string, source: string): PolicyDocument {
     if (overrides.has(override.name)) fail(['overrides', i, 'name'], `"${override.name}" is used by another override`);
     overrides.add(override.name);
     for (const [name, patch] of Object.entries(override.rules ?? {})) {
-      if (!rules.has(name)) fail(['overrides', i, 'rules', name], `names "${name}", which is not a rule of this policy`);
+      if (!rules.has(name))
+        fail(['overrides', i, 'rules', name], `names "${name}", which is not a rule of this policy`);
       if (patch.match) checkMatch(patch.match, ['overrides', i, 'rules', name, 'match'], fail);
     }
     checkExclusions(override.exclude, ['overrides', i, 'exclude']);
   });
-  const exclusionsOf = (list: ExclusionSpec[] | undefined, path: FieldPath) => (list ?? []).map((e, i) => ({ match: e.match, path: [...path, i, 'match'] }));
+  const exclusionsOf = (list: ExclusionSpec[] | undefined, path: FieldPath) =>
+    (list ?? []).map((e, i) => ({ match: e.match, path: [...path, i, 'match'] }));
   checkRuleKinds(
     value.rules,
-    [...exclusionsOf(value.exclude, ['exclude']), ...(value.overrides ?? []).flatMap((o, i) => exclusionsOf(o.exclude, ['overrides', i, 'exclude']))],
-    (value.overrides ?? []).flatMap((o, i) => Object.entries(o.rules ?? {}).flatMap(([rule, patch]) => (patch.match ? [{ rule, match: patch.match, path: ['overrides', i, 'rules', rule, 'match'] }] : []))),
+    [
+      ...exclusionsOf(value.exclude, ['exclude']),
+      ...(value.overrides ?? []).flatMap((o, i) => exclusionsOf(o.exclude, ['overrides', i, 'exclude'])),
+    ],
+    (value.overrides ?? []).flatMap((o, i) =>
+      Object.entries(o.rules ?? {}).flatMap(([rule, patch]) =>
+        patch.match ? [{ rule, match: patch.match, path: ['overrides', i, 'rules', rule, 'match'] }] : [],
+      ),
+    ),
     fail,
   );
   return value;
@@ -111,10 +141,18 @@ export function tuneDefaultPolicy(doc: PolicyDocument, tuning: DefaultPolicyTuni
     if (rule.name === 'stale' && tuning.staleAfterDays !== undefined && rule.match.age) {
       return { ...rule, match: { ...rule.match, age: { ...rule.match.age, over: `${tuning.staleAfterDays}d` } } };
     }
-    const minutes = status !== undefined && rule.finding === 'STUCK' && tuning.stuckAfterMinutes && Object.hasOwn(tuning.stuckAfterMinutes, status) ? tuning.stuckAfterMinutes[status] : undefined;
-    if (minutes !== undefined && rule.match.age) return { ...rule, match: { ...rule.match, age: { ...rule.match.age, over: `${minutes}m` } } };
+    const minutes =
+      status !== undefined &&
+      rule.finding === 'STUCK' &&
+      tuning.stuckAfterMinutes &&
+      Object.hasOwn(tuning.stuckAfterMinutes, status)
+        ? tuning.stuckAfterMinutes[status]
+        : undefined;
+    if (minutes !== undefined && rule.match.age)
+      return { ...rule, match: { ...rule.match, age: { ...rule.match.age, over: `${minutes}m` } } };
     return rule;
   });
-  const exclude = tuning.staleExcludesAutomatic === false ? doc.exclude?.filter((e) => e.name !== 'automatic-backups') : doc.exclude;
+  const exclude =
+    tuning.staleExcludesAutomatic === false ? doc.exclude?.filter((e) => e.name !== 'automatic-backups') : doc.exclude;
   return { ...doc, rules, ...(exclude ? { exclude } : {}) };
 }

@@ -1,9 +1,15 @@
-import { CLEANUP_FINDING_TYPES, type Classification, describeMinutes, type FindingType, type Severity } from '../domain/finding';
-import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
-import type { KeepSpec } from '../retention/ledger';
-import { readTimes, type SnapshotTimes } from '../domain/times';
-import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
 import { compileSafePattern } from '../core/safe-pattern';
+import {
+  CLEANUP_FINDING_TYPES,
+  type Classification,
+  describeMinutes,
+  type FindingType,
+  type Severity,
+} from '../domain/finding';
+import { isSystemSnapshot, type Snapshot } from '../domain/snapshot';
+import { readTimes, type SnapshotTimes } from '../domain/times';
+import type { KeepSpec } from '../retention/ledger';
+import { durationMinutes, type ExclusionSpec, type MatchSpec, type PolicyDocument, type RuleSpec } from './load';
 
 /** Whether a volume exists; `has` may answer true for an id it never saw only with negligible odds (see VolumeSet). */
 export interface VolumeIndex {
@@ -64,7 +70,12 @@ export interface ProjectPolicy {
    * rule the policy picks for it is still that one; for the EXCESS_RETENTION rule, it still meets
    * the rule's conditions (its rank is the scan's to decide).
    */
-  stillMatches(rule: string, snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): boolean | typeof UNDETERMINED;
+  stillMatches(
+    rule: string,
+    snapshot: Snapshot,
+    times: SnapshotTimes,
+    ctx: JudgeContext,
+  ): boolean | typeof UNDETERMINED;
 }
 
 /**
@@ -157,7 +168,8 @@ function compileMatch(match: MatchSpec): CompiledMatch {
   }
   if (match.age !== undefined) {
     const overMs = match.age.over === undefined ? Number.NEGATIVE_INFINITY : durationMinutes(match.age.over) * 60_000;
-    const underMs = match.age.under === undefined ? Number.POSITIVE_INFINITY : durationMinutes(match.age.under) * 60_000;
+    const underMs =
+      match.age.under === undefined ? Number.POSITIVE_INFINITY : durationMinutes(match.age.under) * 60_000;
     const fromUpdated = match.age.from === 'updated_at';
     rest.push((_s, times, ctx) => {
       // NaN (an unreadable time) meets no age condition.
@@ -196,9 +208,13 @@ function reasonFor(type: FindingType, snapshot: Snapshot, age: number | null, li
     case 'ERROR_STATUS':
       return `Snapshot is in status ${status}${age === null ? '' : ` (for ${describeMinutes(age)})`}.`;
     case 'STUCK':
-      return limit !== null && age !== null ? `Snapshot has been ${status} for ${describeMinutes(age)}, longer than the ${limit}-minute limit.` : `Snapshot is stuck in status ${status}.`;
+      return limit !== null && age !== null
+        ? `Snapshot has been ${status} for ${describeMinutes(age)}, longer than the ${limit}-minute limit.`
+        : `Snapshot is stuck in status ${status}.`;
     case 'STALE':
-      return limit !== null && age !== null ? `Snapshot was created ${describeMinutes(age)} ago, more than the ${describeLimit(limit)} limit.` : 'Snapshot is stale under this policy.';
+      return limit !== null && age !== null
+        ? `Snapshot was created ${describeMinutes(age)} ago, more than the ${describeLimit(limit)} limit.`
+        : 'Snapshot is stale under this policy.';
     case 'ORPHANED':
       return `Snapshot's volume ${snapshot.volume_id} no longer exists; the snapshot is kept (and billed) without its disk.`;
     case 'UNKNOWN_STATUS':
@@ -211,16 +227,28 @@ function reasonFor(type: FindingType, snapshot: Snapshot, age: number | null, li
   }
 }
 
-const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+const ordinal = (n: number) =>
+  `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 
 /** What a retention rule keeps, in words: `the newest 7, the newest of each of the last 7 days`. */
 export function describeKeep(keep: KeepSpec): string {
-  const parts = [keep.newest > 0 ? `the newest ${keep.newest}` : '', keep.daily > 0 ? `the newest of each of the last ${keep.daily} days` : '', keep.weekly > 0 ? `of each of the last ${keep.weekly} weeks` : '', keep.monthly > 0 ? `of each of the last ${keep.monthly} months` : ''].filter(Boolean);
+  const parts = [
+    keep.newest > 0 ? `the newest ${keep.newest}` : '',
+    keep.daily > 0 ? `the newest of each of the last ${keep.daily} days` : '',
+    keep.weekly > 0 ? `of each of the last ${keep.weekly} weeks` : '',
+    keep.monthly > 0 ? `of each of the last ${keep.monthly} months` : '',
+  ].filter(Boolean);
   return parts.join(', ') || 'nothing';
 }
 
 /** The EXCESS_RETENTION finding of a snapshot ranked `rank` (1 = newest) among its volume's snapshots. */
-export function excessClassification(rule: RetentionRule, snapshot: Snapshot, createdMs: number, rank: number, now: number): Classification {
+export function excessClassification(
+  rule: RetentionRule,
+  snapshot: Snapshot,
+  createdMs: number,
+  rank: number,
+  now: number,
+): Classification {
   const age = Number.isFinite(createdMs) ? Math.floor((now - createdMs) / 60_000) : null;
   const k = rule.keep;
   return {
@@ -231,19 +259,34 @@ export function excessClassification(rule: RetentionRule, snapshot: Snapshot, cr
     thresholdMinutes: null,
     ageMinutes: age,
     measuredFrom: 'created_at',
-    retention: { volumeId: snapshot.volume_id, rank, keepNewest: k.newest, ...(k.daily ? { keepDaily: k.daily } : {}), ...(k.weekly ? { keepWeekly: k.weekly } : {}), ...(k.monthly ? { keepMonthly: k.monthly } : {}) },
+    retention: {
+      volumeId: snapshot.volume_id,
+      rank,
+      keepNewest: k.newest,
+      ...(k.daily ? { keepDaily: k.daily } : {}),
+      ...(k.weekly ? { keepWeekly: k.weekly } : {}),
+      ...(k.monthly ? { keepMonthly: k.monthly } : {}),
+    },
   };
 }
 
 /** The UNPROTECTED_VOLUME finding of a volume whose newest snapshot is `newestMs` (NaN: none). */
-export function unprotectedClassification(rule: CoverageRule, volume: { id: string; status: string }, newestMs: number, now: number): Classification {
+export function unprotectedClassification(
+  rule: CoverageRule,
+  volume: { id: string; status: string },
+  newestMs: number,
+  now: number,
+): Classification {
   const age = Number.isFinite(newestMs) ? Math.floor((now - newestMs) / 60_000) : null;
   const limit = describeLimit(rule.withinMinutes);
   return {
     type: 'UNPROTECTED_VOLUME',
     severity: rule.severity,
     rule: rule.name,
-    reason: age === null ? `Volume ${volume.id} (${volume.status}) has no available snapshot, and is older than the ${limit} limit.` : `Volume ${volume.id} (${volume.status}) has had no new snapshot for ${describeMinutes(age)}, more than the ${limit} limit.`,
+    reason:
+      age === null
+        ? `Volume ${volume.id} (${volume.status}) has no available snapshot, and is older than the ${limit} limit.`
+        : `Volume ${volume.id} (${volume.status}) has had no new snapshot for ${describeMinutes(age)}, more than the ${limit} limit.`,
     thresholdMinutes: rule.withinMinutes,
     ageMinutes: age,
     measuredFrom: 'created_at',
@@ -267,7 +310,11 @@ function classification(rule: CompiledRule, snapshot: Snapshot, times: SnapshotT
 }
 
 /** Applies the overrides that scope this project, in order, to the document's rules and exclusions. */
-function effective(doc: PolicyDocument, target: string, projectId: string): { rules: RuleSpec[]; exclude: ExclusionSpec[] } {
+function effective(
+  doc: PolicyDocument,
+  target: string,
+  projectId: string,
+): { rules: RuleSpec[]; exclude: ExclusionSpec[] } {
   let rules = doc.rules;
   let exclude = doc.exclude ?? [];
   for (const o of doc.overrides ?? []) {
@@ -277,7 +324,12 @@ function effective(doc: PolicyDocument, target: string, projectId: string): { ru
     rules = rules.map((rule) => {
       const patch = Object.hasOwn(patches, rule.name) ? patches[rule.name] : undefined;
       if (!patch) return rule;
-      return { ...rule, ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}), ...(patch.severity ? { severity: patch.severity } : {}), match: { ...rule.match, ...patch.match } };
+      return {
+        ...rule,
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        ...(patch.severity ? { severity: patch.severity } : {}),
+        match: { ...rule.match, ...patch.match },
+      };
     });
     if (o.exclude) exclude = [...exclude, ...o.exclude];
   }
@@ -293,16 +345,28 @@ function compileProject(doc: PolicyDocument, target: string, projectId: string):
     match: compileMatch(spec.match),
     exclusions: exclusions.filter((e) => !e.rules || e.rules.includes(spec.name)).map((e) => e.match),
     guarded: guardsSystemSnapshots(spec),
-    age: spec.match.age ? { from: spec.match.age.from, overMinutes: spec.match.age.over === undefined ? undefined : durationMinutes(spec.match.age.over) } : undefined,
+    age: spec.match.age
+      ? {
+          from: spec.match.age.from,
+          overMinutes: spec.match.age.over === undefined ? undefined : durationMinutes(spec.match.age.over),
+        }
+      : undefined,
   });
   // Retention and coverage rules are decided by the scan once it has seen every snapshot; the rest judge each snapshot as it comes.
-  const compiled: CompiledRule[] = enabled.filter((r) => r.finding !== 'EXCESS_RETENTION' && r.finding !== 'UNPROTECTED_VOLUME').map(compile);
+  const compiled: CompiledRule[] = enabled
+    .filter((r) => r.finding !== 'EXCESS_RETENTION' && r.finding !== 'UNPROTECTED_VOLUME')
+    .map(compile);
   const retentionSpec = enabled.find((r) => r.finding === 'EXCESS_RETENTION');
   const retentionCompiled = retentionSpec ? compile(retentionSpec) : undefined;
   const retention = retentionCompiled ? retentionRule(retentionCompiled) : undefined;
   const coverage: CoverageRule[] = enabled
     .filter((r) => r.finding === 'UNPROTECTED_VOLUME')
-    .map((spec) => ({ name: spec.name, severity: spec.severity, watches: compileStatus(spec.match.volumeStatus ?? 'in-use'), withinMinutes: durationMinutes(spec.match.noSnapshotWithin ?? '7d') }));
+    .map((spec) => ({
+      name: spec.name,
+      severity: spec.severity,
+      watches: compileStatus(spec.match.volumeStatus ?? 'in-use'),
+      withinMinutes: durationMinutes(spec.match.noSnapshotWithin ?? '7d'),
+    }));
   // The rules a status can meet, in order, worked out once per status seen (a Map: a status may be `__proto__`).
   const byStatus = new Map<string, CompiledRule[]>();
   const candidates = (status: string) => {
@@ -315,7 +379,13 @@ function compileProject(doc: PolicyDocument, target: string, projectId: string):
   };
   const withRetention = retentionCompiled ? [...compiled, retentionCompiled] : compiled;
   const cleanup = new Map<string, CleanupTerms>();
-  for (const r of enabled) if (r.cleanup && r.finding !== 'UNPROTECTED_VOLUME') cleanup.set(r.name, { rule: r.name, afterMinutes: durationMinutes(r.cleanup.after), approval: r.cleanup.approval });
+  for (const r of enabled)
+    if (r.cleanup && r.finding !== 'UNPROTECTED_VOLUME')
+      cleanup.set(r.name, {
+        rule: r.name,
+        afterMinutes: durationMinutes(r.cleanup.after),
+        approval: r.cleanup.approval,
+      });
   const judge = (snapshot: Snapshot, times: SnapshotTimes, ctx: JudgeContext): Verdict => {
     for (const rule of candidates(snapshot.status)) {
       const matched = matches(rule, snapshot, times, ctx);
@@ -326,7 +396,9 @@ function compileProject(doc: PolicyDocument, target: string, projectId: string):
     return undefined;
   };
   return {
-    needsVolumes: coverage.length > 0 || withRetention.some((r) => r.match.needsVolumes || r.exclusions.some((e) => e.needsVolumes)),
+    needsVolumes:
+      coverage.length > 0 ||
+      withRetention.some((r) => r.match.needsVolumes || r.exclusions.some((e) => e.needsVolumes)),
     retention,
     coverage,
     cleanup,
@@ -367,10 +439,16 @@ function retentionRule(rule: CompiledRule): RetentionRule {
   return {
     name: rule.spec.name,
     severity: rule.spec.severity,
-    keep: { newest: m.keepNewestPerVolume ?? 0, daily: m.keepDailyPerVolume ?? 0, weekly: m.keepWeeklyPerVolume ?? 0, monthly: m.keepMonthlyPerVolume ?? 0 },
+    keep: {
+      newest: m.keepNewestPerVolume ?? 0,
+      daily: m.keepDailyPerVolume ?? 0,
+      weekly: m.keepWeeklyPerVolume ?? 0,
+      monthly: m.keepMonthlyPerVolume ?? 0,
+    },
     ranks(snapshot, times, ctx) {
       // A snapshot without a volume or a readable creation time has no place in a ranking.
-      if (typeof snapshot.volume_id !== 'string' || snapshot.volume_id === '' || !Number.isFinite(times.created)) return false;
+      if (typeof snapshot.volume_id !== 'string' || snapshot.volume_id === '' || !Number.isFinite(times.created))
+        return false;
       if (!rule.match.status(snapshot.status)) return false;
       const answer = matches(rule, snapshot, times, ctx);
       return answer === UNKNOWN ? UNDETERMINED : answer === YES;
@@ -404,7 +482,8 @@ export function judgeSnapshot(policy: ProjectPolicy, snapshot: Snapshot, now: nu
 export function stuckLimits(doc: PolicyDocument): Record<string, number> {
   const limits: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const rule of doc.rules) {
-    if (rule.finding === 'STUCK' && typeof rule.match.status === 'string' && rule.match.age?.over) limits[rule.match.status] = durationMinutes(rule.match.age.over);
+    if (rule.finding === 'STUCK' && typeof rule.match.status === 'string' && rule.match.age?.over)
+      limits[rule.match.status] = durationMinutes(rule.match.age.over);
   }
   return limits;
 }

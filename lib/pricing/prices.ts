@@ -36,7 +36,12 @@ export const MONEY_BASIS = 'size';
 /** The price per GB-month of a snapshot in this place and state. */
 export function priceOf(prices: PriceList, key: PriceKey): number {
   for (const rule of prices.rules ?? []) {
-    if ((rule.target === undefined || rule.target === key.target) && (rule.region === undefined || rule.region === key.region) && (rule.status === undefined || rule.status === key.status)) return rule.pricePerGbMonth;
+    if (
+      (rule.target === undefined || rule.target === key.target) &&
+      (rule.region === undefined || rule.region === key.region) &&
+      (rule.status === undefined || rule.status === key.status)
+    )
+      return rule.pricePerGbMonth;
   }
   return prices.pricePerGbMonth;
 }
@@ -47,7 +52,11 @@ export function monthlyCost(prices: PriceList, key: PriceKey, gb: number): numbe
 }
 
 /** The monthly cost of GB split by status in one place: `{available: {gb}}` → money. */
-export function monthlyCostByStatus(prices: PriceList, where: Omit<PriceKey, 'status'>, byStatus: Readonly<Record<string, { gb: number }>>): number {
+export function monthlyCostByStatus(
+  prices: PriceList,
+  where: Omit<PriceKey, 'status'>,
+  byStatus: Readonly<Record<string, { gb: number }>>,
+): number {
   let total = 0;
   for (const [status, v] of Object.entries(byStatus)) total += monthlyCost(prices, { ...where, status }, v.gb);
   return total;
@@ -77,7 +86,8 @@ export interface PricedSnapshot {
 export function monthlyCostOf(prices: PriceList, items: Iterable<PricedSnapshot>): number {
   let total = 0;
   for (const { target, region, snapshot } of items) {
-    const gb = typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) && snapshot.size > 0 ? snapshot.size : 0;
+    const gb =
+      typeof snapshot.size === 'number' && Number.isFinite(snapshot.size) && snapshot.size > 0 ? snapshot.size : 0;
     total += monthlyCost(prices, { target, region, status: snapshot.status }, gb);
   }
   return total;

@@ -1,8 +1,8 @@
+import { allowedProject } from '../http/query';
 import type { SnapshotTextLister } from '../upstream/client';
 import { UpstreamBadResponseError } from '../upstream/errors';
 import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 import { decodeProxyPage } from './page-body';
-import { allowedProject } from '../http/query';
 import { MAX_PAGE_SIZE, validateListQuery } from './validate';
 
 export interface ProxyDeps {
@@ -50,13 +50,20 @@ export async function listSnapshotsForCaller(deps: ProxyDeps, request: ListReque
   const pageSize = query.limit ?? MAX_PAGE_SIZE;
   // Never above the EVS API's maximum: EVS may refuse what Cinder would clamp.
   const askedLimit = Math.min(pageSize + 1, MAX_PAGE_SIZE);
-  const { text, requestId } = await deps.lister.fetchSnapshotsText(projectId, { ...query, limit: askedLimit }, { deadline: request.deadline, detail: request.detail });
+  const { text, requestId } = await deps.lister.fetchSnapshotsText(
+    projectId,
+    { ...query, limit: askedLimit },
+    { deadline: request.deadline, detail: request.detail },
+  );
   const page = decodeProxyPage(text, requestId, pageSize, askedLimit);
   const last = page.snapshots[page.served - 1];
   if (page.more && !last) throw new UpstreamBadResponseError('a next link on an empty page', requestId);
   return {
     snapshotsJson: page.snapshotsJson,
-    nextHref: page.more && last ? buildProxyNextLink(request.selfUrl, { ...query, limit: query.requestedLimit }, last.id) : undefined,
+    nextHref:
+      page.more && last
+        ? buildProxyNextLink(request.selfUrl, { ...query, limit: query.requestedLimit }, last.id)
+        : undefined,
     upstreamRequestId: requestId,
   };
 }

@@ -101,7 +101,12 @@ export interface ProxyPage {
  * boundary per parsed row. Anything else (duplicate keys, escaped keys) is served from the
  * parsed value.
  */
-export function decodeProxyPage(text: string, requestId: string | undefined, pageSize: number, askedLimit: number): ProxyPage {
+export function decodeProxyPage(
+  text: string,
+  requestId: string | undefined,
+  pageSize: number,
+  askedLimit: number,
+): ProxyPage {
   const body = parseUpstreamJson(text, requestId);
   const snapshots = checkListBody(body, requestId, askedLimit);
   const n = snapshots.length;

@@ -1,6 +1,6 @@
 import { SNAPSHOT_STATUSES } from '../domain/snapshot';
-import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 import { invalidParameter, onlyKnownParams } from '../http/query';
+import { type PageQuery, QUERY_KEYS } from '../upstream/types';
 
 /** The most rows one answer carries: the EVS API's maximum `limit`. */
 export const MAX_PAGE_SIZE = 1000;
@@ -35,7 +35,11 @@ export function validateListQuery(params: Iterable<readonly [string, string]>): 
   for (const [name, value] of onlyKnownParams(params, QUERY_KEYS)) {
     switch (name) {
       case 'limit':
-        if (!INTEGER.test(value) || Number(value) < 1) throw invalidParameter(name, `must be an integer of at least 1 (an answer holds at most ${MAX_PAGE_SIZE} rows)`);
+        if (!INTEGER.test(value) || Number(value) < 1)
+          throw invalidParameter(
+            name,
+            `must be an integer of at least 1 (an answer holds at most ${MAX_PAGE_SIZE} rows)`,
+          );
         query.requestedLimit = Math.min(Number(value), Number.MAX_SAFE_INTEGER);
         query.limit = Math.min(MAX_PAGE_SIZE, query.requestedLimit);
         break;
@@ -52,7 +56,8 @@ export function validateListQuery(params: Iterable<readonly [string, string]>): 
         break;
       case 'marker':
       case 'volume_id':
-        if (!RESOURCE_ID.test(value)) throw invalidParameter(name, 'must be a UUID such as 8d1d0c3e-4a79-4a3c-9b8e-3f3c0f3b2a11');
+        if (!RESOURCE_ID.test(value))
+          throw invalidParameter(name, 'must be a UUID such as 8d1d0c3e-4a79-4a3c-9b8e-3f3c0f3b2a11');
         query[name] = value;
         break;
     }

@@ -8,9 +8,25 @@ export function versionsDocument(base: string): unknown {
   const mediaTypes = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];
   return {
     versions: [
-      { id: 'v3.0', status: 'CURRENT', version: '3.0', min_version: '3.0', updated: '2026-12-01T00:00:00Z', links: [{ rel: 'self', href: `${base}/v3/` }], 'media-types': mediaTypes },
+      {
+        id: 'v3.0',
+        status: 'CURRENT',
+        version: '3.0',
+        min_version: '3.0',
+        updated: '2026-12-01T00:00:00Z',
+        links: [{ rel: 'self', href: `${base}/v3/` }],
+        'media-types': mediaTypes,
+      },
       // Cinder's own v2 entry carries no microversions; clients skip it when negotiating.
-      { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2026-12-01T00:00:00Z', links: [{ rel: 'self', href: `${base}/v2/` }], 'media-types': mediaTypes },
+      {
+        id: 'v2.0',
+        status: 'SUPPORTED',
+        version: '',
+        min_version: '',
+        updated: '2026-12-01T00:00:00Z',
+        links: [{ rel: 'self', href: `${base}/v2/` }],
+        'media-types': mediaTypes,
+      },
     ],
   };
 }

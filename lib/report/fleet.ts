@@ -1,8 +1,17 @@
 import { UNOWNED } from '../domain/owner';
 import { MONEY_BASIS, monthlyCost, monthlyCostByStatus, type PriceList } from '../pricing/prices';
 import type { ProjectResult } from '../scan/run-scan';
+import {
+  AGE_BUCKETS,
+  type CountGb,
+  MAX_OWNERS,
+  OTHER_OWNERS,
+  type ProjectStats,
+  type SnapshotBrief,
+  TOP_N,
+  UNKNOWN_AGE,
+} from '../scan/stats';
 import { type FleetRemoved, removedPerMonth } from './removed';
-import { AGE_BUCKETS, type CountGb, MAX_OWNERS, OTHER_OWNERS, type ProjectStats, type SnapshotBrief, TOP_N, UNKNOWN_AGE } from '../scan/stats';
 
 /** Bumped on a breaking change of the report's JSON, like the event contract. */
 export const REPORT_VERSION = '1.0';
@@ -63,7 +72,8 @@ export interface FleetMoney extends MoneyRow {
 }
 
 /** The fleet's sums: a project's stats over every project, its snapshots named with their project. */
-export interface FleetTotals extends Omit<ProjectStats, 'oldest' | 'largest' | 'largestFlagged' | 'byOwner' | 'byFindingTypeStatus'> {
+export interface FleetTotals
+  extends Omit<ProjectStats, 'oldest' | 'largest' | 'largestFlagged' | 'byOwner' | 'byFindingTypeStatus'> {
   projects: number;
   oldest: FleetSnapshotBrief[];
   largest: FleetSnapshotBrief[];
@@ -109,7 +119,16 @@ export interface FleetReport {
 /** The report part of a project the scan read completely; undefined for one it did not (its last complete part stands). */
 export function projectReportOf(result: ProjectResult, scanId: string): ProjectReport | undefined {
   if (!result.complete) return undefined;
-  return { reportVersion: REPORT_VERSION, target: result.target, region: result.region, projectId: result.projectId, scanId, scannedAt: result.scannedAt, stats: result.stats, transitions: { opened: result.transitions.opened, resolved: result.transitions.resolved } };
+  return {
+    reportVersion: REPORT_VERSION,
+    target: result.target,
+    region: result.region,
+    projectId: result.projectId,
+    scanId,
+    scannedAt: result.scannedAt,
+    stats: result.stats,
+    transitions: { opened: result.transitions.opened, resolved: result.transitions.resolved },
+  };
 }
 
 const add = (into: Record<string, CountGb>, from: Record<string, CountGb>) => {
@@ -120,7 +139,8 @@ const add = (into: Record<string, CountGb>, from: Record<string, CountGb>) => {
   }
 };
 
-const sumCountGb = (map: Record<string, CountGb>) => Object.values(map).reduce((n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }), { count: 0, gb: 0 });
+const sumCountGb = (map: Record<string, CountGb>) =>
+  Object.values(map).reduce((n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }), { count: 0, gb: 0 });
 /** Float noise off amounts kept in JSON (a millionth of the currency). */
 const tidy = (amount: number) => Math.round(amount * 1e6) / 1e6;
 
@@ -145,7 +165,9 @@ function ownersOf(projects: readonly ProjectReport[], prices: PriceList | undefi
       all.set(owner, row);
     }
   }
-  const ranked = [...all.entries()].sort(([a, x], [b, y]) => y.flaggedGb - x.flaggedGb || y.gb - x.gb || (a < b ? -1 : 1));
+  const ranked = [...all.entries()].sort(
+    ([a, x], [b, y]) => y.flaggedGb - x.flaggedGb || y.gb - x.gb || (a < b ? -1 : 1),
+  );
   const totals = Object.create(null) as Record<string, OwnerTotals>;
   const money = Object.create(null) as Record<string, MoneyRow>;
   let named = 0;
@@ -184,7 +206,13 @@ function moneyOf(projects: readonly ProjectReport[], prices: PriceList, byOwner:
       flagged += cost;
       byFindingType[type] = (byFindingType[type] ?? 0) + cost;
     }
-    byProject.push({ target: p.target, region: p.region, projectId: p.projectId, perMonth: tidy(all), flaggedPerMonth: tidy(flagged) });
+    byProject.push({
+      target: p.target,
+      region: p.region,
+      projectId: p.projectId,
+      perMonth: tidy(all),
+      flaggedPerMonth: tidy(flagged),
+    });
     const t = (byTarget[p.target] ??= { perMonth: 0, flaggedPerMonth: 0 });
     t.perMonth += all;
     t.flaggedPerMonth += flagged;
@@ -196,19 +224,48 @@ function moneyOf(projects: readonly ProjectReport[], prices: PriceList, byOwner:
     t.flaggedPerMonth = tidy(t.flaggedPerMonth);
   }
   for (const k of Object.keys(byFindingType)) byFindingType[k] = tidy(byFindingType[k] as number);
-  return { currency: prices.currency, basis: MONEY_BASIS, ...(prices.note ? { note: prices.note } : {}), prices, perMonth: tidy(perMonth), flaggedPerMonth: tidy(flaggedPerMonth), byProject, byTarget, byFindingType, byOwner };
+  return {
+    currency: prices.currency,
+    basis: MONEY_BASIS,
+    ...(prices.note ? { note: prices.note } : {}),
+    prices,
+    perMonth: tidy(perMonth),
+    flaggedPerMonth: tidy(flaggedPerMonth),
+    byProject,
+    byTarget,
+    byFindingType,
+    byOwner,
+  };
 }
 
 /**
  * Adds the parts up: totals by status, age, finding type and owner, the fleet's oldest, largest and
  * largest flagged snapshots, and, with prices, what they cost per month.
  */
-export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt: Date, options: { prices?: PriceList; removals?: readonly unknown[] } = {}): FleetReport {
+export function assembleFleetReport(
+  parts: readonly ProjectReport[],
+  generatedAt: Date,
+  options: { prices?: PriceList; removals?: readonly unknown[] } = {},
+): FleetReport {
   const { prices } = options;
-  const projects = [...parts].sort((a, b) => (a.target !== b.target ? (a.target < b.target ? -1 : 1) : a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
+  const projects = [...parts].sort((a, b) =>
+    a.target !== b.target
+      ? a.target < b.target
+        ? -1
+        : 1
+      : a.projectId < b.projectId
+        ? -1
+        : a.projectId > b.projectId
+          ? 1
+          : 0,
+  );
   const byStatus = Object.create(null) as Record<string, CountGb>;
   const byFindingType = Object.create(null) as Record<string, CountGb>;
-  const byAge = [...AGE_BUCKETS.map((b) => b.label as string), UNKNOWN_AGE].map((bucket) => ({ bucket, count: 0, gb: 0 }));
+  const byAge = [...AGE_BUCKETS.map((b) => b.label as string), UNKNOWN_AGE].map((bucket) => ({
+    bucket,
+    count: 0,
+    gb: 0,
+  }));
   let snapshots = 0;
   let gb = 0;
   const oldest: FleetSnapshotBrief[] = [];
@@ -218,7 +275,9 @@ export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt
     ...s,
     target: p.target,
     projectId: p.projectId,
-    ...(prices ? { monthlyCost: tidy(monthlyCost(prices, { target: p.target, region: p.region, status: s.status }, s.sizeGb)) } : {}),
+    ...(prices
+      ? { monthlyCost: tidy(monthlyCost(prices, { target: p.target, region: p.region, status: s.status }, s.sizeGb)) }
+      : {}),
   });
   for (const p of projects) {
     snapshots += p.stats.snapshots;
@@ -244,7 +303,18 @@ export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt
     reportVersion: REPORT_VERSION,
     generatedAt: generatedAt.toISOString(),
     projects,
-    totals: { projects: projects.length, snapshots, gb, byStatus, byAge, byFindingType, byOwner: owners.totals, oldest: oldest.slice(0, TOP_N), largest: largest.slice(0, TOP_N), largestFlagged: largestFlagged.slice(0, TOP_N) },
+    totals: {
+      projects: projects.length,
+      snapshots,
+      gb,
+      byStatus,
+      byAge,
+      byFindingType,
+      byOwner: owners.totals,
+      oldest: oldest.slice(0, TOP_N),
+      largest: largest.slice(0, TOP_N),
+      largestFlagged: largestFlagged.slice(0, TOP_N),
+    },
     ...(prices ? { money: moneyOf(projects, prices, owners.money) } : {}),
     ...(options.removals ? { removed: removedPerMonth(options.removals, generatedAt, prices) } : {}),
   };
@@ -253,5 +323,14 @@ export function assembleFleetReport(parts: readonly ProjectReport[], generatedAt
 /** Checks a part read back from storage; anything else is skipped by the caller and reported. */
 export function isProjectReport(value: unknown): value is ProjectReport {
   const v = value as Partial<ProjectReport> | null;
-  return !!v && typeof v === 'object' && v.reportVersion === REPORT_VERSION && typeof v.target === 'string' && typeof v.projectId === 'string' && !!v.stats && typeof v.stats.snapshots === 'number' && Array.isArray(v.stats.byAge);
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    v.reportVersion === REPORT_VERSION &&
+    typeof v.target === 'string' &&
+    typeof v.projectId === 'string' &&
+    !!v.stats &&
+    typeof v.stats.snapshots === 'number' &&
+    Array.isArray(v.stats.byAge)
+  );
 }

@@ -15,4 +15,3 @@ export function lazyS3ReportStore(options: { bucket: string; forcePathStyle: boo
     putReport: async (files, generatedAt, deadline) => (await get()).putReport(files, generatedAt, deadline),
   };
 }
-

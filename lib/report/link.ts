@@ -14,5 +14,14 @@ export type ReportLink = () => Promise<string>;
  */
 export function createReportLink(settings: ReportSettings & Pick<ReportExtras, 'linkExpiresSeconds'>): ReportLink {
   let linker: Promise<ReportLink> | undefined;
-  return async () => (await (linker ??= import('./s3-store').then((m) => m.createReportLinker({ bucket: settings.bucket, forcePathStyle: settings.forcePathStyle, expiresSeconds: settings.linkExpiresSeconds }))))();
+  return async () =>
+    (
+      await (linker ??= import('./s3-store').then((m) =>
+        m.createReportLinker({
+          bucket: settings.bucket,
+          forcePathStyle: settings.forcePathStyle,
+          expiresSeconds: settings.linkExpiresSeconds,
+        }),
+      ))
+    )();
 }

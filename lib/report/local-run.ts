@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { DETAIL_TYPES, type OutboundEvent } from '../events/contract';
 import type { PriceList } from '../pricing/prices';
 import type { EventSink, ScanResult } from '../scan/run-scan';
-import { type FleetReport, projectReportOf, type ProjectReport } from './fleet';
+import { type FleetReport, type ProjectReport, projectReportOf } from './fleet';
 import { writeFleetReport } from './publish';
 import { createFileReportStore } from './store';
 import { compareFlagged } from './trend';
@@ -27,7 +27,8 @@ export function createFindingCollector(): { createSink: () => EventSink; ids: Se
       return {
         stats,
         async add(event: OutboundEvent, onDelivered?: () => void) {
-          if (event.detailType === DETAIL_TYPES.finding) ids.add(`${event.detail.target}/${event.detail.projectId}/${event.detail.findingId}`);
+          if (event.detailType === DETAIL_TYPES.finding)
+            ids.add(`${event.detail.target}/${event.detail.projectId}/${event.detail.findingId}`);
           stats.published++;
           onDelivered?.();
         },
@@ -38,8 +39,14 @@ export function createFindingCollector(): { createSink: () => EventSink; ids: Se
 }
 
 /** The report of a scan written to `out`, with its history; what was written and what the report says. */
-export async function writeLocalReport(result: ScanResult, flagged: ReadonlySet<string>, options: { out: string; prices?: PriceList; now: Date; chartJs: string }): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
-  const parts = result.projects.map((p) => projectReportOf(p, result.scanId)).filter((p): p is ProjectReport => p !== undefined);
+export async function writeLocalReport(
+  result: ScanResult,
+  flagged: ReadonlySet<string>,
+  options: { out: string; prices?: PriceList; now: Date; chartJs: string },
+): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
+  const parts = result.projects
+    .map((p) => projectReportOf(p, result.scanId))
+    .filter((p): p is ProjectReport => p !== undefined);
   const scanned = new Set(parts.map((p) => `${p.target}/${p.projectId}/`));
   const inScanned = (id: string) => scanned.has(`${id.split('/', 2).join('/')}/`);
   let before: string[] | undefined;
@@ -52,7 +59,13 @@ export async function writeLocalReport(result: ScanResult, flagged: ReadonlySet<
   // Only projects this run read completely are compared; the others' findings are carried over.
   const now = [...flagged].filter(inScanned);
   const changes = before ? compareFlagged(before.filter(inScanned), now) : undefined;
-  const written = await writeFleetReport(parts, createFileReportStore(options.out), { now: options.now, deadline: Number.POSITIVE_INFINITY, chartJs: options.chartJs, prices: options.prices, changes });
+  const written = await writeFleetReport(parts, createFileReportStore(options.out), {
+    now: options.now,
+    deadline: Number.POSITIVE_INFINITY,
+    chartJs: options.chartJs,
+    prices: options.prices,
+    changes,
+  });
   const path = join(options.out, FLAGGED_KEY);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify([...(before ?? []).filter((id) => !inScanned(id)), ...now].sort()));

@@ -6,7 +6,12 @@ import type { ReportStore } from './store';
  * Writes each complete project's part of the fleet report and marks the project with whether it
  * was written. A failed write is told to `onError`, not thrown: the scan stands without it.
  */
-export async function writeReportParts(store: ReportStore, result: ScanResult, deadline: number, onError?: (error: unknown, project: ProjectResult) => void): Promise<void> {
+export async function writeReportParts(
+  store: ReportStore,
+  result: ScanResult,
+  deadline: number,
+  onError?: (error: unknown, project: ProjectResult) => void,
+): Promise<void> {
   await Promise.all(
     result.projects.map(async (project) => {
       const part = projectReportOf(project, result.scanId);

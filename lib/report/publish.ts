@@ -53,13 +53,27 @@ export async function publishFleetReport(store: ReportStore, options: WriteRepor
  * written to the store. The trend is written after the report, so a failed write leaves no point
  * for a report that does not exist.
  */
-export async function writeFleetReport(parts: readonly ProjectReport[], store: ReportStore, options: WriteReportOptions): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
-  const removals = options.removals ? await options.removals(parts.map((p) => p.projectId), removedSince(options.now), options.deadline) : undefined;
+export async function writeFleetReport(
+  parts: readonly ProjectReport[],
+  store: ReportStore,
+  options: WriteReportOptions,
+): Promise<{ report: FleetReport; written: string[]; trendRestarted: boolean }> {
+  const removals = options.removals
+    ? await options.removals(
+        parts.map((p) => p.projectId),
+        removedSince(options.now),
+        options.deadline,
+      )
+    : undefined;
   const report = assembleFleetReport(parts, options.now, { prices: options.prices, removals });
   const { trend: previous, unreadable } = parseTrend(await store.readTrend(options.deadline));
   const trend = appendTrendPoint(previous, report, options.changes);
   report.trend = trend.points;
-  const written = await store.putReport(renderReportFiles(report, options.chartJs), report.generatedAt, options.deadline);
+  const written = await store.putReport(
+    renderReportFiles(report, options.chartJs),
+    report.generatedAt,
+    options.deadline,
+  );
   await store.putTrend(JSON.stringify(trend), options.deadline);
   return { report, written, trendRestarted: unreadable };
 }

@@ -41,18 +41,39 @@ const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 const tidy = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** A deletion as the audit item records it; anything else (cloud sizes are untrusted too) is undefined. */
-function deletionOf(value: unknown): (Pick<CleanupDetail, 'target' | 'region'> & { at: number; size: number; status: string }) | undefined {
+function deletionOf(
+  value: unknown,
+): (Pick<CleanupDetail, 'target' | 'region'> & { at: number; size: number; status: string }) | undefined {
   const d = value as Partial<CleanupDetail> | null;
   if (!d || typeof d !== 'object' || d.action !== 'DELETED' || typeof d.at !== 'string') return undefined;
   const at = Date.parse(d.at);
   const s = d.snapshot;
-  if (!Number.isFinite(at) || !s || typeof s !== 'object' || typeof s.size !== 'number' || !Number.isFinite(s.size) || s.size < 0) return undefined;
+  if (
+    !Number.isFinite(at) ||
+    !s ||
+    typeof s !== 'object' ||
+    typeof s.size !== 'number' ||
+    !Number.isFinite(s.size) ||
+    s.size < 0
+  )
+    return undefined;
   if (typeof d.target !== 'string' || typeof d.region !== 'string') return undefined;
-  return { at, size: s.size, status: typeof s.status === 'string' ? s.status : 'available', target: d.target, region: d.region };
+  return {
+    at,
+    size: s.size,
+    status: typeof s.status === 'string' ? s.status : 'available',
+    target: d.target,
+    region: d.region,
+  };
 }
 
 /** Adds the deletions up per month of the window; deletions outside it are left out. */
-export function removedPerMonth(details: readonly unknown[], now: Date, prices?: PriceList, months = REMOVED_MONTHS): FleetRemoved {
+export function removedPerMonth(
+  details: readonly unknown[],
+  now: Date,
+  prices?: PriceList,
+  months = REMOVED_MONTHS,
+): FleetRemoved {
   const since = removedSince(now, months);
   const start = Date.parse(since);
   const rows: RemovedMonth[] = [];
@@ -74,7 +95,10 @@ export function removedPerMonth(details: readonly unknown[], now: Date, prices?:
     if (!row) continue;
     row.count++;
     row.gb += d.size;
-    if (prices) row.savedPerMonth = (row.savedPerMonth ?? 0) + monthlyCost(prices, { target: d.target, region: d.region, status: d.status }, d.size);
+    if (prices)
+      row.savedPerMonth =
+        (row.savedPerMonth ?? 0) +
+        monthlyCost(prices, { target: d.target, region: d.region, status: d.status }, d.size);
   }
   for (const r of rows) if (r.savedPerMonth !== undefined) r.savedPerMonth = tidy(r.savedPerMonth);
   return { since, months: rows, unreadable };
@@ -85,7 +109,8 @@ export function removalsFromTrail(store: Pick<CleanupStore, 'trail'>): RemovalRe
   return async (projectIds, since, deadline) => {
     const details: unknown[] = [];
     for (const projectId of new Set(projectIds)) {
-      for (const item of await store.trail(projectId, since, deadline)) if (item.action === 'DELETED') details.push(item.detail);
+      for (const item of await store.trail(projectId, since, deadline))
+        if (item.action === 'DELETED') details.push(item.detail);
     }
     return details;
   };

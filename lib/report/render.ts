@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 // The report adds up snapshots: findings about volumes (UNPROTECTED_VOLUME) are the summary's and the findings API's.
 import { SNAPSHOT_FINDING_TYPES as FINDING_TYPES } from '../domain/finding';
 import { formatMoney, monthlyCost, roundMoney } from '../pricing/prices';
-import type { FleetReport, FleetSnapshotBrief, MoneyRow } from './fleet';
 import type { CountGb } from '../scan/stats';
+import type { FleetReport, FleetSnapshotBrief, MoneyRow } from './fleet';
 
 /** A file of the report: its name, what it holds, and its type for S3 and browsers. */
 export interface ReportFile {
@@ -52,8 +52,21 @@ export function renderCsv(report: FleetReport): string {
   ];
   const m = report.money;
   const moneyOf = new Map((m?.byProject ?? []).map((row) => [`${row.target}/${row.projectId}`, row]));
-  const moneyCells = (row: MoneyRow | undefined) => (m ? [m.currency, roundMoney(row?.perMonth ?? 0), roundMoney(row?.flaggedPerMonth ?? 0)] : []);
-  const row = (id: { target: string; region: string; projectId: string; scannedAt: string }, money: MoneyRow | undefined, s: { snapshots: number; gb: number; byStatus: Record<string, CountGb>; byAge: Array<{ bucket: string } & CountGb>; byFindingType: Record<string, CountGb>; oldest: Array<{ ageDays: number | null }>; largest: Array<{ sizeGb: number }> }) => [
+  const moneyCells = (row: MoneyRow | undefined) =>
+    m ? [m.currency, roundMoney(row?.perMonth ?? 0), roundMoney(row?.flaggedPerMonth ?? 0)] : [];
+  const row = (
+    id: { target: string; region: string; projectId: string; scannedAt: string },
+    money: MoneyRow | undefined,
+    s: {
+      snapshots: number;
+      gb: number;
+      byStatus: Record<string, CountGb>;
+      byAge: Array<{ bucket: string } & CountGb>;
+      byFindingType: Record<string, CountGb>;
+      oldest: Array<{ ageDays: number | null }>;
+      largest: Array<{ sizeGb: number }>;
+    },
+  ) => [
     id.target,
     id.region,
     id.projectId,
@@ -76,7 +89,11 @@ export function renderCsv(report: FleetReport): string {
     s.largest[0]?.sizeGb ?? null,
     ...moneyCells(money),
   ];
-  const lines = [header, ...report.projects.map((p) => row(p, moneyOf.get(`${p.target}/${p.projectId}`), p.stats)), row({ target: 'TOTAL', region: '', projectId: '', scannedAt: report.generatedAt }, m, report.totals)];
+  const lines = [
+    header,
+    ...report.projects.map((p) => row(p, moneyOf.get(`${p.target}/${p.projectId}`), p.stats)),
+    row({ target: 'TOTAL', region: '', projectId: '', scannedAt: report.generatedAt }, m, report.totals),
+  ];
   return `${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
@@ -93,15 +110,39 @@ export const BYTES_PER_GB = 1_073_741_824;
  */
 export function renderOpenMetrics(report: FleetReport): string {
   type Family = { name: string; help: string; unit?: string; samples: string[] };
-  const family = (name: string, help: string, unit?: string): Family => ({ name, help, ...(unit ? { unit } : {}), samples: [] });
+  const family = (name: string, help: string, unit?: string): Family => ({
+    name,
+    help,
+    ...(unit ? { unit } : {}),
+    samples: [],
+  });
   const snapshots = family('evs_snapshots', 'Snapshots by status at the last complete scan.');
-  const bytes = family('evs_snapshot_size_bytes', 'Snapshot size (the source disk\'s size, GiB in bytes) by status at the last complete scan.', 'bytes');
+  const bytes = family(
+    'evs_snapshot_size_bytes',
+    "Snapshot size (the source disk's size, GiB in bytes) by status at the last complete scan.",
+    'bytes',
+  );
   const ages = family('evs_snapshots_by_age', 'Snapshots by age bucket (days since created_at).');
   const findings = family('evs_snapshot_findings', 'Snapshots the policy flags, by finding type.');
-  const findingBytes = family('evs_snapshot_finding_size_bytes', 'Size of the snapshots the policy flags, by finding type.', 'bytes');
-  const ownerBytes = family('evs_snapshot_owner_size_bytes', 'Snapshot size by owner (metadata key, else the project\'s owner, else unowned); flagged="true" for the flagged ones.', 'bytes');
-  const cost = family('evs_snapshot_monthly_cost', 'Monthly cost of the snapshots at the configured prices, an upper bound priced from size; flagged="true": saved per month if the flagged ones were removed.');
-  const scanned = family('evs_project_last_scan_timestamp_seconds', 'When the project was last scanned completely.', 'seconds');
+  const findingBytes = family(
+    'evs_snapshot_finding_size_bytes',
+    'Size of the snapshots the policy flags, by finding type.',
+    'bytes',
+  );
+  const ownerBytes = family(
+    'evs_snapshot_owner_size_bytes',
+    'Snapshot size by owner (metadata key, else the project\'s owner, else unowned); flagged="true" for the flagged ones.',
+    'bytes',
+  );
+  const cost = family(
+    'evs_snapshot_monthly_cost',
+    'Monthly cost of the snapshots at the configured prices, an upper bound priced from size; flagged="true": saved per month if the flagged ones were removed.',
+  );
+  const scanned = family(
+    'evs_project_last_scan_timestamp_seconds',
+    'When the project was last scanned completely.',
+    'seconds',
+  );
   const money = new Map((report.money?.byProject ?? []).map((m) => [`${m.target}/${m.projectId}`, m]));
   for (const p of report.projects) {
     const where = `target="${label(p.target)}",region="${label(p.region)}",tenant_id="${label(p.projectId)}"`;
@@ -109,35 +150,69 @@ export function renderOpenMetrics(report: FleetReport): string {
       snapshots.samples.push(`evs_snapshots{${where},status="${label(status)}"} ${v.count}`);
       bytes.samples.push(`evs_snapshot_size_bytes{${where},status="${label(status)}"} ${v.gb * BYTES_PER_GB}`);
     }
-    for (const b of p.stats.byAge) ages.samples.push(`evs_snapshots_by_age{${where},bucket="${label(b.bucket)}"} ${b.count}`);
+    for (const b of p.stats.byAge)
+      ages.samples.push(`evs_snapshots_by_age{${where},bucket="${label(b.bucket)}"} ${b.count}`);
     for (const type of FINDING_TYPES) {
       const v = Object.hasOwn(p.stats.byFindingType, type) ? (p.stats.byFindingType[type] as CountGb) : zero;
       findings.samples.push(`evs_snapshot_findings{${where},finding_type="${type}"} ${v.count}`);
-      findingBytes.samples.push(`evs_snapshot_finding_size_bytes{${where},finding_type="${type}"} ${v.gb * BYTES_PER_GB}`);
+      findingBytes.samples.push(
+        `evs_snapshot_finding_size_bytes{${where},finding_type="${type}"} ${v.gb * BYTES_PER_GB}`,
+      );
     }
     for (const [owner, o] of Object.entries(p.stats.byOwner ?? {})) {
       const sum = (m: Record<string, CountGb>) => Object.values(m).reduce((n, v) => n + v.gb, 0);
-      ownerBytes.samples.push(`evs_snapshot_owner_size_bytes{${where},owner="${label(owner)}",flagged="false"} ${(sum(o.byStatus) - sum(o.flaggedByStatus)) * BYTES_PER_GB}`);
-      ownerBytes.samples.push(`evs_snapshot_owner_size_bytes{${where},owner="${label(owner)}",flagged="true"} ${sum(o.flaggedByStatus) * BYTES_PER_GB}`);
+      ownerBytes.samples.push(
+        `evs_snapshot_owner_size_bytes{${where},owner="${label(owner)}",flagged="false"} ${(sum(o.byStatus) - sum(o.flaggedByStatus)) * BYTES_PER_GB}`,
+      );
+      ownerBytes.samples.push(
+        `evs_snapshot_owner_size_bytes{${where},owner="${label(owner)}",flagged="true"} ${sum(o.flaggedByStatus) * BYTES_PER_GB}`,
+      );
     }
     const m = money.get(`${p.target}/${p.projectId}`);
     if (m && report.money) {
       const currency = `currency="${label(report.money.currency)}"`;
-      cost.samples.push(`evs_snapshot_monthly_cost{${where},${currency},flagged="false"} ${round(m.perMonth - m.flaggedPerMonth)}`);
+      cost.samples.push(
+        `evs_snapshot_monthly_cost{${where},${currency},flagged="false"} ${round(m.perMonth - m.flaggedPerMonth)}`,
+      );
       cost.samples.push(`evs_snapshot_monthly_cost{${where},${currency},flagged="true"} ${round(m.flaggedPerMonth)}`);
     }
     scanned.samples.push(`evs_project_last_scan_timestamp_seconds{${where}} ${Date.parse(p.scannedAt) / 1000}`);
   }
-  const removedCount = family('evs_cleanup_removed_snapshots', 'Snapshots cleanup deleted (confirmed) per calendar month, UTC.');
-  const removedBytes = family('evs_cleanup_removed_size_bytes', 'Size of the snapshots cleanup deleted per calendar month (their size as last seen).', 'bytes');
-  const removedCost = family('evs_cleanup_removed_monthly_cost', 'What the snapshots cleanup deleted in a calendar month cost per month at the configured prices, an upper bound priced from size.');
+  const removedCount = family(
+    'evs_cleanup_removed_snapshots',
+    'Snapshots cleanup deleted (confirmed) per calendar month, UTC.',
+  );
+  const removedBytes = family(
+    'evs_cleanup_removed_size_bytes',
+    'Size of the snapshots cleanup deleted per calendar month (their size as last seen).',
+    'bytes',
+  );
+  const removedCost = family(
+    'evs_cleanup_removed_monthly_cost',
+    'What the snapshots cleanup deleted in a calendar month cost per month at the configured prices, an upper bound priced from size.',
+  );
   for (const r of report.removed?.months ?? []) {
     removedCount.samples.push(`evs_cleanup_removed_snapshots{month="${r.month}"} ${r.count}`);
     removedBytes.samples.push(`evs_cleanup_removed_size_bytes{month="${r.month}"} ${r.gb * BYTES_PER_GB}`);
-    if (report.money && r.savedPerMonth !== undefined) removedCost.samples.push(`evs_cleanup_removed_monthly_cost{month="${r.month}",currency="${label(report.money.currency)}"} ${round(r.savedPerMonth)}`);
+    if (report.money && r.savedPerMonth !== undefined)
+      removedCost.samples.push(
+        `evs_cleanup_removed_monthly_cost{month="${r.month}",currency="${label(report.money.currency)}"} ${round(r.savedPerMonth)}`,
+      );
   }
   const out: string[] = [];
-  for (const f of [snapshots, bytes, ages, findings, findingBytes, ownerBytes, cost, scanned, removedCount, removedBytes, removedCost]) {
+  for (const f of [
+    snapshots,
+    bytes,
+    ages,
+    findings,
+    findingBytes,
+    ownerBytes,
+    cost,
+    scanned,
+    removedCount,
+    removedBytes,
+    removedCost,
+  ]) {
     if (f === cost && !report.money) continue;
     if ((f === removedCount || f === removedBytes) && !report.removed) continue;
     if (f === removedCost && !(report.removed && report.money)) continue;
@@ -151,13 +226,19 @@ export function renderOpenMetrics(report: FleetReport): string {
 
 /** Text for HTML: the five characters that could open markup, escaped. */
 const html = (value: string | number | null) =>
-  String(value ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+  String(value ?? '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 
 const gbText = (gb: number) => `${round(gb).toLocaleString('en-US')} GB`;
 const int = (n: number) => n.toLocaleString('en-US');
 
 /** A font stack with CJK faces, so Chinese, Japanese and Korean names render where the viewer has them. */
-export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Hiragino Kaku Gothic ProN", "Yu Gothic", "Malgun Gothic", sans-serif';
+export const FONT_STACK =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Hiragino Kaku Gothic ProN", "Yu Gothic", "Malgun Gothic", sans-serif';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
 
@@ -173,15 +254,23 @@ const CHART_OWNERS = 8;
 export function renderHtml(report: FleetReport, chartJs: string): string {
   const t = report.totals;
   const m = report.money;
-  const money = (amount: number | undefined) => (m && amount !== undefined ? html(formatMoney(m.currency, amount)) : '');
+  const money = (amount: number | undefined) =>
+    m && amount !== undefined ? html(formatMoney(m.currency, amount)) : '';
   const projectMoney = new Map((m?.byProject ?? []).map((row) => [`${row.target}/${row.projectId}`, row]));
   const flaggedGb = Object.values(t.byFindingType).reduce((n, v) => n + v.gb, 0);
-  const unneededGb = ['STALE', 'ORPHANED'].reduce((n, type) => n + (Object.hasOwn(t.byFindingType, type) ? (t.byFindingType[type] as CountGb).gb : 0), 0);
+  const unneededGb = ['STALE', 'ORPHANED'].reduce(
+    (n, type) => n + (Object.hasOwn(t.byFindingType, type) ? (t.byFindingType[type] as CountGb).gb : 0),
+    0,
+  );
   const moneyHead = (what: string) => (m ? `<th>${what} per month</th><th>flagged per month</th>` : '');
-  const moneyCells = (row: MoneyRow | undefined) => (m ? `<td class="n">${money(row?.perMonth ?? 0)}</td><td class="n">${money(row?.flaggedPerMonth ?? 0)}</td>` : '');
+  const moneyCells = (row: MoneyRow | undefined) =>
+    m ? `<td class="n">${money(row?.perMonth ?? 0)}</td><td class="n">${money(row?.flaggedPerMonth ?? 0)}</td>` : '';
   const projectRows = report.projects
     .map((p) => {
-      const findings = Object.values(p.stats.byFindingType).reduce((n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }), { count: 0, gb: 0 });
+      const findings = Object.values(p.stats.byFindingType).reduce(
+        (n, v) => ({ count: n.count + v.count, gb: n.gb + v.gb }),
+        { count: 0, gb: 0 },
+      );
       return `<tr><td>${html(p.target)}</td><td>${html(p.region)}</td><td><code>${html(p.projectId)}</code></td><td>${html(p.scannedAt)}</td><td class="n">${int(p.stats.snapshots)}</td><td class="n">${gbText(p.stats.gb)}</td><td class="n">${int(findings.count)}</td><td class="n">${gbText(findings.gb)}</td>${moneyCells(projectMoney.get(`${p.target}/${p.projectId}`))}</tr>`;
     })
     .join('\n');
@@ -198,7 +287,10 @@ export function renderHtml(report: FleetReport, chartJs: string): string {
   }).join('\n');
   const owners = Object.entries(t.byOwner);
   const ownerRows = owners
-    .map(([owner, o]) => `<tr><td>${html(owner)}</td><td class="n">${int(o.count)}</td><td class="n">${gbText(o.gb)}</td><td class="n">${int(o.flaggedCount)}</td><td class="n">${gbText(o.flaggedGb)}</td>${moneyCells(m?.byOwner[owner])}</tr>`)
+    .map(
+      ([owner, o]) =>
+        `<tr><td>${html(owner)}</td><td class="n">${int(o.count)}</td><td class="n">${gbText(o.gb)}</td><td class="n">${int(o.flaggedCount)}</td><td class="n">${gbText(o.flaggedGb)}</td>${moneyCells(m?.byOwner[owner])}</tr>`,
+    )
     .join('\n');
   const targetRows = m
     ? Object.entries(m.byTarget)
@@ -207,13 +299,47 @@ export function renderHtml(report: FleetReport, chartJs: string): string {
         .join('\n')
     : '';
   const snapshotHead = `<tr><th>snapshot</th><th>name</th><th>status</th><th>size</th><th>created</th><th>age (days)</th><th>finding</th><th>project</th><th>owner</th>${m ? '<th>per month</th>' : ''}</tr>`;
-  const countRows = (rows: Array<[string, CountGb]>) => rows.map(([k, v]) => `<tr><td>${html(k)}</td><td class="n">${int(v.count)}</td><td class="n">${gbText(v.gb)}</td></tr>`).join('');
-  const countTable = (title: string, rows: Array<[string, CountGb]>) => `<table><thead><tr><th>${title}</th><th>snapshots</th><th>size</th></tr></thead><tbody>${countRows(rows)}</tbody></table>`;
+  const countRows = (rows: Array<[string, CountGb]>) =>
+    rows
+      .map(
+        ([k, v]) => `<tr><td>${html(k)}</td><td class="n">${int(v.count)}</td><td class="n">${gbText(v.gb)}</td></tr>`,
+      )
+      .join('');
+  const countTable = (title: string, rows: Array<[string, CountGb]>) =>
+    `<table><thead><tr><th>${title}</th><th>snapshots</th><th>size</th></tr></thead><tbody>${countRows(rows)}</tbody></table>`;
   const projectDetails = report.projects
     .map((p) => {
-      const own = (list: typeof p.stats.oldest) => snapshotRows(list.map((b) => ({ ...b, target: p.target, projectId: p.projectId, ...(m ? { monthlyCost: monthlyCost(m.prices, { target: p.target, region: p.region, status: b.status }, b.sizeGb) } : {}) })));
+      const own = (list: typeof p.stats.oldest) =>
+        snapshotRows(
+          list.map((b) => ({
+            ...b,
+            target: p.target,
+            projectId: p.projectId,
+            ...(m
+              ? {
+                  monthlyCost: monthlyCost(
+                    m.prices,
+                    { target: p.target, region: p.region, status: b.status },
+                    b.sizeGb,
+                  ),
+                }
+              : {}),
+          })),
+        );
       return `<details class="project" data-project="${html(p.projectId)}"><summary>${html(p.target)} / <code>${html(p.projectId)}</code> (${html(p.region)}): ${int(p.stats.snapshots)} snapshots, ${gbText(p.stats.gb)}</summary>
-<div class="grid">${countTable('status', Object.entries(p.stats.byStatus).sort(([, a], [, b]) => b.gb - a.gb))}${countTable('age', p.stats.byAge.map((b) => [b.bucket, b]))}${countTable('finding', FINDING_TYPES.map((type) => [type, Object.hasOwn(p.stats.byFindingType, type) ? (p.stats.byFindingType[type] as CountGb) : zero]))}</div>
+<div class="grid">${countTable(
+        'status',
+        Object.entries(p.stats.byStatus).sort(([, a], [, b]) => b.gb - a.gb),
+      )}${countTable(
+        'age',
+        p.stats.byAge.map((b) => [b.bucket, b]),
+      )}${countTable(
+        'finding',
+        FINDING_TYPES.map((type) => [
+          type,
+          Object.hasOwn(p.stats.byFindingType, type) ? (p.stats.byFindingType[type] as CountGb) : zero,
+        ]),
+      )}</div>
 <h3>Oldest</h3><table><thead>${snapshotHead}</thead><tbody>${own(p.stats.oldest)}</tbody></table>
 <h3>Largest</h3><table><thead>${snapshotHead}</thead><tbody>${own(p.stats.largest)}</tbody></table>
 </details>`;
@@ -224,7 +350,10 @@ export function renderHtml(report: FleetReport, chartJs: string): string {
     ? `<p class="note" id="money-note"><b>Amounts are upper bounds.</b> Each is a snapshot's <code>size</code> (the GB of the disk it was taken from) times the price per GB-month of the price file${m.note ? ` (${html(m.note)})` : ''}, in ${html(m.currency)}. The snapshot list API of EVS and Cinder returns no figure of the storage a snapshot really uses; the incremental storage a cloud bills is usually smaller.</p>`
     : '<p class="note" id="money-note">No prices configured, so no money is shown: give a price file (<code>npm run report -- --prices FILE</code>, or <code>PRICES_FILE</code> when deployed).</p>';
   const removed = report.removed;
-  const removedTotal = (removed?.months ?? []).reduce((n, r) => ({ count: n.count + r.count, gb: n.gb + r.gb, saved: n.saved + (r.savedPerMonth ?? 0) }), { count: 0, gb: 0, saved: 0 });
+  const removedTotal = (removed?.months ?? []).reduce(
+    (n, r) => ({ count: n.count + r.count, gb: n.gb + r.gb, saved: n.saved + (r.savedPerMonth ?? 0) }),
+    { count: 0, gb: 0, saved: 0 },
+  );
   const removedSection = removed
     ? `<h2>Removed by cleanup</h2>
 <p class="note" id="removed-note">Snapshots the cleanup deleted and saw deleting or gone afterwards, per calendar month (UTC) since ${html(removed.since.slice(0, 10))}, at their size as last seen; refused and failed deletes are not counted.${m ? ' What they save per month is an upper bound, priced like the amounts above.' : ''}</p>
@@ -234,7 +363,10 @@ ${removed.months.map((r) => `<tr><td>${html(r.month)}</td><td class="n">${int(r.
 <tr class="total"><td>total</td><td class="n">${int(removedTotal.count)}</td><td class="n">${gbText(removedTotal.gb)}</td>${m ? `<td class="n">${money(removedTotal.saved)}</td>` : ''}</tr>
 </tbody></table>`
     : '';
-  const trendNote = points.length < 2 ? `<p class="note" id="trend-note">${points.length} report run${points.length === 1 ? '' : 's'} kept so far: the trend draws from the second run on.</p>` : '';
+  const trendNote =
+    points.length < 2
+      ? `<p class="note" id="trend-note">${points.length} report run${points.length === 1 ? '' : 's'} kept so far: the trend draws from the second run on.</p>`
+      : '';
   // JSON inside <script>: `<` escaped so no string in it can close the element.
   const data = JSON.stringify(report).replaceAll('<', '\\u003c');
   const script = pageScript();
@@ -272,8 +404,12 @@ h3 { font-size: 14px; margin: 14px 0 4px; }
 <div class="card" id="total-gb">snapshot storage<b>${gbText(t.gb)}</b></div>
 <div class="card" id="flagged-gb">flagged by the policy<b>${gbText(flaggedGb)}</b></div>
 <div class="card" id="unneeded-gb">stale or orphaned<b>${gbText(unneededGb)}</b></div>
-${m ? `<div class="card money" id="cost-month">snapshots cost per month, at most<b>${money(m.perMonth)}</b></div>
-<div class="card money" id="saved-month">saved per month if the flagged ones were removed, at most<b>${money(m.flaggedPerMonth)}</b></div>` : ''}
+${
+  m
+    ? `<div class="card money" id="cost-month">snapshots cost per month, at most<b>${money(m.perMonth)}</b></div>
+<div class="card money" id="saved-month">saved per month if the flagged ones were removed, at most<b>${money(m.flaggedPerMonth)}</b></div>`
+    : ''
+}
 </div>
 ${moneyNote}
 <h2>Over time</h2>
@@ -297,10 +433,14 @@ ${m || points.some((p) => p.perMonth !== undefined) ? '<div class="chart"><canva
 <table id="projects"><thead><tr><th>target</th><th>region</th><th>project</th><th>scanned</th><th>snapshots</th><th>size</th><th>findings</th><th>findings size</th>${moneyHead('cost')}</tr></thead><tbody>
 ${projectRows}
 </tbody></table>
-${m ? `<h2>Targets</h2>
+${
+  m
+    ? `<h2>Targets</h2>
 <table id="targets"><thead><tr><th>target</th>${moneyHead('cost')}</tr></thead><tbody>
 ${targetRows}
-</tbody></table>` : ''}
+</tbody></table>`
+    : ''
+}
 <h2>Findings by type</h2>
 <table id="findings"><thead><tr><th>type</th><th>snapshots</th><th>size</th>${m ? '<th>saved per month if removed</th>' : ''}</tr></thead><tbody>
 ${findingRows}
@@ -465,9 +605,17 @@ function pageScript(): string {
 export function renderReportFiles(report: FleetReport, chartJs: string): ReportFile[] {
   return [
     // The trend lives in history/trend.json; the JSON (also copied under history/ each run) leaves it out.
-    { name: 'fleet-report.json', body: `${JSON.stringify({ ...report, trend: undefined }, null, 2)}\n`, contentType: 'application/json' },
+    {
+      name: 'fleet-report.json',
+      body: `${JSON.stringify({ ...report, trend: undefined }, null, 2)}\n`,
+      contentType: 'application/json',
+    },
     { name: 'fleet-report.csv', body: renderCsv(report), contentType: 'text/csv; charset=utf-8' },
     { name: 'fleet-report.html', body: renderHtml(report, chartJs), contentType: 'text/html; charset=utf-8' },
-    { name: 'fleet-report.prom', body: renderOpenMetrics(report), contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8' },
+    {
+      name: 'fleet-report.prom',
+      body: renderOpenMetrics(report),
+      contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    },
   ];
 }

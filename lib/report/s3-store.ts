@@ -21,7 +21,8 @@ const until = (deadline: number) => AbortSignal.timeout(Math.max(1, deadline - D
 export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore {
   const client = options.client ?? new S3Client({ forcePathStyle: options.forcePathStyle ?? false });
   const Bucket = options.bucket;
-  const put = (Key: string, Body: string, ContentType: string, deadline: number) => client.send(new PutObjectCommand({ Bucket, Key, Body, ContentType }), { abortSignal: until(deadline) });
+  const put = (Key: string, Body: string, ContentType: string, deadline: number) =>
+    client.send(new PutObjectCommand({ Bucket, Key, Body, ContentType }), { abortSignal: until(deadline) });
   return {
     async putPart(part: ProjectReport, deadline) {
       await put(partKey(part), JSON.stringify(part), 'application/json', deadline);
@@ -30,7 +31,9 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
       const keys: string[] = [];
       let ContinuationToken: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'projects/', ContinuationToken }), { abortSignal: until(deadline) });
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'projects/', ContinuationToken }), {
+          abortSignal: until(deadline),
+        });
         for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
@@ -41,7 +44,9 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
         while (next < keys.length) {
           const i = next++;
           const key = keys[i] as string;
-          const object = await client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: until(deadline) });
+          const object = await client.send(new GetObjectCommand({ Bucket, Key: key }), {
+            abortSignal: until(deadline),
+          });
           out[i] = { key, text: (await object.Body?.transformToString('utf-8')) ?? '' };
         }
       };
@@ -50,9 +55,13 @@ export function createS3ReportStore(options: S3ReportStoreOptions): ReportStore 
     },
     async readTrend(deadline) {
       // Listed first: without s3:ListBucket on its key, a GET of a missing object is AccessDenied, not NoSuchKey.
-      const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: TREND_KEY, MaxKeys: 1 }), { abortSignal: until(deadline) });
+      const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: TREND_KEY, MaxKeys: 1 }), {
+        abortSignal: until(deadline),
+      });
       if (!listed.Contents?.some((o) => o.Key === TREND_KEY)) return undefined;
-      const object = await client.send(new GetObjectCommand({ Bucket, Key: TREND_KEY }), { abortSignal: until(deadline) });
+      const object = await client.send(new GetObjectCommand({ Bucket, Key: TREND_KEY }), {
+        abortSignal: until(deadline),
+      });
       return (await object.Body?.transformToString('utf-8')) ?? undefined;
     },
     async putTrend(text, deadline) {
@@ -84,5 +93,14 @@ export interface ReportLinkOptions {
 export function createReportLinker(options: ReportLinkOptions): () => Promise<string> {
   const client = options.client ?? new S3Client({ forcePathStyle: options.forcePathStyle ?? false });
   const expiresIn = Math.min(Math.max(1, Math.floor(options.expiresSeconds)), 604_800);
-  return () => getSignedUrl(client, new GetObjectCommand({ Bucket: options.bucket, Key: LATEST_HTML, ResponseContentType: 'text/html; charset=utf-8' }), { expiresIn });
+  return () =>
+    getSignedUrl(
+      client,
+      new GetObjectCommand({
+        Bucket: options.bucket,
+        Key: LATEST_HTML,
+        ResponseContentType: 'text/html; charset=utf-8',
+      }),
+      { expiresIn },
+    );
 }

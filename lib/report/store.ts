@@ -20,7 +20,8 @@ export interface ReportStore {
 }
 
 /** The key of a project's part. Target names and project ids are checked at load time: no slashes, no dots. */
-export const partKey = (part: Pick<ProjectReport, 'target' | 'projectId'>) => `projects/${part.target}/${part.projectId}.json`;
+export const partKey = (part: Pick<ProjectReport, 'target' | 'projectId'>) =>
+  `projects/${part.target}/${part.projectId}.json`;
 
 /** The latest HTML report, what links point at. */
 export const LATEST_HTML = 'fleet-report.html';

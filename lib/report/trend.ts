@@ -24,7 +24,14 @@ export function parseTrend(text: string | undefined): { trend: TrendFile; unread
   if (text === undefined) return { trend: empty, unreadable: false };
   try {
     const value = JSON.parse(text) as Partial<TrendFile>;
-    if (value && value.version === 1 && Array.isArray(value.points) && value.points.every((p) => p && typeof p.at === 'string' && typeof p.snapshots === 'number') && typeof value.scans === 'object' && value.scans !== null) {
+    if (
+      value &&
+      value.version === 1 &&
+      Array.isArray(value.points) &&
+      value.points.every((p) => p && typeof p.at === 'string' && typeof p.snapshots === 'number') &&
+      typeof value.scans === 'object' &&
+      value.scans !== null
+    ) {
       return { trend: { version: 1, points: value.points, scans: value.scans }, unreadable: false };
     }
   } catch {
@@ -39,7 +46,11 @@ export function parseTrend(text: string | undefined): { trend: TrendFile; unread
  * local run compares the flagged snapshots); otherwise they are the transitions the projects'
  * scans reported, each scan counted once.
  */
-export function appendTrendPoint(previous: TrendFile, report: FleetReport, changes?: { opened: number; resolved: number }): TrendFile {
+export function appendTrendPoint(
+  previous: TrendFile,
+  report: FleetReport,
+  changes?: { opened: number; resolved: number },
+): TrendFile {
   const scans: Record<string, string> = {};
   let opened = 0;
   let resolved = 0;
@@ -66,14 +77,22 @@ export function appendTrendPoint(previous: TrendFile, report: FleetReport, chang
     snapshots: t.snapshots,
     gb: t.gb,
     flaggedGb,
-    ...(report.money ? { currency: report.money.currency, perMonth: report.money.perMonth, flaggedPerMonth: report.money.flaggedPerMonth } : {}),
+    ...(report.money
+      ? {
+          currency: report.money.currency,
+          perMonth: report.money.perMonth,
+          flaggedPerMonth: report.money.flaggedPerMonth,
+        }
+      : {}),
     openByType,
     flaggedGbByOwner,
     opened: first ? null : (changes?.opened ?? opened),
     resolved: first ? null : (changes?.resolved ?? resolved),
   };
   const since = Date.parse(report.generatedAt) - TREND_KEEP_DAYS * 86_400_000;
-  const points = [...previous.points.filter((p) => Date.parse(p.at) >= since && p.at < point.at), point].slice(-TREND_MAX_POINTS);
+  const points = [...previous.points.filter((p) => Date.parse(p.at) >= since && p.at < point.at), point].slice(
+    -TREND_MAX_POINTS,
+  );
   return { version: 1, points, scans };
 }
 
@@ -92,7 +111,10 @@ export function changesPerDay(points: readonly TrendPoint[]): Array<{ day: strin
 }
 
 /** Findings opened and resolved between two runs, from the flagged findings' ids of each. */
-export function compareFlagged(before: readonly string[], after: readonly string[]): { opened: number; resolved: number } {
+export function compareFlagged(
+  before: readonly string[],
+  after: readonly string[],
+): { opened: number; resolved: number } {
   const was = new Set(before);
   const is = new Set(after);
   let opened = 0;

@@ -138,7 +138,8 @@ export class TextColumn {
     const bytes = (this.chunks[w[o] as number] as Uint8Array).subarray(start, start + length);
     let out = '';
     // In slices, so a long value does not pass too many arguments at once.
-    for (let k = 0; k < bytes.length; k += 8_192) out += String.fromCharCode.apply(null, bytes.subarray(k, k + 8_192) as unknown as number[]);
+    for (let k = 0; k < bytes.length; k += 8_192)
+      out += String.fromCharCode.apply(null, bytes.subarray(k, k + 8_192) as unknown as number[]);
     return out;
   }
 }

@@ -22,7 +22,8 @@ const FLAGGED = 2;
 
 /** The id's place in Cinder's `id desc` tie-break: a UUID's first 32 bits, else a hash. */
 function tieOf(id: string): number {
-  if (id.length === 36 && id[8] === '-' && /^[0-9a-f]{8}$/.test(id.slice(0, 8))) return Number.parseInt(id.slice(0, 8), 16);
+  if (id.length === 36 && id[8] === '-' && /^[0-9a-f]{8}$/.test(id.slice(0, 8)))
+    return Number.parseInt(id.slice(0, 8), 16);
   let h = 2_166_136_261;
   for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 16_777_619);
   return h >>> 0;
@@ -36,7 +37,11 @@ const monthOf = (ms: number) => {
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 };
 
-function grow<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(old: T, length: number, make: (n: number) => T): T {
+function grow<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(
+  old: T,
+  length: number,
+  make: (n: number) => T,
+): T {
   if (old.length >= length) return old;
   const next = make(Math.max(length, Math.ceil(old.length * 1.5), 1_024));
   next.set(old);
@@ -102,7 +107,15 @@ export class RetentionLedger {
   }
 
   /** Whether a candidate with this rank and these calendar keys is kept, given the previous (newer) one's keys. */
-  private kept(rank: number, day: number, week: number, month: number, prevDay: number, prevWeek: number, prevMonth: number): boolean {
+  private kept(
+    rank: number,
+    day: number,
+    week: number,
+    month: number,
+    prevDay: number,
+    prevWeek: number,
+    prevMonth: number,
+  ): boolean {
     const k = this.keep;
     if (rank <= k.newest) return true;
     if (k.daily > 0 && day !== prevDay && day > this.today - k.daily) return true;
@@ -134,7 +147,19 @@ export class RetentionLedger {
     const week = this.keep.weekly > 0 ? weekOf(createdMs) : 0;
     const month = this.keep.monthly > 0 ? monthOf(createdMs) : 0;
     let rank = 0;
-    if (this.disordered[v] === 0 && !this.kept(n + 1, day, week, month, this.lastDay[v] as number, this.lastWeek[v] as number, this.lastMonth[v] as number)) rank = n + 1;
+    if (
+      this.disordered[v] === 0 &&
+      !this.kept(
+        n + 1,
+        day,
+        week,
+        month,
+        this.lastDay[v] as number,
+        this.lastWeek[v] as number,
+        this.lastMonth[v] as number,
+      )
+    )
+      rank = n + 1;
     if (this.disordered[v] === 0 || createdMs < lastC) {
       this.lastCreated[v] = createdMs;
       this.lastTie[v] = tie;
@@ -169,7 +194,9 @@ export class RetentionLedger {
       }
     }
     const records = this.byVolume.get(v) ?? [];
-    const order = ranked.map((r) => ({ ...r, tie: tieOf(r.snapshot.id) })).sort((a, b) => b.createdMs - a.createdMs || b.tie - a.tie);
+    const order = ranked
+      .map((r) => ({ ...r, tie: tieOf(r.snapshot.id) }))
+      .sort((a, b) => b.createdMs - a.createdMs || b.tie - a.tie);
     const out: Excess[] = [];
     let prev = [NONE, NONE, NONE];
     order.forEach((r, k) => {
@@ -179,7 +206,9 @@ export class RetentionLedger {
       prev = [...keys];
       if (kept) return;
       // Only a snapshot this scan saw and left pending; one created since waits for the next scan.
-      const i = records.find((j) => this.created.get(j) === c && this.tie.get(j) === r.tie && this.state.get(j) === PENDING);
+      const i = records.find(
+        (j) => this.created.get(j) === c && this.tie.get(j) === r.tie && this.state.get(j) === PENDING,
+      );
       if (i === undefined) return;
       this.state.set(i, ANNOUNCED);
       out.push({ snapshot: r.snapshot, rank: k + 1 });

@@ -9,7 +9,14 @@ export function createPrintingSink(write: (line: string) => void): EventSink {
     stats,
     // Printed counts as delivered; the dry-run tracker counts it and writes nothing.
     async add(event: OutboundEvent, onDelivered?: () => void) {
-      write(JSON.stringify({ source: event.source, 'detail-type': event.detailType, resources: event.resources, detail: event.detail }));
+      write(
+        JSON.stringify({
+          source: event.source,
+          'detail-type': event.detailType,
+          resources: event.resources,
+          detail: event.detail,
+        }),
+      );
       stats.published++;
       onDelivered?.();
     },

@@ -1,5 +1,5 @@
 import { FAILURES, type Failure } from '../domain/failure';
-import { type CountMap, scanFailedEvent, type SummaryMoney, summaryEvent } from '../events/contract';
+import { type CountMap, type SummaryMoney, scanFailedEvent, summaryEvent } from '../events/contract';
 import { monthlyCostByStatus, type PriceList, roundMoney } from '../pricing/prices';
 import { describeFailure } from '../upstream/errors';
 import type { HeldLease } from './lease';
@@ -12,14 +12,23 @@ import type { ProjectResult, ScanDeps, ScanUnit } from './types';
 /** Every snapshot was read but the volumes were not: the scan is incomplete, so nothing is resolved. */
 export function volumesUnavailable(volumeFailure: Failure | undefined): Failure | undefined {
   if (volumeFailure === undefined) return undefined;
-  return { ...volumeFailure, code: 'VOLUMES_UNAVAILABLE', message: `${FAILURES.VOLUMES_UNAVAILABLE.message.replace(/\.$/, '')} (${volumeFailure.code}: ${volumeFailure.message})` };
+  return {
+    ...volumeFailure,
+    code: 'VOLUMES_UNAVAILABLE',
+    message: `${FAILURES.VOLUMES_UNAVAILABLE.message.replace(/\.$/, '')} (${volumeFailure.code}: ${volumeFailure.message})`,
+  };
 }
 
 /** Announces the findings a complete scan no longer saw as resolved; returns why it could not, or undefined. */
-export async function resolveUnseen(scan: ProjectScan, tracker: FindingTracker, lease: HeldLease | undefined): Promise<Failure | undefined> {
+export async function resolveUnseen(
+  scan: ProjectScan,
+  tracker: FindingTracker,
+  lease: HeldLease | undefined,
+): Promise<Failure | undefined> {
   try {
     lease?.check();
-    for (const r of await tracker.resolutions(scan.now(), scan.listDeadline)) await scan.sink.add(r.event, r.onDelivered);
+    for (const r of await tracker.resolutions(scan.now(), scan.listDeadline))
+      await scan.sink.add(r.event, r.onDelivered);
     return undefined;
   } catch (error) {
     return failureOf(scan, error);
@@ -31,7 +40,11 @@ export async function resolveUnseen(scan: ProjectScan, tracker: FindingTracker, 
  * and the summary goes out, then the summary, a Scan Failed when it did not finish, and the lease
  * given back.
  */
-export async function reportProject(scan: ProjectScan, opened: OpenedProject, failureSoFar: Failure | undefined): Promise<ProjectResult> {
+export async function reportProject(
+  scan: ProjectScan,
+  opened: OpenedProject,
+  failureSoFar: Failure | undefined,
+): Promise<ProjectResult> {
   const { deps, settings, unit, ctx, sink, tally } = scan;
   const { tracker, lease, skipped } = opened;
   let failure = failureSoFar;
@@ -41,7 +54,13 @@ export async function reportProject(scan: ProjectScan, opened: OpenedProject, fa
       await tracker.flush();
       // A complete run that delivered and recorded everything it announced leaves nothing to re-send:
       // the next run may open findings under a new stamp.
-      if (failure === undefined && sink.stats.failed.length === 0 && tracker.openingStamp !== undefined && deps.state && !deps.state.dryRun) {
+      if (
+        failure === undefined &&
+        sink.stats.failed.length === 0 &&
+        tracker.openingStamp !== undefined &&
+        deps.state &&
+        !deps.state.dryRun
+      ) {
         await deps.state.store.settleOpenings(unit.projectId, tracker.openingStamp, stateDeadlineOf(settings));
       }
     } catch (error) {
@@ -127,7 +146,13 @@ function summaryMoney(prices: PriceList, unit: Pick<ScanUnit, 'target' | 'region
     flagged += cost;
     flaggedByFindingType[type] = roundMoney(cost);
   }
-  return { currency: prices.currency, basis: 'size', perMonth: roundMoney(monthlyCostByStatus(prices, where, stats.byStatus)), flaggedPerMonth: roundMoney(flagged), flaggedPerMonthByFindingType: flaggedByFindingType };
+  return {
+    currency: prices.currency,
+    basis: 'size',
+    perMonth: roundMoney(monthlyCostByStatus(prices, where, stats.byStatus)),
+    flaggedPerMonth: roundMoney(flagged),
+    flaggedPerMonthByFindingType: flaggedByFindingType,
+  };
 }
 
 /** The report link, or none when it cannot be made (a summary goes out without it rather than not at all). */

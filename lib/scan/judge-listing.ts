@@ -28,11 +28,22 @@ export function rankingOf(policy: ProjectPolicy, startedAt: number): Ranking | u
  * tracker says is news. Returns why the listing did not run to its end, or undefined when it did.
  * Memory holds one page: what a snapshot adds to the tally is counted, not kept.
  */
-export async function judgeListing(scan: ProjectScan, tracker: FindingTracker, lease: HeldLease | undefined, listing: VolumeListing, ranking: Ranking | undefined): Promise<Failure | undefined> {
+export async function judgeListing(
+  scan: ProjectScan,
+  tracker: FindingTracker,
+  lease: HeldLease | undefined,
+  listing: VolumeListing,
+  ranking: Ranking | undefined,
+): Promise<Failure | undefined> {
   const { unit, settings, sink, now, listDeadline, policy, tally } = scan;
   const { volumes, coverage } = listing;
   try {
-    const pages = paginateSnapshots(unit.lister, unit.projectId, {}, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true });
+    const pages = paginateSnapshots(
+      unit.lister,
+      unit.projectId,
+      {},
+      { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline, prefetch: true },
+    );
     let kept = false;
     const onProtected = (rule: string) => {
       kept = true;
@@ -79,7 +90,11 @@ export async function judgeListing(scan: ProjectScan, tracker: FindingTracker, l
         const announcement = tracker.seen(snapshot, verdict, observedAt);
         if (announcement) await sink.add(announcement.event, announcement.onDelivered);
       }
-      scan.deps.onProgress?.({ projectId: unit.projectId, snapshotsRead: tally.snapshotsRead, pagesRead: tally.pagesRead });
+      scan.deps.onProgress?.({
+        projectId: unit.projectId,
+        snapshotsRead: tally.snapshotsRead,
+        pagesRead: tally.pagesRead,
+      });
       if (Date.now() >= listDeadline) throw new DeadlineExceededError();
       lease?.check();
     }

@@ -15,11 +15,20 @@ import type { FindingTracker } from './tracker';
  * out of order, and volumes with no recent snapshot. Returns why it could not be decided, or
  * undefined.
  */
-export async function judgeWholeListing(scan: ProjectScan, tracker: FindingTracker, listing: VolumeListing, ranking: Ranking | undefined): Promise<Failure | undefined> {
+export async function judgeWholeListing(
+  scan: ProjectScan,
+  tracker: FindingTracker,
+  listing: VolumeListing,
+  ranking: Ranking | undefined,
+): Promise<Failure | undefined> {
   const { unit, settings, sink, listDeadline, tally } = scan;
   try {
     const decidedAt = scan.now();
-    const announce = async (verdict: Classification, size: number, a: { event: OutboundEvent; onDelivered: () => void } | undefined) => {
+    const announce = async (
+      verdict: Classification,
+      size: number,
+      a: { event: OutboundEvent; onDelivered: () => void } | undefined,
+    ) => {
       countFinding(tally, verdict);
       // The report and the summary's by-type sums add up snapshots; volumes are counted in unprotectedVolumes.
       if (verdict.type !== 'UNPROTECTED_VOLUME') tally.stats.addFinding(verdict.type, size);
@@ -31,14 +40,26 @@ export async function judgeWholeListing(scan: ProjectScan, tracker: FindingTrack
       const judged = { now: decidedAt, volumes: listing.volumes };
       for (const volumeId of ranking.ledger.disorderedVolumeIds()) {
         const ranked: Array<{ snapshot: Snapshot; createdMs: number }> = [];
-        for await (const page of paginateSnapshots(unit.lister, unit.projectId, { volume_id: volumeId }, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline })) {
+        for await (const page of paginateSnapshots(
+          unit.lister,
+          unit.projectId,
+          { volume_id: volumeId },
+          { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline: listDeadline },
+        )) {
           for (const s of page.snapshots) {
             const times = readTimes(s);
-            if (s.volume_id === volumeId && ranking.rule.ranks(s, times, judged) === true) ranked.push({ snapshot: s, createdMs: times.created });
+            if (s.volume_id === volumeId && ranking.rule.ranks(s, times, judged) === true)
+              ranked.push({ snapshot: s, createdMs: times.created });
           }
         }
         for (const late of ranking.ledger.decide(volumeId, ranked)) {
-          const verdict = excessClassification(ranking.rule, late.snapshot, ranked.find((r) => r.snapshot === late.snapshot)?.createdMs ?? Number.NaN, late.rank, decidedAt);
+          const verdict = excessClassification(
+            ranking.rule,
+            late.snapshot,
+            ranked.find((r) => r.snapshot === late.snapshot)?.createdMs ?? Number.NaN,
+            late.rank,
+            decidedAt,
+          );
           await announce(verdict, late.snapshot.size, tracker.seen(late.snapshot, verdict, decidedAt));
         }
       }

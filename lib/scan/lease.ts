@@ -16,7 +16,13 @@ export interface HeldLease {
  * a run that dies (killed, out of memory, frozen) blocks the next one for at most `leaseMs`, while a
  * live one keeps the project however long it takes. Undefined when another live run holds it.
  */
-export async function holdLease(store: LeaseStore, projectId: string, owner: string, leaseMs: number, deadline: number): Promise<HeldLease | undefined> {
+export async function holdLease(
+  store: LeaseStore,
+  projectId: string,
+  owner: string,
+  leaseMs: number,
+  deadline: number,
+): Promise<HeldLease | undefined> {
   let heldUntil = Date.now() + leaseMs;
   if (!(await store.acquireLease(projectId, owner, heldUntil, deadline))) return undefined;
   let lost = false;
@@ -44,7 +50,10 @@ export async function holdLease(store: LeaseStore, projectId: string, owner: str
       return isLost();
     },
     check() {
-      if (isLost()) throw new StateUnavailableError(`the lease of project ${projectId} could not be renewed; another scan may hold it now`);
+      if (isLost())
+        throw new StateUnavailableError(
+          `the lease of project ${projectId} could not be renewed; another scan may hold it now`,
+        );
     },
     async release(releaseDeadline: number) {
       clearInterval(timer);

@@ -34,7 +34,8 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
     counts.FindingsReminded += p.transitions.reminded;
     counts.FindingsResolved += p.transitions.resolved;
     for (const [type, bySeverity] of Object.entries(p.countsBySeverity)) {
-      for (const [severity, n] of Object.entries(bySeverity)) byType.set(`${type}/${severity}`, (byType.get(`${type}/${severity}`) ?? 0) + n);
+      for (const [severity, n] of Object.entries(bySeverity))
+        byType.set(`${type}/${severity}`, (byType.get(`${type}/${severity}`) ?? 0) + n);
     }
     if (p.failure && !p.skipped) failures.set(p.failure.code, (failures.get(p.failure.code) ?? 0) + 1);
   }
@@ -43,7 +44,11 @@ export function recordScan(metrics: Metrics, result: ScanResult, durationMs: num
   // Dimensioned counts go out as single-metric blobs so the service-level set keeps one dimension.
   for (const [key, n] of byType) {
     const [type = 'unknown', severity = 'unknown'] = key.split('/');
-    metrics.singleMetric().addDimensions({ FindingType: type, Severity: severity }).addMetric('Findings', MetricUnit.Count, n);
+    metrics
+      .singleMetric()
+      .addDimensions({ FindingType: type, Severity: severity })
+      .addMetric('Findings', MetricUnit.Count, n);
   }
-  for (const [code, n] of failures) metrics.singleMetric().addDimension('FailureCode', code).addMetric('UpstreamErrors', MetricUnit.Count, n);
+  for (const [code, n] of failures)
+    metrics.singleMetric().addDimension('FailureCode', code).addMetric('UpstreamErrors', MetricUnit.Count, n);
 }

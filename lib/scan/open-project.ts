@@ -66,7 +66,10 @@ export async function openProject(scan: ProjectScan): Promise<OpenedProject> {
 }
 
 /** Opens the project's tracker: the lease, then the table's index. `onLeased` runs as soon as the project is this run's. */
-async function openTracker(scan: ProjectScan, onLeased: (lease: HeldLease | undefined) => void): Promise<FindingTracker | 'skipped'> {
+async function openTracker(
+  scan: ProjectScan,
+  onLeased: (lease: HeldLease | undefined) => void,
+): Promise<FindingTracker | 'skipped'> {
   const { ctx, listDeadline } = scan;
   const state = scan.deps.state;
   if (!state) {
@@ -87,13 +90,27 @@ async function openTracker(scan: ProjectScan, onLeased: (lease: HeldLease | unde
   try {
     [index, openingStamp] = await Promise.all([
       state.store.loadIndex(ctx.projectId, listDeadline),
-      state.store.beginOpenings(ctx.projectId, `${new Date(scan.startedAt).toISOString()}/${ctx.scanId}`, listDeadline, state.dryRun),
+      state.store.beginOpenings(
+        ctx.projectId,
+        `${new Date(scan.startedAt).toISOString()}/${ctx.scanId}`,
+        listDeadline,
+        state.dryRun,
+      ),
     ]);
   } catch (error) {
     await lease?.release(listDeadline);
     throw error;
   }
-  return statefulTracker({ ctx, store: state.store, index, lifecycle: state.lifecycle, resolvedRetentionMs: state.resolvedRetentionMs, deadline: stateDeadlineOf(scan.settings), dryRun: state.dryRun, openingStamp });
+  return statefulTracker({
+    ctx,
+    store: state.store,
+    index,
+    lifecycle: state.lifecycle,
+    resolvedRetentionMs: state.resolvedRetentionMs,
+    deadline: stateDeadlineOf(scan.settings),
+    dryRun: state.dryRun,
+    openingStamp,
+  });
 }
 
 /** Starts listing the volumes when a rule needs them. A listing that fails is a failure, never an empty set that would make every snapshot an orphan. */
@@ -118,9 +135,19 @@ function startVolumes(scan: ProjectScan): Promise<VolumeListing> | undefined {
  * The project's volumes, for rules that ask whether a snapshot's volume still exists. Listed in
  * full before any snapshot is judged.
  */
-async function listVolumes(unit: ScanUnit, settings: ScanSettings, deadline: number, coverage: VolumeCoverage | undefined): Promise<VolumeSet> {
+async function listVolumes(
+  unit: ScanUnit,
+  settings: ScanSettings,
+  deadline: number,
+  coverage: VolumeCoverage | undefined,
+): Promise<VolumeSet> {
   const volumes = new VolumeSet();
-  for await (const page of paginateVolumes(unit.lister, unit.projectId, { pageSize: settings.pageSize, maxPages: settings.maxPages, deadline, detail: coverage !== undefined })) {
+  for await (const page of paginateVolumes(unit.lister, unit.projectId, {
+    pageSize: settings.pageSize,
+    maxPages: settings.maxPages,
+    deadline,
+    detail: coverage !== undefined,
+  })) {
     for (const v of page.items) {
       const position = volumes.add(v.id);
       coverage?.addVolume(position, v);

@@ -1,10 +1,15 @@
-import { describeFailure, type Failure } from '../domain/failure';
-import type { ProjectDiscoverer, SnapshotLister, SnapshotRemediator, VolumeLister } from '../upstream/client';
-import type { SecretFetch } from '../secrets/reader';
 import { ConfigError, RequestError } from '../core/errors';
+import { describeFailure, type Failure } from '../domain/failure';
+import type { SecretFetch } from '../secrets/reader';
 import type { TargetsSource } from '../targets/load';
 import { type DiscoverySettings, parseTargets, type ScanTarget } from '../targets/load';
-import type { DiscoveredProject } from '../upstream/client';
+import type {
+  DiscoveredProject,
+  ProjectDiscoverer,
+  SnapshotLister,
+  SnapshotRemediator,
+  VolumeLister,
+} from '../upstream/client';
 
 /** Which targets and projects one run covers (an on-demand scan names them; a schedule does not). */
 export interface ScanRequest {
@@ -103,7 +108,10 @@ export function catalogOf(source: TargetsSource, io: CatalogIo) {
     const wanted = request.targets && request.targets.length > 0 ? new Set(request.targets) : undefined;
     if (wanted) {
       const unknown = [...wanted].filter((name) => !all.some((t) => t.name === name));
-      if (unknown.length > 0) throw new UnknownSelectionError(`no target named ${unknown.join(', ')} (targets: ${all.map((t) => t.name).join(', ')})`);
+      if (unknown.length > 0)
+        throw new UnknownSelectionError(
+          `no target named ${unknown.join(', ')} (targets: ${all.map((t) => t.name).join(', ')})`,
+        );
     }
     const selected = all.filter((t) => !wanted || wanted.has(t.name));
     const items: WorkItem[] = [];
@@ -116,15 +124,24 @@ export function catalogOf(source: TargetsSource, io: CatalogIo) {
         let projects: readonly string[];
         if (target.discover) {
           try {
-            projects = selectDiscovered(await client(target).listProjects(target.discover.identityEndpoint, { deadline }), target.discover);
+            projects = selectDiscovered(
+              await client(target).listProjects(target.discover.identityEndpoint, { deadline }),
+              target.discover,
+            );
           } catch (error) {
-            failures.push({ target: target.name, region: target.upstream.region, projectId: '*', failure: describeFailure(error) });
+            failures.push({
+              target: target.name,
+              region: target.upstream.region,
+              projectId: '*',
+              failure: describeFailure(error),
+            });
             return;
           }
         } else {
           projects = target.projects ?? [];
         }
-        for (const projectId of projects) items.push({ target: target.name, region: target.upstream.region, projectId });
+        for (const projectId of projects)
+          items.push({ target: target.name, region: target.upstream.region, projectId });
       }),
     );
     let chosen = items;
@@ -133,11 +150,18 @@ export function catalogOf(source: TargetsSource, io: CatalogIo) {
       chosen = items.filter((i) => wantedProjects.has(i.projectId));
       for (const i of chosen) seen.add(i.projectId);
       const missing = [...wantedProjects].filter((p) => !seen.has(p));
-      if (missing.length > 0 && failures.length === 0) throw new UnknownSelectionError(`project ${missing.join(', ')} is not among the projects of ${selected.map((t) => t.name).join(', ')}`);
+      if (missing.length > 0 && failures.length === 0)
+        throw new UnknownSelectionError(
+          `project ${missing.join(', ')} is not among the projects of ${selected.map((t) => t.name).join(', ')}`,
+        );
     }
     // A stable order: by target as configured, then by project id.
     const order = new Map(all.map((t, i) => [t.name, i]));
-    chosen.sort((a, b) => (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) || (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
+    chosen.sort(
+      (a, b) =>
+        (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0) ||
+        (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0),
+    );
     return { items: chosen, failures, caps };
   }
 
@@ -162,7 +186,9 @@ export function catalogOf(source: TargetsSource, io: CatalogIo) {
       // One discovery shared by the work items a container runs within a minute, not one per message.
       const cached = discovered.get(target.name);
       if (cached && Date.now() - cached.at < maxAgeMs) return cached.ids;
-      const ids = client(target).listProjects(discover.identityEndpoint, { deadline }).then((found) => selectDiscovered(found, discover));
+      const ids = client(target)
+        .listProjects(discover.identityEndpoint, { deadline })
+        .then((found) => selectDiscovered(found, discover));
       ids.catch(() => discovered.delete(target.name));
       discovered.set(target.name, { at: Date.now(), ids });
       return ids;

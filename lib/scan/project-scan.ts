@@ -54,7 +54,13 @@ export const countMap = (): CountMap => Object.create(null) as CountMap;
 /** Starts one project's scan: its context, its own sink, its clocks, its policy and an empty tally. */
 export function beginProject(deps: ScanDeps, settings: ScanSettings, unit: ScanUnit, now: () => number): ProjectScan {
   const { projectId } = unit;
-  const ctx: ScanContext = { source: settings.source, region: unit.region, target: unit.target, scanId: settings.scanId, projectId };
+  const ctx: ScanContext = {
+    source: settings.source,
+    region: unit.region,
+    target: unit.target,
+    scanId: settings.scanId,
+    projectId,
+  };
   const sink = deps.createSink(settings.deadline);
   const listDeadline = settings.deadline - settings.reserveMs;
   const startedAt = now();
@@ -72,7 +78,19 @@ export function beginProject(deps: ScanDeps, settings: ScanSettings, unit: ScanU
     stats: createStatsAccumulator(startedAt, { ownerOf: ownerReader(settings.ownerMetadataKey, unit.projectOwner) }),
     rules: createRuleTally(),
   };
-  return { deps, settings, unit, ctx, sink, now, listDeadline, startedAt, wallStart, policy: settings.policy.forProject(unit.target, projectId), tally };
+  return {
+    deps,
+    settings,
+    unit,
+    ctx,
+    sink,
+    now,
+    listDeadline,
+    startedAt,
+    wallStart,
+    policy: settings.policy.forProject(unit.target, projectId),
+    tally,
+  };
 }
 
 /** Counts a finding by type and severity. */
@@ -98,7 +116,10 @@ export const stateDeadlineOf = (settings: ScanSettings) => settings.deadline - M
  * The owner of each snapshot of one project, on the scan's hot path: the project's owner is worked
  * out once, and a metadata value already seen is not cleaned again (a few owners, many snapshots).
  */
-function ownerReader(metadataKey: string | undefined, projectOwner: string | undefined): (snapshot: Snapshot) => string {
+function ownerReader(
+  metadataKey: string | undefined,
+  projectOwner: string | undefined,
+): (snapshot: Snapshot) => string {
   const key = metadataKey ?? DEFAULT_OWNER_KEY;
   const fallback = ownerOf(undefined, { projectOwner }) ?? UNOWNED;
   const seen = new Map<string, string>();

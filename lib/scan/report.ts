@@ -4,7 +4,19 @@ import type { ScanResult } from './run-scan';
 
 /** A plain-text table of a run, one row per project, for people at a terminal. */
 export function formatScanTable(result: ScanResult): string {
-  const header = ['project', 'state', 'snapshots', 'pages', ...FINDING_TYPES, 'opened', 'changed', 'reminded', 'resolved', 'delivered', 'undelivered'];
+  const header = [
+    'project',
+    'state',
+    'snapshots',
+    'pages',
+    ...FINDING_TYPES,
+    'opened',
+    'changed',
+    'reminded',
+    'resolved',
+    'delivered',
+    'undelivered',
+  ];
   const rows = result.projects.map((p) => [
     p.projectId,
     p.complete ? 'complete' : p.skipped ? 'skipped' : (p.failure?.code ?? 'incomplete'),
@@ -20,11 +32,31 @@ export function formatScanTable(result: ScanResult): string {
     String(p.delivery.failed.length),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  const failures = result.projects.filter((p) => p.failure && !p.skipped).map((p) => `  ${p.projectId}: ${p.failure?.code}: ${p.failure?.message}`);
-  const malformed = result.projects.filter((p) => p.malformedRows > 0).map((p) => `  ${p.projectId}: ${p.malformedRows} listed row(s) malformed (a size or field out of range), left unjudged`);
-  const skipped = result.projects.filter((p) => p.skipped).map((p) => `  ${p.projectId}: another scan holds its lease; this run did not scan it`);
-  return [line(header), ...rows.map(line), ...(failures.length ? ['failures:', ...failures] : []), ...(skipped.length ? ['skipped:', ...skipped] : []), ...(malformed.length ? ['malformed:', ...malformed] : []), `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const failures = result.projects
+    .filter((p) => p.failure && !p.skipped)
+    .map((p) => `  ${p.projectId}: ${p.failure?.code}: ${p.failure?.message}`);
+  const malformed = result.projects
+    .filter((p) => p.malformedRows > 0)
+    .map(
+      (p) =>
+        `  ${p.projectId}: ${p.malformedRows} listed row(s) malformed (a size or field out of range), left unjudged`,
+    );
+  const skipped = result.projects
+    .filter((p) => p.skipped)
+    .map((p) => `  ${p.projectId}: another scan holds its lease; this run did not scan it`);
+  return [
+    line(header),
+    ...rows.map(line),
+    ...(failures.length ? ['failures:', ...failures] : []),
+    ...(skipped.length ? ['skipped:', ...skipped] : []),
+    ...(malformed.length ? ['malformed:', ...malformed] : []),
+    `scan ${result.scanId}: ${result.ok ? 'ok' : 'PROBLEMS'}`,
+  ].join('\n');
 }
 
 /**
@@ -32,7 +64,10 @@ export function formatScanTable(result: ScanResult): string {
  * and GB, and the cloud's own backup snapshots the rule matched but was kept from. Rules in the
  * policy's order, each with its finding type; for tuning a policy with a dry run.
  */
-export function formatRuleTally(result: ScanResult, rules: ReadonlyArray<{ name: string; finding: string; enabled?: boolean }>): string {
+export function formatRuleTally(
+  result: ScanResult,
+  rules: ReadonlyArray<{ name: string; finding: string; enabled?: boolean }>,
+): string {
   const total = sumRuleTallies(result.projects.map((p) => p.byRule));
   const header = ['rule', 'finding', 'flagged', 'GB', 'system snapshots kept out'];
   const rows = rules.map((r) => {
@@ -41,6 +76,14 @@ export function formatRuleTally(result: ScanResult, rules: ReadonlyArray<{ name:
     return [r.name, r.finding, `${c.findings} ${unit}`, String(Math.round(c.gb)), String(c.protected)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return ['per rule (what each rule flags; rules disabled for every project flag nothing):', line(header), ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [
+    'per rule (what each rule flags; rules disabled for every project flag nothing):',
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
 }

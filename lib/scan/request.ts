@@ -31,7 +31,10 @@ export function readScanRequest(event: unknown): OnDemandRequest {
   if (!validate(event)) {
     const error = validate.errors?.[0];
     const field = `${error?.instancePath.replaceAll('/', '.').replace(/^\./, '') || 'request'}`;
-    const detail = error?.keyword === 'additionalProperties' ? `has the field "${String((error.params as { additionalProperty: string }).additionalProperty)}", which is not allowed (allowed: targets, projects, dryRun)` : (error?.message ?? 'is not valid');
+    const detail =
+      error?.keyword === 'additionalProperties'
+        ? `has the field "${String((error.params as { additionalProperty: string }).additionalProperty)}", which is not allowed (allowed: targets, projects, dryRun)`
+        : (error?.message ?? 'is not valid');
     throw new ScanRequestError(`scan request: ${field} ${detail}`);
   }
   return event as OnDemandRequest;

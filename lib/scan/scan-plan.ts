@@ -1,7 +1,16 @@
 import { scanFailedEvent } from '../events/contract';
 import { projectOwnerOf } from '../targets/load';
 import type { DiscoveryFailure, ScanRequest, TargetCatalog, WorkItem } from './plan';
-import { type EventSink, type ProjectResult, runScan, type ScanDeps, type ScanResult, type ScanSettings, type ScanUnit, unscanned } from './run-scan';
+import {
+  type EventSink,
+  type ProjectResult,
+  runScan,
+  type ScanDeps,
+  type ScanResult,
+  type ScanSettings,
+  type ScanUnit,
+  unscanned,
+} from './run-scan';
 
 /** A run's settings that do not change from run to run. */
 export type RunSettings = Omit<ScanSettings, 'scanId' | 'units' | 'targetCaps' | 'deadline'>;
@@ -15,7 +24,13 @@ export interface ItemScanDeps {
 }
 
 /** Scans these work items in this process, each through its target's client. */
-export async function scanItems(deps: ItemScanDeps, items: readonly WorkItem[], caps: Record<string, number>, scanId: string, deadline: number): Promise<ScanResult> {
+export async function scanItems(
+  deps: ItemScanDeps,
+  items: readonly WorkItem[],
+  caps: Record<string, number>,
+  scanId: string,
+  deadline: number,
+): Promise<ScanResult> {
   const units: ScanUnit[] = [];
   for (const item of items) {
     const { target, client } = await deps.clientFor(item.target);
@@ -35,20 +50,39 @@ export interface DiscoveryFailureDeps {
 }
 
 /** Publishes a Scan Failed for each target whose projects could not be discovered; one unscanned result each. */
-export async function reportDiscoveryFailures(deps: DiscoveryFailureDeps, failures: readonly DiscoveryFailure[], scanId: string, deadline: number): Promise<ProjectResult[]> {
+export async function reportDiscoveryFailures(
+  deps: DiscoveryFailureDeps,
+  failures: readonly DiscoveryFailure[],
+  scanId: string,
+  deadline: number,
+): Promise<ProjectResult[]> {
   if (failures.length === 0) return [];
   const sink = deps.createSink(deadline);
   const observedAt = new Date((deps.now ?? Date.now)()).toISOString();
   for (const f of failures) {
     const ctx = { source: deps.source, region: f.region, target: f.target, scanId, projectId: f.projectId };
-    await sink.add(scanFailedEvent(ctx, { observedAt, failureCode: f.failure.code, message: `Projects could not be discovered: ${f.failure.message}`, ...(f.failure.upstreamStatus !== undefined ? { upstreamStatus: f.failure.upstreamStatus } : {}), snapshotsRead: 0, pagesRead: 0 }));
+    await sink.add(
+      scanFailedEvent(ctx, {
+        observedAt,
+        failureCode: f.failure.code,
+        message: `Projects could not be discovered: ${f.failure.message}`,
+        ...(f.failure.upstreamStatus !== undefined ? { upstreamStatus: f.failure.upstreamStatus } : {}),
+        snapshotsRead: 0,
+        pagesRead: 0,
+      }),
+    );
   }
   await sink.flush();
   return failures.map((f) => ({ ...unscanned(f, f.failure), delivery: sink.stats }));
 }
 
 /** One whole run in this process: plan (with discovery), scan the planned items, report what could not be discovered. */
-export async function scanPlanned(deps: ItemScanDeps & { plan: TargetCatalog['plan']; discovery: DiscoveryFailureDeps }, request: ScanRequest, scanId: string, deadline: number): Promise<ScanResult> {
+export async function scanPlanned(
+  deps: ItemScanDeps & { plan: TargetCatalog['plan']; discovery: DiscoveryFailureDeps },
+  request: ScanRequest,
+  scanId: string,
+  deadline: number,
+): Promise<ScanResult> {
   const plan = await deps.plan(request, deadline);
   const result = await scanItems(deps, plan.items, plan.caps, scanId, deadline);
   const failed = await reportDiscoveryFailures(deps.discovery, plan.failures, scanId, deadline);

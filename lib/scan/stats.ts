@@ -96,7 +96,10 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
   // Keyed by upstream statuses and finding types: no prototype, so `__proto__` is just a key.
   const byStatus = Object.create(null) as Record<string, CountGb>;
   const byFindingType = Object.create(null) as Record<string, CountGb>;
-  const ages = [...AGE_BUCKETS.map((b) => ({ bucket: b.label as string, count: 0, gb: 0 })), { bucket: UNKNOWN_AGE, count: 0, gb: 0 }];
+  const ages = [
+    ...AGE_BUCKETS.map((b) => ({ bucket: b.label as string, count: 0, gb: 0 })),
+    { bucket: UNKNOWN_AGE, count: 0, gb: 0 },
+  ];
   const unknownAge = ages[ages.length - 1] as CountGb;
   // The oldest, kept unsorted as references to the listed snapshots in parallel arrays, with the
   // place of the youngest of them: Cinder lists newest first, so every snapshot is the oldest yet,
@@ -129,7 +132,12 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
     entry.gb += size;
   };
   const daysOf = (createdMs: number) => Math.max(0, Math.floor((now - createdMs) / DAY_MS));
-  const brief = (s: Snapshot, createdMs: number, findingType: string | null, ownedBy: string = owner(s)): SnapshotBrief => ({
+  const brief = (
+    s: Snapshot,
+    createdMs: number,
+    findingType: string | null,
+    ownedBy: string = owner(s),
+  ): SnapshotBrief => ({
     owner: ownedBy,
     id: s.id,
     name: s.name ?? null,
@@ -154,7 +162,10 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
         bump(byFindingType, finding.type, size);
         bump((byFindingTypeStatus[finding.type] ??= Object.create(null) as ByStatus), s.status, size);
         bump(who.flaggedByStatus, s.status, size);
-        if (size > 0 && (largestFlagged.length < TOP_N || size > (largestFlagged[largestFlagged.length - 1] as SnapshotBrief).sizeGb)) {
+        if (
+          size > 0 &&
+          (largestFlagged.length < TOP_N || size > (largestFlagged[largestFlagged.length - 1] as SnapshotBrief).sizeGb)
+        ) {
           insertTop(largestFlagged, brief(s, times.created, finding.type, ownedBy), (a, b) => a.sizeGb > b.sizeGb);
         }
       }
@@ -175,7 +186,8 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
           oldestSnapshots[at] = s;
           oldestTypes[at] = finding?.type ?? null;
           youngest = 0;
-          for (let i = 1; i < oldestMs.length; i++) if ((oldestMs[i] as number) > (oldestMs[youngest] as number)) youngest = i;
+          for (let i = 1; i < oldestMs.length; i++)
+            if ((oldestMs[i] as number) > (oldestMs[youngest] as number)) youngest = i;
         }
       }
       bucket.count++;
@@ -190,8 +202,21 @@ export function createStatsAccumulator(now: number, options: StatsOptions = {}) 
     },
     result(): ProjectStats {
       const order = oldestMs.map((_, i) => i).sort((a, b) => (oldestMs[a] as number) - (oldestMs[b] as number));
-      const oldest = order.map((i) => brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null));
-      return { snapshots, gb, byStatus, byAge: ages, byFindingType, oldest, largest: [...largest], byFindingTypeStatus, byOwner: Object.assign(Object.create(null) as Record<string, OwnerStats>, Object.fromEntries(byOwner)), largestFlagged: [...largestFlagged] };
+      const oldest = order.map((i) =>
+        brief(oldestSnapshots[i] as Snapshot, oldestMs[i] as number, oldestTypes[i] ?? null),
+      );
+      return {
+        snapshots,
+        gb,
+        byStatus,
+        byAge: ages,
+        byFindingType,
+        oldest,
+        largest: [...largest],
+        byFindingTypeStatus,
+        byOwner: Object.assign(Object.create(null) as Record<string, OwnerStats>, Object.fromEntries(byOwner)),
+        largestFlagged: [...largestFlagged],
+      };
     },
   };
 }

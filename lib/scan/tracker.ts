@@ -1,11 +1,23 @@
 import type { Classification } from '../domain/finding';
 import type { Snapshot } from '../domain/snapshot';
-import { findingEvent, findingIdOf, findingIdOfVolume, type OutboundEvent, type ScanContext, type TransitionCounts, type TransitionInfo, transitionIdOf, type VolumeFields, volumeFindingEvent } from '../events/contract';
+import {
+  findingEvent,
+  findingIdOf,
+  findingIdOfVolume,
+  type OutboundEvent,
+  type ScanContext,
+  type TransitionCounts,
+  type TransitionInfo,
+  transitionIdOf,
+  type VolumeFields,
+  volumeFindingEvent,
+} from '../events/contract';
 
 export type { TransitionCounts } from '../events/contract';
-import type { ItemUpdate, ScanFindingStore } from '../state/store';
+
 import { decideSeen, type LifecycleSettings, unseenOpen } from '../state/lifecycle';
 import type { FindingIndex, FindingItem, StoredSnapshot } from '../state/records';
+import type { ItemUpdate, ScanFindingStore } from '../state/store';
 
 /** An event to publish and what to do once PutEvents accepted it. */
 export interface Announcement {
@@ -38,9 +50,21 @@ const minutesBetween = (from: number, to: number) => Math.max(0, Math.floor((to 
 /** Without a findings table: every finding is reported every run, as `OBSERVED`. */
 export function statelessTracker(ctx: ScanContext): FindingTracker {
   const counts = zero();
-  const observed = (findingId: string, observedAt: number, build: (t: TransitionInfo) => OutboundEvent): Announcement => {
+  const observed = (
+    findingId: string,
+    observedAt: number,
+    build: (t: TransitionInfo) => OutboundEvent,
+  ): Announcement => {
     counts.open++;
-    return { event: build({ transition: 'OBSERVED', transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId), firstSeenAt: null, lastSeenAt: iso(observedAt) }), onDelivered: () => undefined };
+    return {
+      event: build({
+        transition: 'OBSERVED',
+        transitionId: transitionIdOf(findingId, 'OBSERVED', ctx.scanId),
+        firstSeenAt: null,
+        lastSeenAt: iso(observedAt),
+      }),
+      onDelivered: () => undefined,
+    };
   };
   return {
     stateful: false,
@@ -51,7 +75,9 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
     },
     seenVolume(volume, c, observedAt) {
       const findingId = findingIdOfVolume(ctx.projectId, volume.id);
-      return observed(findingId, observedAt, (t) => volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId));
+      return observed(findingId, observedAt, (t) =>
+        volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId),
+      );
     },
     keep() {},
     async resolutions() {
@@ -62,12 +88,28 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
 }
 
 function storedSnapshot(s: Snapshot): StoredSnapshot {
-  return { id: s.id, name: s.name ?? null, status: s.status, volume_id: s.volume_id, size: s.size, created_at: s.created_at, updated_at: s.updated_at ?? null };
+  return {
+    id: s.id,
+    name: s.name ?? null,
+    status: s.status,
+    volume_id: s.volume_id,
+    size: s.size,
+    created_at: s.created_at,
+    updated_at: s.updated_at ?? null,
+  };
 }
 
 /** The snapshot a RESOLVED event names, from what its item kept. */
 function resolvedSnapshot(item: FindingItem): Snapshot {
-  const kept = item.snapshot ?? { id: item.snapshotId ?? '', name: null, status: '', volume_id: '', size: 0, created_at: '', updated_at: null };
+  const kept = item.snapshot ?? {
+    id: item.snapshotId ?? '',
+    name: null,
+    status: '',
+    volume_id: '',
+    size: 0,
+    created_at: '',
+    updated_at: null,
+  };
   return { ...kept, description: null, metadata: {} };
 }
 
@@ -162,10 +204,34 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
       else counts.reminded++;
       if (options.dryRun) return;
       if (decision.transition === 'OPENED') {
-        puts.push({ projectId: ctx.projectId, findingId, ...subject, findingType: c.type, severity: c.severity, state: 'OPEN', reason: c.reason, rule: c.rule, firstSeenAt: at, lastSeenAt: at, lastNotifiedAt: at, runsSeen: 1 });
+        puts.push({
+          projectId: ctx.projectId,
+          findingId,
+          ...subject,
+          findingType: c.type,
+          severity: c.severity,
+          state: 'OPEN',
+          reason: c.reason,
+          rule: c.rule,
+          firstSeenAt: at,
+          lastSeenAt: at,
+          lastNotifiedAt: at,
+          runsSeen: 1,
+        });
         if (puts.length >= 25) flushPuts();
       } else {
-        writeUpdate({ kind: 'renotified', projectId: ctx.projectId, findingId, findingType: c.type, severity: c.severity, rule: c.rule, reason: c.reason, ...updated, at, liftSuppression: position !== undefined && index.stateAt(position) === 'SUPPRESSED' });
+        writeUpdate({
+          kind: 'renotified',
+          projectId: ctx.projectId,
+          findingId,
+          findingType: c.type,
+          severity: c.severity,
+          rule: c.rule,
+          reason: c.reason,
+          ...updated,
+          at,
+          liftSuppression: position !== undefined && index.stateAt(position) === 'SUPPRESSED',
+        });
       }
     };
     return { event, onDelivered };
@@ -178,13 +244,33 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
     seen(snapshot, c, observedAt) {
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
       const stored = storedSnapshot(snapshot);
-      return announce(findingId, c, observedAt, (t) => findingEvent(ctx, snapshot, c, new Date(observedAt), t, findingId), { snapshotId: snapshot.id, snapshot: stored }, { snapshot: stored });
+      return announce(
+        findingId,
+        c,
+        observedAt,
+        (t) => findingEvent(ctx, snapshot, c, new Date(observedAt), t, findingId),
+        { snapshotId: snapshot.id, snapshot: stored },
+        { snapshot: stored },
+      );
     },
 
     seenVolume(volume, c, observedAt) {
       const findingId = findingIdOfVolume(ctx.projectId, volume.id);
-      const stored = { id: volume.id, name: volume.name, status: volume.status, size: volume.size, created_at: volume.created_at };
-      return announce(findingId, c, observedAt, (t) => volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId), { volumeId: volume.id, volume: stored }, { volume: stored });
+      const stored = {
+        id: volume.id,
+        name: volume.name,
+        status: volume.status,
+        size: volume.size,
+        created_at: volume.created_at,
+      };
+      return announce(
+        findingId,
+        c,
+        observedAt,
+        (t) => volumeFindingEvent(ctx, volume, c, new Date(observedAt), t, findingId),
+        { volumeId: volume.id, volume: stored },
+        { volume: stored },
+      );
     },
 
     keep(snapshotId) {
@@ -200,7 +286,13 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
       const at = iso(now);
       const out: Announcement[] = [];
       for (const item of items) {
-        const record: ItemUpdate = { kind: 'resolved', projectId: ctx.projectId, findingId: item.findingId, at, expiresAt: Math.ceil((now + options.resolvedRetentionMs) / 1000) };
+        const record: ItemUpdate = {
+          kind: 'resolved',
+          projectId: ctx.projectId,
+          findingId: item.findingId,
+          at,
+          expiresAt: Math.ceil((now + options.resolvedRetentionMs) / 1000),
+        };
         const write = () => {
           if (!options.dryRun) writeUpdate(record);
         };
@@ -210,7 +302,15 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
           continue;
         }
         const firstSeen = Date.parse(item.firstSeenAt);
-        const c: Classification = { type: item.findingType, severity: item.severity, rule: item.rule ?? '', reason: `No longer seen by a complete scan; it was: ${item.reason}`, thresholdMinutes: null, ageMinutes: null, measuredFrom: 'created_at' };
+        const c: Classification = {
+          type: item.findingType,
+          severity: item.severity,
+          rule: item.rule ?? '',
+          reason: `No longer seen by a complete scan; it was: ${item.reason}`,
+          thresholdMinutes: null,
+          ageMinutes: null,
+          measuredFrom: 'created_at',
+        };
         const t: TransitionInfo = {
           transition: 'RESOLVED',
           transitionId: transitionIdOf(item.findingId, 'RESOLVED', item.firstSeenAt),

@@ -16,7 +16,10 @@ export interface ParameterProvider {
   get(name: string, options: object): Promise<unknown>;
 }
 
-export function createProvider(store: 'secretsmanager' | 'ssm', clients: { secretsManager?: SecretsManagerClient | undefined; ssm?: SSMClient | undefined }): ParameterProvider {
+export function createProvider(
+  store: 'secretsmanager' | 'ssm',
+  clients: { secretsManager?: SecretsManagerClient | undefined; ssm?: SSMClient | undefined },
+): ParameterProvider {
   return store === 'ssm'
     ? new SSMProvider({ awsSdkV3Client: clients.ssm ?? new SSMClient(CLIENT_CONFIG) })
     : new SecretsProvider({ awsSdkV3Client: clients.secretsManager ?? new SecretsManagerClient(CLIENT_CONFIG) });

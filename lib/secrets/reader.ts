@@ -1,8 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigError } from '../config/env';
 import { FailureError } from '../domain/failure';
 import type { ParameterProvider } from './aws-providers';
-import { ConfigError } from '../config/env';
 
 /** Where a secret lives: a Secrets Manager secret (name or ARN) or an SSM SecureString (name or ARN). */
 export interface SecretRef {
@@ -21,7 +21,8 @@ const ARN = /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(?:secret:.+
 export function parseSecretRef(value: string, variable: string): SecretRef {
   if (value.startsWith('ssm:')) {
     const name = value.slice(4);
-    if (!/^[A-Za-z0-9/_.-]{1,2048}$/.test(name)) throw new ConfigError(`${variable} must name an SSM parameter after "ssm:", e.g. ssm:/evs/credentials`);
+    if (!/^[A-Za-z0-9/_.-]{1,2048}$/.test(name))
+      throw new ConfigError(`${variable} must name an SSM parameter after "ssm:", e.g. ssm:/evs/credentials`);
     return { store: 'ssm', id: name };
   }
   if (value.startsWith('arn:')) {
@@ -29,7 +30,8 @@ export function parseSecretRef(value: string, variable: string): SecretRef {
     if (!m) throw new ConfigError(`${variable} is an ARN, but not of a Secrets Manager secret or an SSM parameter`);
     return { store: m[1] as SecretRef['store'], id: value };
   }
-  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) throw new ConfigError(`${variable} must be a Secrets Manager secret name or ARN, or ssm:/parameter-name`);
+  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value))
+    throw new ConfigError(`${variable} must be a Secrets Manager secret name or ARN, or ssm:/parameter-name`);
   return { store: 'secretsmanager', id: value };
 }
 
@@ -71,11 +73,18 @@ export function createSecretFetch(options: SecretFetchOptions): SecretFetch {
     let value: unknown;
     try {
       const p = await provider(ref.store);
-      value = await p.get(ref.id, { maxAge: options.maxAgeSeconds, forceFetch: fetchOptions.force ?? false, ...(ref.store === 'ssm' ? { decrypt: true } : {}) });
+      value = await p.get(ref.id, {
+        maxAge: options.maxAgeSeconds,
+        forceFetch: fetchOptions.force ?? false,
+        ...(ref.store === 'ssm' ? { decrypt: true } : {}),
+      });
     } catch (error) {
       // The SDK's error name (AccessDeniedException, ResourceNotFoundException, ...) says enough; its message may not be ours to print.
       const cause = (error as { cause?: { name?: string } }).cause;
-      throw new SecretUnavailableError(`could not read ${ref.store} secret ${ref.id}: ${cause?.name ?? (error as Error).name}`, { cause: error, retryable: true });
+      throw new SecretUnavailableError(
+        `could not read ${ref.store} secret ${ref.id}: ${cause?.name ?? (error as Error).name}`,
+        { cause: error, retryable: true },
+      );
     }
     if (typeof value === 'string' && value.length > 0) return value;
     if (value instanceof Uint8Array && value.byteLength > 0) return Buffer.from(value).toString('utf8');

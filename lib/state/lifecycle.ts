@@ -9,7 +9,13 @@ export interface LifecycleSettings {
 
 /** What to do about one finding seen by this scan. */
 export type SeenDecision =
-  | { kind: 'announce'; transition: Exclude<Transition, 'RESOLVED' | 'OBSERVED'>; basis: string; firstSeenAt: number; previous?: { findingType: FindingType; severity: Severity } }
+  | {
+      kind: 'announce';
+      transition: Exclude<Transition, 'RESOLVED' | 'OBSERVED'>;
+      basis: string;
+      firstSeenAt: number;
+      previous?: { findingType: FindingType; severity: Severity };
+    }
   | { kind: 'quiet'; suppressed: boolean };
 
 /**
@@ -23,12 +29,25 @@ export type SeenDecision =
  * a re-sent OPENED of a finding with no item carries the same id, while a finding whose item is
  * gone (table lost, resolved item expired) opens under a stamp no earlier episode used.
  */
-export function decideSeen(index: FindingIndex, position: number | undefined, c: Classification, now: number, settings: LifecycleSettings, openingStamp: string): SeenDecision {
-  if (position === undefined) return { kind: 'announce', transition: 'OPENED', basis: `opened:${openingStamp}`, firstSeenAt: now };
+export function decideSeen(
+  index: FindingIndex,
+  position: number | undefined,
+  c: Classification,
+  now: number,
+  settings: LifecycleSettings,
+  openingStamp: string,
+): SeenDecision {
+  if (position === undefined)
+    return { kind: 'announce', transition: 'OPENED', basis: `opened:${openingStamp}`, firstSeenAt: now };
   if (index.stateAt(position) === 'RESOLVED') {
     // A new episode of a retained item: the previous one ended at resolvedAt, which stays until the OPENED is recorded.
     const endedAt = index.resolvedAt[position] ?? 0;
-    return { kind: 'announce', transition: 'OPENED', basis: Number.isFinite(endedAt) ? `after:${endedAt}` : `opened:${openingStamp}`, firstSeenAt: now };
+    return {
+      kind: 'announce',
+      transition: 'OPENED',
+      basis: Number.isFinite(endedAt) ? `after:${endedAt}` : `opened:${openingStamp}`,
+      firstSeenAt: now,
+    };
   }
   const firstSeenAt = index.firstSeenAt[position] as number;
   const lastNotifiedAt = index.lastNotifiedAt[position] as number;
@@ -39,7 +58,13 @@ export function decideSeen(index: FindingIndex, position: number | undefined, c:
   }
   const previous = { findingType: index.typeAt(position), severity: index.severityAt(position) };
   if (previous.findingType !== c.type || previous.severity !== c.severity) {
-    return { kind: 'announce', transition: 'CHANGED', basis: `${previous.findingType}/${previous.severity}>${c.type}/${c.severity}@${lastNotifiedAt}`, firstSeenAt, previous };
+    return {
+      kind: 'announce',
+      transition: 'CHANGED',
+      basis: `${previous.findingType}/${previous.severity}>${c.type}/${c.severity}@${lastNotifiedAt}`,
+      firstSeenAt,
+      previous,
+    };
   }
   if (settings.remindAfterMs > 0 && now - lastNotifiedAt >= settings.remindAfterMs) {
     return { kind: 'announce', transition: 'REMINDER', basis: `after:${lastNotifiedAt}`, firstSeenAt };

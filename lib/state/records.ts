@@ -107,11 +107,22 @@ export class FindingIndex {
       const position = this.slots[slot] as number;
       if (position < 0) return slot;
       const k = position * 4;
-      if (this.keys[k] === source[at] && this.keys[k + 1] === source[at + 1] && this.keys[k + 2] === source[at + 2] && this.keys[k + 3] === source[at + 3]) return slot;
+      if (
+        this.keys[k] === source[at] &&
+        this.keys[k + 1] === source[at + 1] &&
+        this.keys[k + 2] === source[at + 2] &&
+        this.keys[k + 3] === source[at + 3]
+      )
+        return slot;
     }
   }
 
-  add(item: Pick<FindingItem, 'findingId' | 'findingType' | 'severity' | 'state' | 'firstSeenAt' | 'lastNotifiedAt'> & { suppressedUntil?: string | undefined; resolvedAt?: string | undefined }): void {
+  add(
+    item: Pick<FindingItem, 'findingId' | 'findingType' | 'severity' | 'state' | 'firstSeenAt' | 'lastNotifiedAt'> & {
+      suppressedUntil?: string | undefined;
+      resolvedAt?: string | undefined;
+    },
+  ): void {
     // An item whose key is not a finding id (written by hand, say) is not the scanner's to judge.
     if (!parseId(item.findingId, this.probe, 0)) return;
     if (this.size === this.capacity) this.grow();
@@ -138,7 +149,12 @@ export class FindingIndex {
   /** The finding id at a position, rebuilt from its bits. */
   idAt(i: number): string {
     const k = i * 4;
-    return hex8(this.keys[k] as number) + hex8(this.keys[k + 1] as number) + hex8(this.keys[k + 2] as number) + hex8(this.keys[k + 3] as number);
+    return (
+      hex8(this.keys[k] as number) +
+      hex8(this.keys[k + 1] as number) +
+      hex8(this.keys[k + 2] as number) +
+      hex8(this.keys[k + 3] as number)
+    );
   }
 
   typeAt(i: number): FindingType {

@@ -19,7 +19,19 @@ export interface LeaseStore {
 
 /** A change to an existing item after its transition was announced. */
 export type ItemUpdate =
-  | { kind: 'renotified'; projectId: string; findingId: string; findingType: string; severity: string; rule: string; reason: string; snapshot?: StoredSnapshot; volume?: StoredVolume; at: string; liftSuppression: boolean }
+  | {
+      kind: 'renotified';
+      projectId: string;
+      findingId: string;
+      findingType: string;
+      severity: string;
+      rule: string;
+      reason: string;
+      snapshot?: StoredSnapshot;
+      volume?: StoredVolume;
+      at: string;
+      liftSuppression: boolean;
+    }
   | { kind: 'resolved'; projectId: string; findingId: string; at: string; expiresAt: number };
 
 /** What a scan reads and writes of a project's findings to announce each transition once. */
@@ -62,7 +74,13 @@ export interface Suppression {
 /** What the findings API reads and changes. */
 export interface FindingQueryStore {
   /** One page of a project's findings, filtered, in findingId order; `more` when another page follows `marker`. */
-  listFindings(projectId: string, filters: ListFilters, limit: number, marker: string | undefined, deadline: number): Promise<{ items: FindingItem[]; more: boolean }>;
+  listFindings(
+    projectId: string,
+    filters: ListFilters,
+    limit: number,
+    marker: string | undefined,
+    deadline: number,
+  ): Promise<{ items: FindingItem[]; more: boolean }>;
   getFinding(projectId: string, findingId: string, deadline: number): Promise<FindingItem | undefined>;
   /** Suppresses an open finding until a time; false when it is not open or suppressed (e.g. resolved or unknown). */
   suppress(projectId: string, findingId: string, suppression: Suppression, deadline: number): Promise<boolean>;
@@ -91,7 +109,12 @@ export interface ScanRecordStore {
   /** The scan records of these projects (a project never dispatched has none). */
   getScanRecords(projectIds: readonly string[], deadline: number): Promise<Map<string, ScanRecord>>;
   /** Notes that a project was dispatched, once: the first cycle it was part of. */
-  noteDispatched(projectId: string, at: number, where: { target: string; region: string }, deadline: number): Promise<void>;
+  noteDispatched(
+    projectId: string,
+    at: number,
+    where: { target: string; region: string },
+    deadline: number,
+  ): Promise<void>;
   /**
    * Records that the project's work item of this cycle ran to its end, its events sent; when
    * the scan was complete, also that (an overdue notice then no longer applies).

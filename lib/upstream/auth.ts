@@ -29,7 +29,12 @@ export function akskAuth(credentials: AkSkCredentials): AuthStrategy {
     secrets: () => [credentials.sk, credentials.securityToken ?? ''],
     async headers(request, now) {
       const signed = signRequest(
-        { method: request.method, url: request.url, headers: request.projectId ? { 'X-Project-Id': request.projectId } : {}, ...(request.body !== undefined ? { body: request.body } : {}) },
+        {
+          method: request.method,
+          url: request.url,
+          headers: request.projectId ? { 'X-Project-Id': request.projectId } : {},
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        },
         credentials,
         now,
       );
@@ -106,11 +111,14 @@ export function iamPasswordAuth(options: IamPasswordOptions): AuthStrategy {
         headers: { 'Content-Type': 'application/json;charset=utf8' },
         body: JSON.stringify(body),
         // Never past the attempt's own deadline: a slow IAM must end as a timeout, not a crash.
-        signal: AbortSignal.timeout(Math.max(1, Math.min(options.timeoutMs ?? 10_000, (deadline ?? Number.POSITIVE_INFINITY) - Date.now()))),
+        signal: AbortSignal.timeout(
+          Math.max(1, Math.min(options.timeoutMs ?? 10_000, (deadline ?? Number.POSITIVE_INFINITY) - Date.now())),
+        ),
       });
     } catch (error) {
       const name = (error as Error | undefined)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new UpstreamTimeoutError(options.timeoutMs ?? 10_000, error);
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw new UpstreamTimeoutError(options.timeoutMs ?? 10_000, error);
       throw new UpstreamNetworkError(error);
     }
     const token = response.headers.get('x-subject-token');

@@ -10,7 +10,13 @@ import {
   UpstreamTimeoutError,
 } from './errors';
 import { DEFAULT_RETRY, type RetryClock, type RetryOptions, retryIdempotent, systemClock } from './retry';
-import { BodyTooLargeError, type HttpTransport, nodeHttpTransport, TransportTimeoutError, type TransportResponse } from './transport';
+import {
+  BodyTooLargeError,
+  type HttpTransport,
+  nodeHttpTransport,
+  type TransportResponse,
+  TransportTimeoutError,
+} from './transport';
 import type { PageQuery, PageText, SnapshotLink, SnapshotPage, VolumePage, VolumeRef } from './types';
 import { QUERY_KEYS } from './types';
 import { safeRequestId } from './untrusted';
@@ -42,7 +48,11 @@ export interface SnapshotLister {
 /** The narrow shape the orphan check depends on: one page of a project's volumes. */
 export interface VolumeLister {
   /** `detail`: `/volumes/detail`, whose rows carry status, size and created_at (volume coverage reads them). */
-  listVolumesPage(projectId: string, query: Pick<PageQuery, 'marker' | 'limit'> & { detail?: boolean }, options?: ListOptions): Promise<VolumePage>;
+  listVolumesPage(
+    projectId: string,
+    query: Pick<PageQuery, 'marker' | 'limit'> & { detail?: boolean },
+    options?: ListOptions,
+  ): Promise<VolumePage>;
 }
 
 /**
@@ -53,7 +63,12 @@ export interface SnapshotRemediator {
   /** The snapshot as the upstream shows it now; undefined when it is gone (404). */
   getSnapshot(projectId: string, snapshotId: string, options?: ListOptions): Promise<Snapshot | undefined>;
   /** Adds or replaces these metadata keys (others are kept); the snapshot's metadata afterwards. */
-  setSnapshotMetadata(projectId: string, snapshotId: string, metadata: Record<string, string>, options?: ListOptions): Promise<Record<string, string>>;
+  setSnapshotMetadata(
+    projectId: string,
+    snapshotId: string,
+    metadata: Record<string, string>,
+    options?: ListOptions,
+  ): Promise<Record<string, string>>;
   /** Asks the upstream to delete the snapshot (202). One attempt: whether it happened is read back with getSnapshot. */
   deleteSnapshot(projectId: string, snapshotId: string, options?: ListOptions): Promise<void>;
 }
@@ -67,7 +82,13 @@ export function buildSnapshotUrl(endpoint: string, projectId: string, snapshotId
 export function parseSnapshotBody(text: string, requestId: string | undefined): Snapshot {
   const body = parseUpstreamJson(text, requestId) as { snapshot?: unknown } | null;
   const snapshot = body && typeof body === 'object' ? body.snapshot : undefined;
-  if (!snapshot || typeof snapshot !== 'object' || typeof (snapshot as Snapshot).id !== 'string' || typeof (snapshot as Snapshot).status !== 'string') throw new UpstreamBadResponseError('no "snapshot" object with a string id and status', requestId);
+  if (
+    !snapshot ||
+    typeof snapshot !== 'object' ||
+    typeof (snapshot as Snapshot).id !== 'string' ||
+    typeof (snapshot as Snapshot).status !== 'string'
+  )
+    throw new UpstreamBadResponseError('no "snapshot" object with a string id and status', requestId);
   return snapshot as Snapshot;
 }
 
@@ -75,7 +96,13 @@ export function parseSnapshotBody(text: string, requestId: string | undefined): 
 export function parseMetadataBody(text: string, requestId: string | undefined): Record<string, string> {
   const body = parseUpstreamJson(text, requestId) as { metadata?: unknown } | null;
   const metadata = body && typeof body === 'object' ? body.metadata : undefined;
-  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) throw new UpstreamBadResponseError('no "metadata" object of strings', requestId);
+  if (
+    !metadata ||
+    typeof metadata !== 'object' ||
+    Array.isArray(metadata) ||
+    Object.values(metadata).some((v) => typeof v !== 'string')
+  )
+    throw new UpstreamBadResponseError('no "metadata" object of strings', requestId);
   return metadata as Record<string, string>;
 }
 
@@ -92,12 +119,17 @@ export interface ProjectDiscoverer {
 }
 
 /** Reads one `/v3/auth/projects` page; anything else is an error, never an empty list. */
-export function parseProjectsBody(text: string, requestId: string | undefined): { projects: DiscoveredProject[]; next: string | undefined } {
+export function parseProjectsBody(
+  text: string,
+  requestId: string | undefined,
+): { projects: DiscoveredProject[]; next: string | undefined } {
   const body = parseUpstreamJson(text, requestId) as { projects?: unknown; links?: { next?: unknown } } | null;
-  if (!body || typeof body !== 'object' || !Array.isArray(body.projects)) throw new UpstreamBadResponseError('no "projects" array in the project list', requestId);
+  if (!body || typeof body !== 'object' || !Array.isArray(body.projects))
+    throw new UpstreamBadResponseError('no "projects" array in the project list', requestId);
   const projects = body.projects.map((p: unknown) => {
     const item = p as { id?: unknown; name?: unknown; enabled?: unknown };
-    if (!item || typeof item.id !== 'string' || !isProjectId(item.id)) throw new UpstreamBadResponseError('a listed project has no usable id', requestId);
+    if (!item || typeof item.id !== 'string' || !isProjectId(item.id))
+      throw new UpstreamBadResponseError('a listed project has no usable id', requestId);
     return { id: item.id, name: typeof item.name === 'string' ? item.name : '', enabled: item.enabled !== false };
   });
   const next = typeof body.links?.next === 'string' && body.links.next ? body.links.next : undefined;
@@ -110,7 +142,13 @@ export interface SnapshotTextLister {
 }
 
 /** Builds the upstream list URL with query keys in a fixed order. */
-export function buildListUrl(endpoint: string, projectId: string, query: PageQuery, detail = false, resource: 'snapshots' | 'volumes' = 'snapshots'): string {
+export function buildListUrl(
+  endpoint: string,
+  projectId: string,
+  query: PageQuery,
+  detail = false,
+  resource: 'snapshots' | 'volumes' = 'snapshots',
+): string {
   const root = endpoint.replace(/\/+$/, '');
   const params = new URLSearchParams();
   for (const key of QUERY_KEYS) {
@@ -125,7 +163,11 @@ export function buildListUrl(endpoint: string, projectId: string, query: PageQue
 export function findNextLink(links: unknown): SnapshotLink | undefined {
   if (!Array.isArray(links)) return undefined;
   return links.find(
-    (l): l is SnapshotLink => !!l && typeof l === 'object' && (l as SnapshotLink).rel === 'next' && typeof (l as SnapshotLink).href === 'string',
+    (l): l is SnapshotLink =>
+      !!l &&
+      typeof l === 'object' &&
+      (l as SnapshotLink).rel === 'next' &&
+      typeof (l as SnapshotLink).href === 'string',
   );
 }
 
@@ -139,10 +181,16 @@ function markerOf(href: string): string | undefined {
 
 /** Checks a parsed list body: a `snapshots` array of objects with string ids, no more of them than asked for. */
 export function checkListBody(body: unknown, requestId: string | undefined, limit: number | undefined): Snapshot[] {
-  const snapshots = body && typeof body === 'object' && !Array.isArray(body) ? (body as { snapshots?: unknown }).snapshots : undefined;
+  const snapshots =
+    body && typeof body === 'object' && !Array.isArray(body) ? (body as { snapshots?: unknown }).snapshots : undefined;
   if (!Array.isArray(snapshots)) throw new UpstreamBadResponseError('no "snapshots" array', requestId);
   for (const item of snapshots) {
-    if (!item || typeof item !== 'object' || typeof (item as Snapshot).id !== 'string' || typeof (item as Snapshot).status !== 'string') {
+    if (
+      !item ||
+      typeof item !== 'object' ||
+      typeof (item as Snapshot).id !== 'string' ||
+      typeof (item as Snapshot).status !== 'string'
+    ) {
       throw new UpstreamBadResponseError('a snapshot without a string id and status', requestId);
     }
   }
@@ -177,32 +225,54 @@ export function parseListBody(text: string, requestId: string | undefined, limit
  */
 export function parseVolumeListBody(text: string, requestId: string | undefined, limit?: number): VolumePage {
   const body = parseUpstreamJson(text, requestId);
-  const volumes = body && typeof body === 'object' && !Array.isArray(body) ? (body as { volumes?: unknown }).volumes : undefined;
+  const volumes =
+    body && typeof body === 'object' && !Array.isArray(body) ? (body as { volumes?: unknown }).volumes : undefined;
   if (!Array.isArray(volumes)) throw new UpstreamBadResponseError('no "volumes" array', requestId);
   for (const item of volumes) {
-    if (!item || typeof item !== 'object' || typeof (item as VolumeRef).id !== 'string' || (item as VolumeRef).id === '') throw new UpstreamBadResponseError('a volume without a string id', requestId);
+    if (
+      !item ||
+      typeof item !== 'object' ||
+      typeof (item as VolumeRef).id !== 'string' ||
+      (item as VolumeRef).id === ''
+    )
+      throw new UpstreamBadResponseError('a volume without a string id', requestId);
   }
-  if (limit !== undefined && volumes.length > limit) throw new UpstreamBadResponseError(`${volumes.length} volumes on a page of at most ${limit}`, requestId);
+  if (limit !== undefined && volumes.length > limit)
+    throw new UpstreamBadResponseError(`${volumes.length} volumes on a page of at most ${limit}`, requestId);
   const next = findNextLink((body as { volumes_links?: unknown }).volumes_links);
   const last = volumes[volumes.length - 1] as VolumeRef | undefined;
   return { items: volumes as VolumeRef[], nextMarker: next ? (markerOf(next.href) ?? last?.id) : undefined, requestId };
 }
 
 /** An EVS/Cinder snapshot list client: one page per call, authorised, timed out and retried. */
-export function createEvsClient(options: EvsClientOptions): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
+export function createEvsClient(
+  options: EvsClientOptions,
+): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
   const transport = options.transport ?? nodeHttpTransport();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const clock = options.clock ?? systemClock;
 
-  async function attemptOnce(url: string, projectId: string, budgetMs: number, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: string): Promise<PageText> {
+  async function attemptOnce(
+    url: string,
+    projectId: string,
+    budgetMs: number,
+    method: 'GET' | 'POST' | 'DELETE' = 'GET',
+    body?: string,
+  ): Promise<PageText> {
     const limitMs = Math.max(1, Math.min(timeoutMs, budgetMs));
-    const authHeaders = await options.auth.headers({ method, url, projectId, ...(body !== undefined ? { body } : {}), deadline: clock.now() + limitMs }, new Date(clock.now()));
+    const authHeaders = await options.auth.headers(
+      { method, url, projectId, ...(body !== undefined ? { body } : {}), deadline: clock.now() + limitMs },
+      new Date(clock.now()),
+    );
     const headers = { Accept: 'application/json', ...authHeaders };
     let response: TransportResponse;
     try {
       if (method !== 'GET' && !transport.send) throw new Error(`this transport cannot send ${method}`);
-      response = method === 'GET' ? await transport.get(url, headers, limitMs) : await (transport.send as NonNullable<HttpTransport['send']>)(method, url, headers, body, limitMs);
+      response =
+        method === 'GET'
+          ? await transport.get(url, headers, limitMs)
+          : await (transport.send as NonNullable<HttpTransport['send']>)(method, url, headers, body, limitMs);
     } catch (error) {
       if (error instanceof TransportTimeoutError) {
         const timeout = new UpstreamTimeoutError(limitMs, error);
@@ -213,13 +283,20 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
       throw new UpstreamNetworkError(error);
     }
     const secrets = options.auth.secrets?.() ?? [];
-    const safeId = safeRequestId(response.header('x-request-id'), secrets) ?? safeRequestId(response.header('x-openstack-request-id'), secrets);
+    const safeId =
+      safeRequestId(response.header('x-request-id'), secrets) ??
+      safeRequestId(response.header('x-openstack-request-id'), secrets);
     if (response.status >= 300 && response.status < 400) {
       // Never followed: a redirect would carry signed credentials to wherever it points.
       throw new UpstreamBadResponseError(`redirect (HTTP ${response.status})`, safeId, response.status);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw normaliseUpstreamError(response.status, response.body, { get: (name) => response.header(name) ?? null }, clock.now()).scrub(secrets);
+      throw normaliseUpstreamError(
+        response.status,
+        response.body,
+        { get: (name) => response.header(name) ?? null },
+        clock.now(),
+      ).scrub(secrets);
     }
     return { text: response.body, requestId: safeId };
   }
@@ -228,14 +305,29 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     return fetchUrl(buildListUrl(options.endpoint, projectId, query, listOptions.detail), projectId, listOptions);
   }
 
-  async function fetchUrl(url: string, projectId: string, listOptions: ListOptions, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: string, attempts = retry.maxAttempts): Promise<PageText> {
-    const deadline = listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
-    const run = () => retryIdempotent((budget) => attemptOnce(url, projectId, budget, method, body), { ...retry, maxAttempts: attempts }, deadline, clock);
+  async function fetchUrl(
+    url: string,
+    projectId: string,
+    listOptions: ListOptions,
+    method: 'GET' | 'POST' | 'DELETE' = 'GET',
+    body?: string,
+    attempts = retry.maxAttempts,
+  ): Promise<PageText> {
+    const deadline =
+      listOptions.deadline ?? clock.now() + timeoutMs * retry.maxAttempts + retry.maxDelayMs * retry.maxAttempts;
+    const run = () =>
+      retryIdempotent(
+        (budget) => attemptOnce(url, projectId, budget, method, body),
+        { ...retry, maxAttempts: attempts },
+        deadline,
+        clock,
+      );
     try {
       return await run();
     } catch (error) {
       // A cached token may have expired early: refresh it once, never in a loop.
-      if (error instanceof UpstreamHttpError && error.status === 401 && (await options.auth.invalidate?.(projectId))) return await run();
+      if (error instanceof UpstreamHttpError && error.status === 401 && (await options.auth.invalidate?.(projectId)))
+        return await run();
       throw error;
     }
   }
@@ -262,7 +354,11 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     },
     async getSnapshot(projectId, snapshotId, listOptions = {}) {
       try {
-        const { text, requestId } = await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId), projectId, listOptions);
+        const { text, requestId } = await fetchUrl(
+          buildSnapshotUrl(options.endpoint, projectId, snapshotId),
+          projectId,
+          listOptions,
+        );
         return parseSnapshotBody(text, requestId);
       } catch (error) {
         if (error instanceof UpstreamHttpError && error.status === 404) return undefined;
@@ -271,14 +367,37 @@ export function createEvsClient(options: EvsClientOptions): SnapshotLister & Sna
     },
     async setSnapshotMetadata(projectId, snapshotId, metadata, listOptions = {}) {
       // Setting the same keys again changes nothing: safe to retry.
-      const { text, requestId } = await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId, '/metadata'), projectId, listOptions, 'POST', JSON.stringify({ metadata }));
+      const { text, requestId } = await fetchUrl(
+        buildSnapshotUrl(options.endpoint, projectId, snapshotId, '/metadata'),
+        projectId,
+        listOptions,
+        'POST',
+        JSON.stringify({ metadata }),
+      );
       return parseMetadataBody(text, requestId);
     },
     async deleteSnapshot(projectId, snapshotId, listOptions = {}) {
-      await fetchUrl(buildSnapshotUrl(options.endpoint, projectId, snapshotId), projectId, listOptions, 'DELETE', undefined, 1);
+      await fetchUrl(
+        buildSnapshotUrl(options.endpoint, projectId, snapshotId),
+        projectId,
+        listOptions,
+        'DELETE',
+        undefined,
+        1,
+      );
     },
     async listVolumesPage(projectId, query, listOptions = {}) {
-      const { text, requestId } = await fetchUrl(buildListUrl(options.endpoint, projectId, { marker: query.marker, limit: query.limit }, query.detail === true, 'volumes'), projectId, listOptions);
+      const { text, requestId } = await fetchUrl(
+        buildListUrl(
+          options.endpoint,
+          projectId,
+          { marker: query.marker, limit: query.limit },
+          query.detail === true,
+          'volumes',
+        ),
+        projectId,
+        listOptions,
+      );
       return parseVolumeListBody(text, requestId, query.limit);
     },
   };

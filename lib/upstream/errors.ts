@@ -37,7 +37,11 @@ export class UpstreamHttpError extends EvsError {
   ) {
     super(`upstream answered ${status} ${upstreamCode}`, { retryable: status === 429 || status >= 500 });
     this.upstreamMessage = upstreamMessage;
-    this.code = this.isAuthFailure ? 'UPSTREAM_AUTH_FAILED' : status < 500 && status !== 429 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_ERROR';
+    this.code = this.isAuthFailure
+      ? 'UPSTREAM_AUTH_FAILED'
+      : status < 500 && status !== 429
+        ? 'UPSTREAM_REJECTED'
+        : 'UPSTREAM_ERROR';
   }
 
   /** The upstream's message, with every credential this client holds blanked out. */
@@ -65,7 +69,10 @@ export class UpstreamHttpError extends EvsError {
 export class UpstreamTimeoutError extends EvsError {
   override name = 'UpstreamTimeoutError';
   readonly code = 'UPSTREAM_TIMEOUT' as const;
-  constructor(readonly timeoutMs: number, cause?: unknown) {
+  constructor(
+    readonly timeoutMs: number,
+    cause?: unknown,
+  ) {
     super(`upstream did not answer within ${timeoutMs} ms`, { cause, retryable: true });
   }
 }
@@ -170,14 +177,16 @@ function asText(value: unknown): string | undefined {
 
 // Codes are echoed to callers: only plain tokens, never free text (request ids: safeRequestId).
 const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
-const safeToken = (value: string | undefined | null): string | undefined => (value && TOKEN.test(value) ? value : undefined);
+const safeToken = (value: string | undefined | null): string | undefined =>
+  value && TOKEN.test(value) ? value : undefined;
 
 const URL_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/\S*/gi;
 const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g;
 const IPV6 = /\[?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\]?(?::\d+)?/gi;
 const HOST = /\b(?:[a-z0-9-]+\.)+(?:internal|local|lan|corp|intra|com|net|org|cloud|io)\b(?::\d+)?/gi;
 // A credential the upstream echoed back with its label: header names, signature parts, key=value.
-const LABELLED_CREDENTIAL = /\b(?:authorization|x-auth-token|x-subject-token|x-security-token|signature|access|credential|password|secret|token|sk|ak)\b\s*[:=]?\s*(?:SDK-HMAC-SHA256\s+)?[^\s,;]+/gi;
+const LABELLED_CREDENTIAL =
+  /\b(?:authorization|x-auth-token|x-subject-token|x-security-token|signature|access|credential|password|secret|token|sk|ak)\b\s*[:=]?\s*(?:SDK-HMAC-SHA256\s+)?[^\s,;]+/gi;
 export const MAX_UPSTREAM_MESSAGE = 200;
 
 /** An upstream 4xx message fit to pass on: echoed credentials, URLs, addresses and host names removed, length capped. */
@@ -191,7 +200,9 @@ export function cleanUpstreamMessage(message: string): string {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters become spaces
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .trim();
-  return cleaned.length > MAX_UPSTREAM_MESSAGE ? `${cleaned.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : cleaned || 'The upstream rejected the request.';
+  return cleaned.length > MAX_UPSTREAM_MESSAGE
+    ? `${cleaned.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…`
+    : cleaned || 'The upstream rejected the request.';
 }
 
 /**

@@ -1,7 +1,14 @@
 import type { RetryOptions } from '../core/retry';
-import { type AuthStrategy, akskAuth, iamPasswordAuth, noauthAuth, staticTokenAuth } from './auth';
 import { createSecretFetch, type SecretFetch, type SecretRef } from '../secrets/reader';
-import { createEvsClient, type ProjectDiscoverer, type SnapshotLister, type SnapshotRemediator, type SnapshotTextLister, type VolumeLister } from './client';
+import { type AuthStrategy, akskAuth, iamPasswordAuth, noauthAuth, staticTokenAuth } from './auth';
+import {
+  createEvsClient,
+  type ProjectDiscoverer,
+  type SnapshotLister,
+  type SnapshotRemediator,
+  type SnapshotTextLister,
+  type VolumeLister,
+} from './client';
 import { type IamAccount, parseCredentialSecret, secretAuth } from './secret-auth';
 import { nodeHttpTransport } from './transport';
 
@@ -60,7 +67,10 @@ export function createAuth(auth: UpstreamAuthOptions, io: AuthIo = {}): AuthStra
 }
 
 /** The production upstream client. */
-export function createUpstreamClient(options: UpstreamOptions, io: AuthIo = {}): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
+export function createUpstreamClient(
+  options: UpstreamOptions,
+  io: AuthIo = {},
+): SnapshotLister & SnapshotTextLister & ProjectDiscoverer & VolumeLister & SnapshotRemediator {
   return createEvsClient({
     endpoint: options.endpoint,
     auth: createAuth(options.auth, io),

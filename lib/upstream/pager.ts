@@ -50,7 +50,8 @@ export async function* paginateList<T extends { id: string }>(
     previousIds = new Set(page.items.map((s) => s.id));
     if (before) {
       const fresh = page.items.filter((s) => !before.has(s.id));
-      if (fresh.length === 0) throw new PaginationError(`page ${pageNumber} brought nothing the page before did not have`, 'repeated-page');
+      if (fresh.length === 0)
+        throw new PaginationError(`page ${pageNumber} brought nothing the page before did not have`, 'repeated-page');
       if (fresh.length < page.items.length) page.items = fresh;
     }
     const marker = page.nextMarker;
@@ -86,14 +87,25 @@ export async function* paginateSnapshots(
   options: PaginateOptions = {},
 ): AsyncGenerator<SnapshotPage, void, undefined> {
   const { pageSize, maxPages, prefetch, ...listOptions } = options;
-  const fetchPage = (q: PageQuery) => client.listSnapshotsPage(projectId, q, listOptions).then((p) => ({ items: p.snapshots, nextMarker: p.nextMarker, requestId: p.requestId }));
+  const fetchPage = (q: PageQuery) =>
+    client
+      .listSnapshotsPage(projectId, q, listOptions)
+      .then((p) => ({ items: p.snapshots, nextMarker: p.nextMarker, requestId: p.requestId }));
   for await (const page of paginateList(fetchPage, query, { pageSize, maxPages, prefetch })) {
     yield { snapshots: page.items, nextMarker: page.nextMarker, requestId: page.requestId };
   }
 }
 
 /** Every page of a project's volumes (`GET /v2/{project_id}/volumes`), with the same guards. */
-export function paginateVolumes(client: VolumeLister, projectId: string, options: PaginateOptions & { detail?: boolean } = {}): AsyncGenerator<VolumePage, void, undefined> {
+export function paginateVolumes(
+  client: VolumeLister,
+  projectId: string,
+  options: PaginateOptions & { detail?: boolean } = {},
+): AsyncGenerator<VolumePage, void, undefined> {
   const { pageSize, maxPages, prefetch, detail, ...listOptions } = options;
-  return paginateList((q) => client.listVolumesPage(projectId, detail ? { ...q, detail } : q, listOptions), {}, { pageSize, maxPages, prefetch });
+  return paginateList(
+    (q) => client.listVolumesPage(projectId, detail ? { ...q, detail } : q, listOptions),
+    {},
+    { pageSize, maxPages, prefetch },
+  );
 }

@@ -22,7 +22,12 @@ const FIELDS = { aksk: ['ak', 'sk', 'securityToken'], token: ['token', 'password
  * `{"password"}` (with the IAM account from the environment) for token. Errors name the field,
  * never a value: the text is a secret, so not even a JSON parser's excerpt of it is repeated.
  */
-export function parseCredentialSecret(text: string, mode: 'aksk' | 'token', ref: SecretRef, iam: IamAccount | undefined): SecretCredentials {
+export function parseCredentialSecret(
+  text: string,
+  mode: 'aksk' | 'token',
+  ref: SecretRef,
+  iam: IamAccount | undefined,
+): SecretCredentials {
   const fail = (why: string) => new SecretUnavailableError(`${ref.store} secret ${ref.id} ${why}`);
   let parsed: unknown;
   try {
@@ -34,7 +39,10 @@ export function parseCredentialSecret(text: string, mode: 'aksk' | 'token', ref:
   const record = parsed as Record<string, unknown>;
   const allowed: readonly string[] = FIELDS[mode];
   for (const [key, value] of Object.entries(record)) {
-    if (!allowed.includes(key)) throw fail(`has the field "${key.slice(0, 40)}", which EVS_AUTH=${mode} does not use (expected ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      throw fail(
+        `has the field "${key.slice(0, 40)}", which EVS_AUTH=${mode} does not use (expected ${allowed.join(', ')})`,
+      );
     if (typeof value !== 'string' || value.trim() === '') throw fail(`field "${key}" must be a non-empty string`);
   }
   const field = (key: string) => (record[key] as string | undefined)?.trim();
@@ -126,7 +134,8 @@ export function secretAuth(options: SecretAuthOptions): AuthStrategy {
       try {
         return await s.headers(request, at);
       } catch (error) {
-        if (error instanceof IamAuthError && error.status === 401 && (await rotated())) return (await strategy()).headers(request, at);
+        if (error instanceof IamAuthError && error.status === 401 && (await rotated()))
+          return (await strategy()).headers(request, at);
         throw error;
       }
     },

@@ -21,15 +21,15 @@ const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959
 
 /** RFC 3986 percent-encoding that keeps only the unreserved characters, as Huawei's signer does. */
 export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export function formatSdkDate(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 function sha256Hex(data: string): string {
@@ -62,11 +62,7 @@ function canonicalQuery(search: URLSearchParams): string {
  * Signs a request with `SDK-HMAC-SHA256`: a pure function of request, credentials and clock.
  * Returns every header to send: the given ones plus `host`, `X-Sdk-Date` and `Authorization`.
  */
-export function signRequest(
-  request: RequestToSign,
-  credentials: AkSkCredentials,
-  now: Date,
-): Record<string, string> {
+export function signRequest(request: RequestToSign, credentials: AkSkCredentials, now: Date): Record<string, string> {
   const url = new URL(request.url);
   const sdkDate = formatSdkDate(now);
   const headers: Record<string, string> = { ...request.headers };

@@ -12,7 +12,13 @@ export interface TransportResponse {
 export interface HttpTransport {
   get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<TransportResponse>;
   /** Any other method, with an optional JSON body (the remediation function's writes). */
-  send?(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<TransportResponse>;
+  send?(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<TransportResponse>;
 }
 
 /** Bodies larger than this are refused rather than buffered: a full page of 1000 snapshots is about 0.5 MB. */
@@ -41,7 +47,10 @@ export class BodyTooLargeError extends Error {
  */
 export function nodeHttpTransport(options: { maxBodyBytes?: number } = {}): HttpTransport {
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
   const transport: Required<HttpTransport> = {
     get: (url, headers, timeoutMs) => transport.send('GET', url, headers, undefined, timeoutMs),
     send(method, url, headers, body, timeoutMs) {
@@ -49,32 +58,39 @@ export function nodeHttpTransport(options: { maxBodyBytes?: number } = {}): Http
         const target = new URL(url);
         const secure = target.protocol === 'https:';
         const send = secure ? httpsRequest : httpRequest;
-        const sent = body === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
-        const req = send(target, { method, headers: sent, agent: secure ? agents.https : agents.http }, (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBytes) req.destroy(new BodyTooLargeError(maxBytes));
-            else chunks.push(chunk);
-          });
-          res.on('end', () => {
-            clearTimeout(timer);
-            const h = res.headers;
-            resolve({
-              status: res.statusCode ?? 0,
-              header: (name) => {
-                const value = h[name.toLowerCase()];
-                return Array.isArray(value) ? value.join(', ') : value;
-              },
-              body: Buffer.concat(chunks, size).toString('utf8'),
+        const sent =
+          body === undefined
+            ? headers
+            : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+        const req = send(
+          target,
+          { method, headers: sent, agent: secure ? agents.https : agents.http },
+          (res: IncomingMessage) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size > maxBytes) req.destroy(new BodyTooLargeError(maxBytes));
+              else chunks.push(chunk);
             });
-          });
-          res.on('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-        });
+            res.on('end', () => {
+              clearTimeout(timer);
+              const h = res.headers;
+              resolve({
+                status: res.statusCode ?? 0,
+                header: (name) => {
+                  const value = h[name.toLowerCase()];
+                  return Array.isArray(value) ? value.join(', ') : value;
+                },
+                body: Buffer.concat(chunks, size).toString('utf8'),
+              });
+            });
+            res.on('error', (error) => {
+              clearTimeout(timer);
+              reject(error);
+            });
+          },
+        );
         const timer = setTimeout(() => req.destroy(new TransportTimeoutError(timeoutMs)), timeoutMs);
         req.on('error', (error) => {
           clearTimeout(timer);

@@ -33,7 +33,9 @@ function patternsOf(secret: string): RegExp[] {
   let found = patterns.get(secret);
   if (!found) {
     const base64 = Buffer.from(secret, 'utf8').toString('base64');
-    const exact = [base64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url')].filter((f) => f.length >= MIN_SECRET_LENGTH);
+    const exact = [base64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url')].filter(
+      (f) => f.length >= MIN_SECRET_LENGTH,
+    );
     found = [new RegExp(looseForm(secret), 'gi'), ...[...new Set(exact)].map((f) => new RegExp(escapeRegExp(f), 'g'))];
     if (patterns.size > 64) patterns.clear();
     patterns.set(secret, found);

@@ -16,12 +16,25 @@ export interface CatalogOverrides extends AuthIo {
  */
 export function createTargetCatalog(source: TargetsSource, io: CatalogOverrides = {}): TargetCatalog {
   return catalogOf(source, {
-    createClient: (target) => createUpstreamClient(io.auth ? { ...target.upstream, auth: io.auth } : target.upstream, io),
-    ...(source.kind === 'parameter' ? { readParameter: io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 }) } : {}),
+    createClient: (target) =>
+      createUpstreamClient(io.auth ? { ...target.upstream, auth: io.auth } : target.upstream, io),
+    ...(source.kind === 'parameter'
+      ? { readParameter: io.fetchParameter ?? io.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 300 }) }
+      : {}),
   });
 }
 
 /** The catalog given, else the production one over these targets (`fetchSecret` also reads the targets parameter). */
-export function catalogFor(source: TargetsSource, overrides: { catalog?: TargetCatalog; fetch?: typeof fetch; fetchSecret?: SecretFetch }): TargetCatalog {
-  return overrides.catalog ?? createTargetCatalog(source, { fetch: overrides.fetch, fetchSecret: overrides.fetchSecret, fetchParameter: overrides.fetchSecret });
+export function catalogFor(
+  source: TargetsSource,
+  overrides: { catalog?: TargetCatalog; fetch?: typeof fetch; fetchSecret?: SecretFetch },
+): TargetCatalog {
+  return (
+    overrides.catalog ??
+    createTargetCatalog(source, {
+      fetch: overrides.fetch,
+      fetchSecret: overrides.fetchSecret,
+      fetchParameter: overrides.fetchSecret,
+    })
+  );
 }

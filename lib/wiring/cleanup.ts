@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createSecretFetch, type SecretFetch } from '../secrets/reader';
-import type { ScanRequest, TargetCatalog } from '../scan/plan';
-import { createTargetCatalog } from './catalog';
-import { type BusOverrides, createSinkFactory } from './event-bus';
-import { type CleanupSettingsFromEnv, loadCleanupSettings } from './settings/cleanup';
+import { createCleanupStore } from '../cleanup/dynamo-store';
+import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from '../cleanup/run';
+import type { CleanupStore } from '../cleanup/store';
 import { type Env, flag } from '../config/env';
 import { buildOnce } from '../lambda/handler';
 import { createFunctionLogger, type Logger } from '../observability/log';
-import { type CleanupDeps, type CleanupUnit, type ProjectCleanup, runCleanup } from '../cleanup/run';
-import { createCleanupStore } from '../cleanup/dynamo-store';
-import type { CleanupStore } from '../cleanup/store';
+import type { ScanRequest, TargetCatalog } from '../scan/plan';
+import { createSecretFetch, type SecretFetch } from '../secrets/reader';
+import { createTargetCatalog } from './catalog';
+import { type BusOverrides, createSinkFactory } from './event-bus';
+import { type CleanupSettingsFromEnv, loadCleanupSettings } from './settings/cleanup';
 
 export interface CleanupOverrides extends BusOverrides {
   fetch?: typeof fetch;
@@ -35,7 +35,14 @@ export interface CleanupRun {
 export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: CleanupOverrides = {}) {
   const scan = settings.scan;
   const fetchSecret = overrides.fetchSecret ?? createSecretFetch({ maxAgeSeconds: 0 });
-  const catalog = overrides.catalog ?? createTargetCatalog(scan.targets, { fetch: overrides.fetch, fetchSecret, fetchParameter: fetchSecret, auth: settings.auth });
+  const catalog =
+    overrides.catalog ??
+    createTargetCatalog(scan.targets, {
+      fetch: overrides.fetch,
+      fetchSecret,
+      fetchParameter: fetchSecret,
+      auth: settings.auth,
+    });
   const store = overrides.store ?? createCleanupStore({ tableName: settings.findingsTable });
   const createSink = createSinkFactory(scan, overrides);
 
@@ -56,8 +63,26 @@ export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: Cleanu
     for (const item of plan.items) units.push({ ...item, client: (await catalog.clientFor(item.target)).client });
     const deletionsAllowed = await readSwitch();
     const projects = await runCleanup(
-      { store, createSink, now: overrides.now, onAction: overrides.onAction, onBrake: overrides.onBrake, unrecorded: overrides.unrecorded },
-      { runId, units, policy: scan.policy, source: scan.eventSource, caps: settings.caps, deletionsAllowed, dryRun: overrides.dryRun ?? false, pageSize: scan.pageSize, maxPages: scan.maxPages, deadline },
+      {
+        store,
+        createSink,
+        now: overrides.now,
+        onAction: overrides.onAction,
+        onBrake: overrides.onBrake,
+        unrecorded: overrides.unrecorded,
+      },
+      {
+        runId,
+        units,
+        policy: scan.policy,
+        source: scan.eventSource,
+        caps: settings.caps,
+        deletionsAllowed,
+        dryRun: overrides.dryRun ?? false,
+        pageSize: scan.pageSize,
+        maxPages: scan.maxPages,
+        deadline,
+      },
     );
     return { runId, deletionsAllowed, projects };
   };
@@ -66,7 +91,11 @@ export function buildCleanup(settings: CleanupSettingsFromEnv, overrides: Cleanu
 export type Cleanup = (deadline: number) => Promise<CleanupRun>;
 
 /** The remediation function's dependencies (functions/cleanup-snapshots.ts), from an environment; no cleanup at all unless CLEANUP_ENABLED. */
-export function cleanupSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('cleanup-snapshots'), overrides: CleanupOverrides = {}): { logger: Logger; cleanup: Cleanup | undefined | Error } {
+export function cleanupSnapshotsDepsFromEnv(
+  env: Env = process.env,
+  logger: Logger = createFunctionLogger('cleanup-snapshots'),
+  overrides: CleanupOverrides = {},
+): { logger: Logger; cleanup: Cleanup | undefined | Error } {
   const built = buildOnce(() => {
     // Disabled: nothing is read or checked, so an undeployed cleanup needs no settings at all.
     if (!flag(env, 'CLEANUP_ENABLED', false)) return { cleanup: undefined };

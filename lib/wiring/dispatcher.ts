@@ -8,14 +8,21 @@ import { createSinkFactory } from './event-bus';
 import { findingsStoreOf, type ScannerOverrides } from './scanner';
 import { loadDispatchSettings } from './settings/fanout';
 
-export type DispatcherOverrides = Pick<ScannerOverrides, 'eventBridge' | 'createSink' | 'fetch' | 'fetchSecret' | 'store' | 'catalog' | 'now'> & { sqs?: QueueSender };
+export type DispatcherOverrides = Pick<
+  ScannerOverrides,
+  'eventBridge' | 'createSink' | 'fetch' | 'fetchSecret' | 'store' | 'catalog' | 'now'
+> & { sqs?: QueueSender };
 
 /**
  * The dispatcher's dependencies (functions/dispatch-scans.ts), from an environment: the targets
  * (to plan and discover), the queue, the bus (for Scan Failed) and the findings table (for the
  * overdue check). It scans nothing, so it builds no report store, link or scan state.
  */
-export function dispatchScansDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('dispatch-scans'), overrides: DispatcherOverrides = {}): { logger: Logger; dispatch: DispatchDeps | Error } {
+export function dispatchScansDepsFromEnv(
+  env: Env = process.env,
+  logger: Logger = createFunctionLogger('dispatch-scans'),
+  overrides: DispatcherOverrides = {},
+): { logger: Logger; dispatch: DispatchDeps | Error } {
   const dispatch = buildOnce((): DispatchDeps => {
     const settings = loadDispatchSettings(env);
     const scan = settings.scan;

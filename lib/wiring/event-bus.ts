@@ -11,15 +11,24 @@ export interface BusOverrides {
   createSink?: (deadline: number) => EventSink;
 }
 
-type PublishSettings = Pick<ScanSettingsFromEnv, 'eventBusName' | 'maxBatchBytes' | 'publishRetry' | 'publishConcurrency' | 'publishCallTimeoutMs'>;
+type PublishSettings = Pick<
+  ScanSettingsFromEnv,
+  'eventBusName' | 'maxBatchBytes' | 'publishRetry' | 'publishConcurrency' | 'publishCallTimeoutMs'
+>;
 
 /** The production EventBridge client: no SDK retries (the publisher owns them) and bounded sockets. */
 export function createEventBridgeClient(callTimeoutMs: number): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 1, requestHandler: { requestTimeout: callTimeoutMs, connectionTimeout: Math.min(callTimeoutMs, 3_000) } });
+  return new EventBridgeClient({
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: callTimeoutMs, connectionTimeout: Math.min(callTimeoutMs, 3_000) },
+  });
 }
 
 /** One sink per call, each publishing to the configured bus; the client is made on the first call and shared. */
-export function createSinkFactory(settings: PublishSettings, overrides: BusOverrides = {}): (deadline: number) => EventSink {
+export function createSinkFactory(
+  settings: PublishSettings,
+  overrides: BusOverrides = {},
+): (deadline: number) => EventSink {
   if (overrides.createSink) return overrides.createSink;
   let eventBridge = overrides.eventBridge;
   return (deadline) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Env } from '../config/env';
+import { buildOnce } from '../lambda/handler';
 import { createFunctionLogger, describeError, type Logger } from '../observability/log';
 import { lazyS3ReportStore } from '../report/lazy-s3-store';
 import { createReportLink } from '../report/link';
@@ -12,7 +13,6 @@ import { type DiscoveryFailureDeps, type ItemScanDeps, scanPlanned } from '../sc
 import type { SecretFetch } from '../secrets/reader';
 import { createFindingsStore } from '../state/dynamo/findings-table';
 import type { FindingsStore } from '../state/store';
-import { buildOnce } from '../lambda/handler';
 import { catalogFor } from './catalog';
 import { type BusOverrides, createSinkFactory } from './event-bus';
 import { loadScanSettings, type ScanSettingsFromEnv } from './settings/scanner';
@@ -45,8 +45,13 @@ export interface ScannerOverrides extends BusOverrides {
 export type Scanner = (deadline: number, request?: ScanRequest) => Promise<ScanResult>;
 
 /** The findings table's store when one is configured: without it, scans have no memory. */
-export function findingsStoreOf(settings: Pick<ScanSettingsFromEnv, 'findingsTable'>, overrides: { store?: FindingsStore }): FindingsStore | undefined {
-  return overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined);
+export function findingsStoreOf(
+  settings: Pick<ScanSettingsFromEnv, 'findingsTable'>,
+  overrides: { store?: FindingsStore },
+): FindingsStore | undefined {
+  return (
+    overrides.store ?? (settings.findingsTable ? createFindingsStore({ tableName: settings.findingsTable }) : undefined)
+  );
 }
 
 /** What a scanner is built from, shared by the one-invocation scanner and the fan-out worker. */
@@ -54,14 +59,34 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
   const catalog = catalogFor(settings.targets, overrides);
   const createSink = createSinkFactory(settings, overrides);
   const store = findingsStoreOf(settings, overrides);
-  const state = store ? { store, lifecycle: { remindAfterMs: settings.remindAfterMs }, resolvedRetentionMs: settings.resolvedRetentionMs, dryRun: overrides.dryRun ?? false, leaseMs: settings.leaseMs } : undefined;
+  const state = store
+    ? {
+        store,
+        lifecycle: { remindAfterMs: settings.remindAfterMs },
+        resolvedRetentionMs: settings.resolvedRetentionMs,
+        dryRun: overrides.dryRun ?? false,
+        leaseMs: settings.leaseMs,
+      }
+    : undefined;
   // Summaries link the latest report when there is a bucket it lives in (not in a dry run).
-  const reportLink = overrides.reportLink ?? (settings.report && !overrides.dryRun ? createReportLink({ ...settings.report, linkExpiresSeconds: settings.linkExpiresSeconds }) : undefined);
+  const reportLink =
+    overrides.reportLink ??
+    (settings.report && !overrides.dryRun
+      ? createReportLink({ ...settings.report, linkExpiresSeconds: settings.linkExpiresSeconds })
+      : undefined);
   // A dry run writes nothing, report parts included.
-  const reports = overrides.reports ?? (settings.report && !overrides.dryRun ? lazyS3ReportStore(settings.report) : undefined);
+  const reports =
+    overrides.reports ?? (settings.report && !overrides.dryRun ? lazyS3ReportStore(settings.report) : undefined);
   const work: ItemScanDeps = {
     clientFor: catalog.clientFor,
-    scan: { createSink, now: overrides.now, onProgress: overrides.onProgress, onBug: overrides.onBug, state, reportLink },
+    scan: {
+      createSink,
+      now: overrides.now,
+      onProgress: overrides.onProgress,
+      onBug: overrides.onBug,
+      state,
+      reportLink,
+    },
     settings: {
       policy: settings.policy,
       source: settings.eventSource,
@@ -72,7 +97,12 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
       ownerMetadataKey: settings.ownerMetadataKey,
       prices: settings.prices,
     },
-    ...(reports ? { afterScan: (result: ScanResult, deadline: number) => writeReportParts(reports, result, deadline, overrides.onReportError) } : {}),
+    ...(reports
+      ? {
+          afterScan: (result: ScanResult, deadline: number) =>
+            writeReportParts(reports, result, deadline, overrides.onReportError),
+        }
+      : {}),
   };
   const discovery: DiscoveryFailureDeps = { createSink, source: settings.eventSource, now: overrides.now };
   return { catalog, store, work, discovery };
@@ -81,28 +111,42 @@ export function buildScanParts(settings: ScanSettingsFromEnv, overrides: Scanner
 /** Wires a scanner from settings once; call the result for each run. */
 export function buildScanner(settings: ScanSettingsFromEnv, overrides: ScannerOverrides = {}): Scanner {
   const { catalog, work, discovery } = buildScanParts(settings, overrides);
-  return (deadline, request = {}) => scanPlanned({ ...work, plan: catalog.plan, discovery }, request, request.scanId ?? randomUUID(), deadline);
+  return (deadline, request = {}) =>
+    scanPlanned({ ...work, plan: catalog.plan, discovery }, request, request.scanId ?? randomUUID(), deadline);
 }
 
 /** A scan's bugs and unwritten report parts, logged. */
 export function loggedScanHooks(logger: Logger): Pick<ScannerOverrides, 'onBug' | 'onReportError'> {
   return {
-    onBug: (error, projectId) => logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }),
-    onReportError: (error, p) => logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
+    onBug: (error, projectId) =>
+      logger.error('scan failed unexpectedly', { projectId, ...describeError(error, { stack: true }) }),
+    onReportError: (error, p) =>
+      logger.error('report part not written', { target: p.target, projectId: p.projectId, ...describeError(error) }),
   };
 }
 
 /** The one-invocation scanner's dependencies (functions/scan-snapshots.ts), from an environment. */
-export function scanSnapshotsDepsFromEnv(env: Env = process.env, logger: Logger = createFunctionLogger('scan-snapshots'), overrides: ScannerOverrides = {}): { logger: Logger; scan: Scanner | Error; dryRunScan?: Scanner } {
+export function scanSnapshotsDepsFromEnv(
+  env: Env = process.env,
+  logger: Logger = createFunctionLogger('scan-snapshots'),
+  overrides: ScannerOverrides = {},
+): { logger: Logger; scan: Scanner | Error; dryRunScan?: Scanner } {
   const { onBug, onReportError } = loggedScanHooks(logger);
   const built = buildOnce(() => {
     const settings = loadScanSettings(env);
-    if (!settings.findingsTable) logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
+    if (!settings.findingsTable)
+      logger.warn('FINDINGS_TABLE is not set: scanning without memory, every finding is reported on every run');
     const catalog = catalogFor(settings.targets, overrides);
     return {
       scan: buildScanner(settings, { onBug, onReportError, ...overrides, catalog }),
       // Published events go nowhere; the summary says what the run found.
-      dryRunScan: buildScanner(settings, { onBug, ...overrides, catalog, dryRun: true, createSink: () => createPrintingSink(() => undefined) }),
+      dryRunScan: buildScanner(settings, {
+        onBug,
+        ...overrides,
+        catalog,
+        dryRun: true,
+        createSink: () => createPrintingSink(() => undefined),
+      }),
     };
   }, logger);
   return built instanceof Error ? { logger, scan: built } : { logger, ...built };

@@ -3,25 +3,26 @@
  * the findings table on dynalite, events on a local EventBridge, approvals through the real
  * findings API handler. Every refusal path is exercised here.
  */
-import { createServer } from 'node:http';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findingsDepsFromEnv } from '../../functions/findings';
-import { buildCleanup } from '../../lib/wiring/cleanup';
 import { MARK_KEY } from '../../lib/cleanup/decide';
 import { createCleanupStore } from '../../lib/cleanup/dynamo-store';
 import type { Snapshot } from '../../lib/domain/snapshot';
-import { noauthAuth } from '../../lib/upstream/auth';
-import { createEvsClient } from '../../lib/upstream/client';
 import { type CleanupDetail, DETAIL_TYPES, findingIdOf } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
-import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
-import { createTargetCatalog } from '../../lib/wiring/catalog';
-import { loadCleanupSettings } from '../../lib/wiring/settings/cleanup';
 import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
+import { noauthAuth } from '../../lib/upstream/auth';
+import { createEvsClient } from '../../lib/upstream/client';
+import { createTargetCatalog } from '../../lib/wiring/catalog';
+import { buildCleanup } from '../../lib/wiring/cleanup';
+import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
+import { loadCleanupSettings } from '../../lib/wiring/settings/cleanup';
 import { formatCinderTime } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import type { LocalDynamo } from '../../tools/local/dynamodb';
@@ -59,7 +60,10 @@ const allOfIt = () => ({ projectId: ALL_OF_IT, snapshots: [1, 2, 3].map((n) => s
 const dir = mkdtempSync(join(tmpdir(), 'cleanup-'));
 const policy = (approval: 'none' | 'required', after = '0d') => {
   const file = join(dir, `policy-${approval}-${after}.yml`);
-  writeFileSync(file, `version: 1\nrules:\n  - name: old-snapshots\n    finding: STALE\n    severity: low\n    match: { status: [available, error], name: { pattern: "^old-" }, age: { from: created_at, over: 365d } }\n    cleanup: { after: ${after}, approval: ${approval} }\n`);
+  writeFileSync(
+    file,
+    `version: 1\nrules:\n  - name: old-snapshots\n    finding: STALE\n    severity: low\n    match: { status: [available, error], name: { pattern: "^old-" }, age: { from: created_at, over: 365d } }\n    cleanup: { after: ${after}, approval: ${approval} }\n`,
+  );
   return file;
 };
 
@@ -93,48 +97,109 @@ interface Run {
   deleteVia?: string;
 }
 
-const cleanupEvents = () => bus.received.filter((e) => e.DetailType === DETAIL_TYPES.cleanup).map((e) => JSON.parse(e.Detail) as CleanupDetail);
+const cleanupEvents = () =>
+  bus.received.filter((e) => e.DetailType === DETAIL_TYPES.cleanup).map((e) => JSON.parse(e.Detail) as CleanupDetail);
 
 /** One scan, then one cleanup pass, both at `at`. */
 async function run(r: Run) {
-  const env = { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: (r.projects ?? [P]).join(','), SCAN_POLICY_FILE: r.policyFile, FINDINGS_TABLE: dynamo.table, CLEANUP_ENABLED: 'true', ...r.env };
+  const env = {
+    EVS_ENDPOINT: emulator.url,
+    EVS_AUTH: 'noauth',
+    SCAN_PROJECT_IDS: (r.projects ?? [P]).join(','),
+    SCAN_POLICY_FILE: r.policyFile,
+    FINDINGS_TABLE: dynamo.table,
+    CLEANUP_ENABLED: 'true',
+    ...r.env,
+  };
   const settings = loadCleanupSettings(env);
-  await buildScanner(settings.scan, { store: createFindingsStore({ tableName: dynamo.table }), eventBridge: createEventBridgeClient(2_000), now: () => r.at })(Date.now() + 30_000);
+  await buildScanner(settings.scan, {
+    store: createFindingsStore({ tableName: dynamo.table }),
+    eventBridge: createEventBridgeClient(2_000),
+    now: () => r.at,
+  })(Date.now() + 30_000);
   await r.between?.();
   const lines: string[] = [];
   const brakes: string[][] = [];
   const catalog = createTargetCatalog(settings.scan.targets);
   const deleting = r.deleteVia ? createEvsClient({ endpoint: r.deleteVia, auth: noauthAuth() }) : undefined;
-  const patched = deleting ? { ...catalog, clientFor: async (name: string) => { const c = await catalog.clientFor(name); return { ...c, client: { ...c.client, deleteSnapshot: deleting.deleteSnapshot } }; } } : catalog;
+  const patched = deleting
+    ? {
+        ...catalog,
+        clientFor: async (name: string) => {
+          const c = await catalog.clientFor(name);
+          return { ...c, client: { ...c.client, deleteSnapshot: deleting.deleteSnapshot } };
+        },
+      }
+    : catalog;
   const before = bus.received.length;
-  const result = await buildCleanup(settings, { catalog: patched, eventBridge: createEventBridgeClient(2_000), now: () => r.at, dryRun: r.dryRun, onAction: (l) => lines.push(l), onBrake: (_p, limits) => brakes.push(limits) })(Date.now() + 30_000);
-  const events = bus.received.slice(before).filter((e) => e.DetailType === DETAIL_TYPES.cleanup).map((e) => JSON.parse(e.Detail) as CleanupDetail);
+  const result = await buildCleanup(settings, {
+    catalog: patched,
+    eventBridge: createEventBridgeClient(2_000),
+    now: () => r.at,
+    dryRun: r.dryRun,
+    onAction: (l) => lines.push(l),
+    onBrake: (_p, limits) => brakes.push(limits),
+  })(Date.now() + 30_000);
+  const events = bus.received
+    .slice(before)
+    .filter((e) => e.DetailType === DETAIL_TYPES.cleanup)
+    .map((e) => JSON.parse(e.Detail) as CleanupDetail);
   for (const e of events) expect(schemaErrors(DETAIL_TYPES.cleanup, e)).toEqual([]);
   return { result, lines, brakes, events };
 }
 
-const marked = (projectId = P) => emulator.store.projectIds().includes(projectId) ? project().snapshots.map((s) => emulator.store.get(projectId, s.id)).filter((s): s is Snapshot => !!s && Object.hasOwn(s.metadata, MARK_KEY)) : [];
-const present = (projectId = P) => (projectId === P ? project() : allOfIt()).snapshots.filter((s) => emulator.store.get(projectId, s.id)).map((s) => s.name);
-const trail = async (projectId = P) => (await createCleanupStore({ tableName: dynamo.table }).trail(projectId, '2000', Date.now() + 5_000)).map((a) => [a.action, a.detail.refusal ?? null, a.detail.snapshot?.name ?? null]);
+const marked = (projectId = P) =>
+  emulator.store.projectIds().includes(projectId)
+    ? project()
+        .snapshots.map((s) => emulator.store.get(projectId, s.id))
+        .filter((s): s is Snapshot => !!s && Object.hasOwn(s.metadata, MARK_KEY))
+    : [];
+const present = (projectId = P) =>
+  (projectId === P ? project() : allOfIt()).snapshots
+    .filter((s) => emulator.store.get(projectId, s.id))
+    .map((s) => s.name);
+const trail = async (projectId = P) =>
+  (await createCleanupStore({ tableName: dynamo.table }).trail(projectId, '2000', Date.now() + 5_000)).map((a) => [
+    a.action,
+    a.detail.refusal ?? null,
+    a.detail.snapshot?.name ?? null,
+  ]);
 const CAPS_OFF = { CLEANUP_MAX_PERCENT_PER_RUN: '100', CLEANUP_MAX_PERCENT_PER_DAY: '100' };
 
 describe('a cleanup rule with after 0d and no approval', () => {
   it('marks the matching snapshots on the first run, deletes them on the next, and touches nothing else', async () => {
     const first = await run({ policyFile: policy('none'), at: START });
     expect(first.result.projects[0]).toMatchObject({ marked: 4, deleted: 0 });
-    expect(marked().map((s) => s.name).sort()).toEqual(['old-1', 'old-2', 'old-3', 'old-4']);
+    expect(
+      marked()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['old-1', 'old-2', 'old-3', 'old-4']);
     const mark = marked()[0]?.metadata[MARK_KEY];
     expect(mark).toBe(`${new Date(START).toISOString().slice(0, 19)}Z`);
     // The owner is told what goes, when, and how to stop it.
     const notice = first.events.find((e) => e.snapshot?.name === 'old-1');
     expect(notice).toMatchObject({ action: 'MARKED', rule: 'old-snapshots', owner: 'team-a', deleteAfter: mark });
-    expect(notice?.reason).toMatch(/will be deleted after .* suppress finding [0-9a-f]{32} .* remove the metadata key snapshot-sentinel:delete-after/);
+    expect(notice?.reason).toMatch(
+      /will be deleted after .* suppress finding [0-9a-f]{32} .* remove the metadata key snapshot-sentinel:delete-after/,
+    );
     expect(present()).toHaveLength(45);
 
     const second = await run({ policyFile: policy('none'), at: START + 60_000 });
-    expect(second.result.projects[0]).toMatchObject({ deleted: 4, refused: 0, failed: 0, braked: false, snapshots: 45 });
+    expect(second.result.projects[0]).toMatchObject({
+      deleted: 4,
+      refused: 0,
+      failed: 0,
+      braked: false,
+      snapshots: 45,
+    });
     expect(present()).toEqual(['old-5', ...YOUNG.map((s) => s.name)]);
-    expect(second.events.map((e) => [e.action, e.snapshot?.name, e.snapshot?.size])).toEqual(expect.arrayContaining([['DELETED', 'old-1', 11], ['DELETED', 'old-4', 14]]));
+    expect(second.events.map((e) => [e.action, e.snapshot?.name, e.snapshot?.size])).toEqual(
+      expect.arrayContaining([
+        ['DELETED', 'old-1', 11],
+        ['DELETED', 'old-4', 14],
+      ]),
+    );
     expect(await trail()).toHaveLength(8);
     // The third run finds nothing left to do.
     const third = await run({ policyFile: policy('none'), at: START + 120_000 });
@@ -155,10 +220,19 @@ describe('with approval required', () => {
   const approvalEvent = (findingId: string | undefined, method = 'POST', query = ''): APIGatewayProxyEventV2 => {
     const e = loadEvent<APIGatewayProxyEventV2>('http-api-approve-finding.json');
     const path = findingId ? `/v2/${P}/findings/${findingId}/approval` : `/v2/${P}/findings/approval`;
-    return { ...e, rawPath: path, rawQueryString: query, pathParameters: { project_id: P, ...(findingId ? { finding_id: findingId } : {}) }, requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method, path } } };
+    return {
+      ...e,
+      rawPath: path,
+      rawQueryString: query,
+      pathParameters: { project_id: P, ...(findingId ? { finding_id: findingId } : {}) },
+      requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method, path } },
+    };
   };
   const api = () => {
-    const deps = findingsDepsFromEnv({ FINDINGS_TABLE: dynamo.table, ALLOWED_PROJECT_IDS: P, EVENT_BUS_NAME: 'default', AWS_REGION: 'eu-west-1' }, createLogger({}, () => undefined, 'silent'));
+    const deps = findingsDepsFromEnv(
+      { FINDINGS_TABLE: dynamo.table, ALLOWED_PROJECT_IDS: P, EVENT_BUS_NAME: 'default', AWS_REGION: 'eu-west-1' },
+      createLogger({}, () => undefined, 'silent'),
+    );
     return checkedFindingsHandler(deps);
   };
 
@@ -172,12 +246,24 @@ describe('with approval required', () => {
     const findingId = findingIdOf(P, id(2));
     const answer = await api()(approvalEvent(findingId), lambdaContext());
     expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body).approval).toMatchObject({ id: findingId, approved_by: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane' });
-    expect(cleanupEvents().filter((e) => e.action === 'APPROVED')).toMatchObject([{ findingId, approvedBy: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane', snapshot: { name: 'old-2' } }]);
+    expect(JSON.parse(answer.body).approval).toMatchObject({
+      id: findingId,
+      approved_by: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane',
+    });
+    expect(cleanupEvents().filter((e) => e.action === 'APPROVED')).toMatchObject([
+      {
+        findingId,
+        approvedBy: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane',
+        snapshot: { name: 'old-2' },
+      },
+    ]);
 
     const after = await run({ policyFile: policy('required'), at: START + 120_000 });
     expect(after.result.projects[0]).toMatchObject({ deleted: 1, waiting: 3 });
-    expect(after.events.find((e) => e.action === 'DELETED')).toMatchObject({ snapshot: { name: 'old-2' }, approvedBy: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane' });
+    expect(after.events.find((e) => e.action === 'DELETED')).toMatchObject({
+      snapshot: { name: 'old-2' },
+      approvedBy: 'arn:aws:sts::123456789012:assumed-role/platform-oncall/jane',
+    });
     expect(present()).not.toContain('old-2');
   });
 
@@ -190,7 +276,9 @@ describe('with approval required', () => {
     expect((await handler(approvalEvent(one, 'DELETE'), lambdaContext())).statusCode).toBe(409);
     const young = await handler(approvalEvent(findingIdOf(P, id(100))), lambdaContext());
     expect(young.statusCode).toBe(404);
-    expect(JSON.parse(young.body)).toEqual({ itemNotFound: { code: 'FINDING_NOT_FOUND', message: expect.stringContaining('is not known') } });
+    expect(JSON.parse(young.body)).toEqual({
+      itemNotFound: { code: 'FINDING_NOT_FOUND', message: expect.stringContaining('is not known') },
+    });
     const badRule = await handler(approvalEvent(undefined, 'POST', 'rule=Not_A_Rule'), lambdaContext());
     expect(badRule.statusCode).toBe(400);
     const bulk = await handler(approvalEvent(undefined, 'POST', 'rule=old-snapshots'), lambdaContext());
@@ -198,14 +286,28 @@ describe('with approval required', () => {
     expect(JSON.parse(bulk.body).approved).toHaveLength(4);
     const deleted = await run({ policyFile: policy('required'), at: START + 60_000 });
     expect(deleted.result.projects[0]).toMatchObject({ deleted: 4 });
-    expect(cleanupEvents().map((e) => e.action).filter((a) => a.startsWith('APPROVAL'))).toEqual(['APPROVAL_WITHDRAWN']);
+    expect(
+      cleanupEvents()
+        .map((e) => e.action)
+        .filter((a) => a.startsWith('APPROVAL')),
+    ).toEqual(['APPROVAL_WITHDRAWN']);
   });
 });
 
 describe('refusals: a due snapshot is re-read and re-checked before its delete', () => {
   it('does not delete a suppressed, re-used (status changed) or unmarked (key removed) snapshot, and says why', async () => {
     await run({ policyFile: policy('none'), at: START });
-    await createFindingsStore({ tableName: dynamo.table }).suppress(P, findingIdOf(P, id(1)), { until: new Date(START + 30 * DAY).toISOString(), reason: 'keep for audit', by: 'jane', at: new Date(START).toISOString() }, Date.now() + 5_000);
+    await createFindingsStore({ tableName: dynamo.table }).suppress(
+      P,
+      findingIdOf(P, id(1)),
+      {
+        until: new Date(START + 30 * DAY).toISOString(),
+        reason: 'keep for audit',
+        by: 'jane',
+        at: new Date(START).toISOString(),
+      },
+      Date.now() + 5_000,
+    );
     const r = await run({
       policyFile: policy('none'),
       at: START + 60_000,
@@ -215,7 +317,12 @@ describe('refusals: a due snapshot is re-read and re-checked before its delete',
         emulator.store.resetStatus(P, id(2), 'backing-up', formatCinderTime(START, 0));
         const s3 = emulator.store.get(P, id(3)) as Snapshot;
         const { [MARK_KEY]: _gone, ...rest } = s3.metadata;
-        emulator.store.load({ projectId: P, snapshots: project().snapshots.map((s) => (s.id === id(3) ? { ...s3, metadata: rest } : (emulator.store.get(P, s.id) as Snapshot))) });
+        emulator.store.load({
+          projectId: P,
+          snapshots: project().snapshots.map((s) =>
+            s.id === id(3) ? { ...s3, metadata: rest } : (emulator.store.get(P, s.id) as Snapshot),
+          ),
+        });
       },
     });
     expect(r.result.projects[0]).toMatchObject({ deleted: 1, refused: 3 });
@@ -239,17 +346,31 @@ describe('refusals: a due snapshot is re-read and re-checked before its delete',
       env: CAPS_OFF,
       between: () => {
         const s = emulator.store.get(P, id(4)) as Snapshot;
-        emulator.store.load({ projectId: P, snapshots: project().snapshots.map((x) => (x.id === id(4) ? { ...s, name: 'kept-4' } : (emulator.store.get(P, x.id) as Snapshot))).filter(Boolean) });
+        emulator.store.load({
+          projectId: P,
+          snapshots: project()
+            .snapshots.map((x) =>
+              x.id === id(4) ? { ...s, name: 'kept-4' } : (emulator.store.get(P, x.id) as Snapshot),
+            )
+            .filter(Boolean),
+        });
       },
     });
-    expect(r.events.find((e) => e.snapshot?.id === id(4))).toMatchObject({ action: 'REFUSED', refusal: 'NO_LONGER_MATCHES' });
+    expect(r.events.find((e) => e.snapshot?.id === id(4))).toMatchObject({
+      action: 'REFUSED',
+      refusal: 'NO_LONGER_MATCHES',
+    });
     expect(emulator.store.get(P, id(4))).toBeDefined();
   });
 
   it('reports a delete the upstream refuses as FAILED, never as done', async () => {
     const refusing = createServer((_req, res) => {
       res.writeHead(403, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-0f1e2d3c' });
-      res.end(JSON.stringify({ forbidden: { code: 403, message: 'Policy does not allow volume:delete_snapshot to be performed.' } }));
+      res.end(
+        JSON.stringify({
+          forbidden: { code: 403, message: 'Policy does not allow volume:delete_snapshot to be performed.' },
+        }),
+      );
     });
     const bound = await listenOnLoopback(refusing);
     try {
@@ -289,31 +410,61 @@ describe('brakes', () => {
     const r = await run({ policyFile: policy('none'), at: START + 60_000, projects: [ALL_OF_IT] });
     expect(r.result.projects[0]).toMatchObject({ braked: true, deleted: 0, snapshots: 3 });
     expect(r.brakes).toEqual([['3 of 3 snapshots in one run, over 10 %', '3 of 3 snapshots today, over 10 %']]);
-    expect(r.events).toMatchObject([{ action: 'BRAKE', snapshot: null, brake: { planned: 3, snapshots: 3, deletedToday: 0 } }]);
+    expect(r.events).toMatchObject([
+      { action: 'BRAKE', snapshot: null, brake: { planned: 3, snapshots: 3, deletedToday: 0 } },
+    ]);
     expect(present(ALL_OF_IT)).toHaveLength(3);
   });
 
-  it('counts the day\'s earlier deletions against the daily cap', async () => {
+  it("counts the day's earlier deletions against the daily cap", async () => {
     await run({ policyFile: policy('none'), at: START });
-    const r = await run({ policyFile: policy('none'), at: START + 60_000, env: { ...CAPS_OFF, CLEANUP_MAX_PER_RUN: '4', CLEANUP_MAX_PER_DAY: '4' } });
+    const r = await run({
+      policyFile: policy('none'),
+      at: START + 60_000,
+      env: { ...CAPS_OFF, CLEANUP_MAX_PER_RUN: '4', CLEANUP_MAX_PER_DAY: '4' },
+    });
     expect(r.result.projects[0]).toMatchObject({ deleted: 4 });
     // A fifth marked snapshot the same day would exceed the daily 4.
-    emulator.store.load({ projectId: P, snapshots: [...present().map((n) => project().snapshots.find((s) => s.name === n) as Snapshot), snap(6, 'old-6', 400)] });
+    emulator.store.load({
+      projectId: P,
+      snapshots: [
+        ...present().map((n) => project().snapshots.find((s) => s.name === n) as Snapshot),
+        snap(6, 'old-6', 400),
+      ],
+    });
     await run({ policyFile: policy('none'), at: START + 120_000, env: { ...CAPS_OFF, CLEANUP_MAX_PER_DAY: '4' } });
-    const braked = await run({ policyFile: policy('none'), at: START + 180_000, env: { ...CAPS_OFF, CLEANUP_MAX_PER_DAY: '4' } });
+    const braked = await run({
+      policyFile: policy('none'),
+      at: START + 180_000,
+      env: { ...CAPS_OFF, CLEANUP_MAX_PER_DAY: '4' },
+    });
     expect(braked.result.projects[0]).toMatchObject({ braked: true, deleted: 0 });
     expect(braked.events[0]?.brake).toMatchObject({ planned: 1, deletedToday: 4 });
   });
 
   it('the switch off holds every deletion and says so once per project; marks still go on', async () => {
     await run({ policyFile: policy('none'), at: START });
-    const build = loadCleanupSettings({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: P, SCAN_POLICY_FILE: policy('none'), FINDINGS_TABLE: dynamo.table, CLEANUP_SWITCH_PARAMETER: '/evs/cleanup-switch', ...CAPS_OFF });
+    const build = loadCleanupSettings({
+      EVS_ENDPOINT: emulator.url,
+      EVS_AUTH: 'noauth',
+      SCAN_PROJECT_IDS: P,
+      SCAN_POLICY_FILE: policy('none'),
+      FINDINGS_TABLE: dynamo.table,
+      CLEANUP_SWITCH_PARAMETER: '/evs/cleanup-switch',
+      ...CAPS_OFF,
+    });
     for (const value of ['off', undefined]) {
       const before = bus.received.length;
-      const r = await buildCleanup(build, { eventBridge: createEventBridgeClient(2_000), now: () => START + 60_000, fetchSecret: async (ref) => (value === undefined ? Promise.reject(new Error(`no parameter ${ref.id}`)) : value) })(Date.now() + 30_000);
+      const r = await buildCleanup(build, {
+        eventBridge: createEventBridgeClient(2_000),
+        now: () => START + 60_000,
+        fetchSecret: async (ref) => (value === undefined ? Promise.reject(new Error(`no parameter ${ref.id}`)) : value),
+      })(Date.now() + 30_000);
       expect(r.deletionsAllowed).toBe(false);
       expect(r.projects[0]).toMatchObject({ deleted: 0, refused: 4 });
-      expect(bus.received.slice(before).map((e) => JSON.parse(e.Detail))).toMatchObject([{ action: 'REFUSED', refusal: 'SWITCHED_OFF' }]);
+      expect(bus.received.slice(before).map((e) => JSON.parse(e.Detail))).toMatchObject([
+        { action: 'REFUSED', refusal: 'SWITCHED_OFF' },
+      ]);
     }
     expect(present()).toHaveLength(45);
   });
@@ -323,7 +474,9 @@ describe('a dry run', () => {
   it('prints each planned action with its reason and changes nothing: no mark, no delete, no item, no event', async () => {
     const dry = await run({ policyFile: policy('none'), at: START, dryRun: true });
     expect(dry.lines.filter((l) => l.includes('MARKED'))).toHaveLength(4);
-    expect(dry.lines[0]).toMatch(/^\[dry run\] a1b2c3d4e5f60718293a4b5c6d7e8f90: MARKED snapshot .* will be deleted after/);
+    expect(dry.lines[0]).toMatch(
+      /^\[dry run\] a1b2c3d4e5f60718293a4b5c6d7e8f90: MARKED snapshot .* will be deleted after/,
+    );
     expect(marked()).toEqual([]);
     expect(await trail()).toEqual([]);
     expect(dry.events).toEqual([]);

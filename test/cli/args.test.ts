@@ -20,7 +20,10 @@ describe('reading a command line', () => {
       values: { 'dry-run': true, out: 'reports', policy: undefined, project: ['a', 'b'], size: 7 },
       json: true,
     });
-    expect(parse()).toEqual({ values: { 'dry-run': false, out: 'reports', policy: undefined, project: [], size: 3 }, json: false });
+    expect(parse()).toEqual({
+      values: { 'dry-run': false, out: 'reports', policy: undefined, project: [], size: 3 },
+      json: false,
+    });
   });
 
   it('answers help and version before reading anything else', () => {

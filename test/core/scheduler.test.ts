@@ -41,7 +41,7 @@ const items = [
 ];
 
 describe('the capped scheduler', () => {
-  it('runs at most the overall limit and each group cap at once, starts items of other groups past a full one, and returns results in the items\' order', async () => {
+  it("runs at most the overall limit and each group cap at once, starts items of other groups past a full one, and returns results in the items' order", async () => {
     const g = gated();
     const all = runCapped(items, { concurrency: 2, groupOf: (i) => i.group, caps: { a: 1 } }, g.run);
     await new Promise((r) => setTimeout(r, 0));
@@ -71,9 +71,11 @@ describe('the capped scheduler', () => {
   });
 
   it('fails the whole run when a task rejects, instead of waiting forever', async () => {
-    await expect(runCapped(items, { concurrency: 2, groupOf: (i) => i.group }, async (i) => {
-      if (i.id === 'b1') throw new Error('task failed');
-      return i.id;
-    })).rejects.toThrow('task failed');
+    await expect(
+      runCapped(items, { concurrency: 2, groupOf: (i) => i.group }, async (i) => {
+        if (i.id === 'b1') throw new Error('task failed');
+        return i.id;
+      }),
+    ).rejects.toThrow('task failed');
   });
 });

@@ -51,25 +51,39 @@ describe('npm start (local stack)', () => {
     const first = digests();
     expect(first.length).toBeLessThanOrEqual(3);
     // The counts cover every finding; the JSON body lists the first 500 and says how many it left out.
-    const counted = first.reduce((n, d) => n + d.counts.filter((c) => c.kind === 'new').reduce((m, c) => m + c.count, 0), 0);
+    const counted = first.reduce(
+      (n, d) => n + d.counts.filter((c) => c.kind === 'new').reduce((m, c) => m + c.count, 0),
+      0,
+    );
     expect(counted).toBeGreaterThan(100);
     expect(first.reduce((n, d) => n + d.findings.length + d.omittedFindings, 0)).toBe(counted);
     const announced = first.flatMap((d) => d.findings.filter((f) => f.kind === 'new'));
     process.stderr.write(`first cycle: ${first.length} digest(s), ${counted} new findings\n`);
     expect(local.output()).toMatch(/NOTIFY default: \d+ new/);
-    const target = announced.find((f) => f.findingType === 'ERROR_STATUS' && f.projectId === PROJECT) ?? announced.find((f) => f.findingType === 'ERROR_STATUS');
+    const target =
+      announced.find((f) => f.findingType === 'ERROR_STATUS' && f.projectId === PROJECT) ??
+      announced.find((f) => f.findingType === 'ERROR_STATUS');
     if (!target) throw new Error('no ERROR_STATUS finding announced');
     // The findings API reads the same table.
-    const listed = (await (await fetch(`${base}/v2/${target.projectId}/findings?severity=high&state=OPEN&limit=1000`)).json()) as { findings: Array<{ snapshot_id: string }> };
+    const listed = (await (
+      await fetch(`${base}/v2/${target.projectId}/findings?severity=high&state=OPEN&limit=1000`)
+    ).json()) as { findings: Array<{ snapshot_id: string }> };
     expect(listed.findings.map((f) => f.snapshot_id)).toContain(target.snapshot.id);
     // A whole cycle later, with nothing changed in the fleet: nothing new was posted.
     const settled = hook.requests.length;
     await new Promise((r) => setTimeout(r, 70_000));
     expect(hook.requests.length).toBe(settled);
     // Delete the snapshot in the emulator, as Cinder's own API would: the next cycle's digest says resolved.
-    const deleted = await fetch(`${emulatorUrl}/v2/${target.projectId}/snapshots/${target.snapshot.id}`, { method: 'DELETE', headers: { 'X-Auth-Token': `admin:${target.projectId}` } });
+    const deleted = await fetch(`${emulatorUrl}/v2/${target.projectId}/snapshots/${target.snapshot.id}`, {
+      method: 'DELETE',
+      headers: { 'X-Auth-Token': `admin:${target.projectId}` },
+    });
     expect(deleted.status).toBe(202);
-    await waitFor(() => digests().some((d) => d.findings.some((f) => f.kind === 'resolved' && f.snapshot.id === target.snapshot.id)), 150);
+    await waitFor(
+      () =>
+        digests().some((d) => d.findings.some((f) => f.kind === 'resolved' && f.snapshot.id === target.snapshot.id)),
+      150,
+    );
     const resolvedIn = digests().filter((d) => d.findings.some((f) => f.kind === 'resolved'));
     expect(resolvedIn).toHaveLength(1);
     expect(resolvedIn[0]?.findings.map((f) => [f.kind, f.snapshot.id])).toEqual([['resolved', target.snapshot.id]]);

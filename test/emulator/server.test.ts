@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SNAPSHOT_STATUSES, type Snapshot } from '../../lib/domain/snapshot';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import { SNAPSHOT_STATUSES, type Snapshot } from '../../lib/domain/snapshot';
 
 const PROJECT = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 let emulator: RunningEmulator;
@@ -47,7 +47,12 @@ describe('EVS emulator behaves like Cinder', () => {
   it('copies every parameter, offset included, into the next link (the quirk a pager must undo)', async () => {
     const { body } = await list('offset=3&limit=10&status=available');
     const next = new URL(body.snapshots_links[0].href);
-    expect(Object.fromEntries(next.searchParams)).toEqual({ offset: '3', limit: '10', status: 'available', marker: body.snapshots[9].id });
+    expect(Object.fromEntries(next.searchParams)).toEqual({
+      offset: '3',
+      limit: '10',
+      status: 'available',
+      marker: body.snapshots[9].id,
+    });
     expect(next.origin).toBe(emulator.url);
   });
 
@@ -60,11 +65,16 @@ describe('EVS emulator behaves like Cinder', () => {
   it('answers an unknown marker with a 404 itemNotFound fault with an integer code', async () => {
     const { status, body } = await list('marker=00000000-0000-4000-8000-000000000000');
     expect(status).toBe(404);
-    expect(body).toEqual({ itemNotFound: { message: 'Snapshot 00000000-0000-4000-8000-000000000000 could not be found.', code: 404 } });
+    expect(body).toEqual({
+      itemNotFound: { message: 'Snapshot 00000000-0000-4000-8000-000000000000 could not be found.', code: 404 },
+    });
   });
 
   it('refuses a non-integer or negative limit with a 400 badRequest fault', async () => {
-    expect(await list('limit=abc')).toEqual({ status: 400, body: { badRequest: { message: 'limit param must be an integer', code: 400 } } });
+    expect(await list('limit=abc')).toEqual({
+      status: 400,
+      body: { badRequest: { message: 'limit param must be an integer', code: 400 } },
+    });
     expect((await list('limit=-1')).status).toBe(400);
   });
 
@@ -93,7 +103,18 @@ describe('fleet generator', () => {
   });
 
   it('holds only statuses real Cinder accepts when asked to be Cinder-compatible', () => {
-    const cinderStatuses = new Set(['error', 'available', 'creating', 'deleting', 'deleted', 'updating', 'error_deleting', 'unmanaging', 'backing-up', 'restoring']);
+    const cinderStatuses = new Set([
+      'error',
+      'available',
+      'creating',
+      'deleting',
+      'deleted',
+      'updating',
+      'error_deleting',
+      'unmanaging',
+      'backing-up',
+      'restoring',
+    ]);
     const fleet = generateFleet({ seed: 3, size: 3_000, cinderCompatible: true });
     for (const s of fleet.projects.flatMap((p) => p.snapshots)) expect(cinderStatuses).toContain(s.status);
   });

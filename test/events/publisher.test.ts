@@ -1,12 +1,12 @@
+import { createServer } from 'node:http';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:http';
 import { DETAIL_TYPES, type FindingDetail, type OutboundEvent } from '../../lib/events/contract';
 import { createEventPublisher, entrySize, toEntry } from '../../lib/events/publisher';
 import { createEventBridgeClient } from '../../lib/wiring/scanner';
-import { listenOnLoopback } from '../../tools/local/loopback';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
+import { listenOnLoopback } from '../../tools/local/loopback';
 
 const fastRetry = { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 };
 const buses: LocalEventBridge[] = [];
@@ -34,7 +34,10 @@ function finding(n: number, padding = 0): OutboundEvent {
   return {
     source: 'evs.snapshot-scanner',
     detailType: DETAIL_TYPES.finding,
-    detail: { findingId: `f${n}`, snapshot: { id: `s${n}`, description: 'x'.repeat(padding), metadata: { k: 'y'.repeat(padding) } } } as unknown as FindingDetail,
+    detail: {
+      findingId: `f${n}`,
+      snapshot: { id: `s${n}`, description: 'x'.repeat(padding), metadata: { k: 'y'.repeat(padding) } },
+    } as unknown as FindingDetail,
     resources: [`evs:r:p:snapshot/s${n}`],
     time: new Date('2026-12-01T00:00:00Z'),
   };
@@ -48,7 +51,9 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     await publisher.flush();
     expect(bus.calls).toBe(3);
     // Batches go out concurrently, so arrival order is not promised (EventBridge promises none either).
-    expect(bus.received.map((e) => JSON.parse(e.Detail).findingId).sort()).toEqual(Array.from({ length: 23 }, (_, i) => `f${i}`).sort());
+    expect(bus.received.map((e) => JSON.parse(e.Detail).findingId).sort()).toEqual(
+      Array.from({ length: 23 }, (_, i) => `f${i}`).sort(),
+    );
     expect(bus.received.every((e) => e.EventBusName === 'sentinel')).toBe(true);
     expect(publisher.stats).toMatchObject({ calls: 3, published: 23, failed: [] });
   });
@@ -90,14 +95,18 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
 
   it('counts entry size the way AWS documents it', () => {
     const e = toEntry(finding(1), 'b');
-    const fixed = Buffer.byteLength(e.Source ?? '') + Buffer.byteLength(e.DetailType ?? '') + Buffer.byteLength(e.Resources?.[0] ?? '');
+    const fixed =
+      Buffer.byteLength(e.Source ?? '') +
+      Buffer.byteLength(e.DetailType ?? '') +
+      Buffer.byteLength(e.Resources?.[0] ?? '');
     expect(entrySize(e)).toBe(fixed + Buffer.byteLength(e.Detail ?? '') + 14);
     expect(entrySize({ ...e, Time: undefined, Detail: '{"n":"快"}' })).toBe(fixed + Buffer.byteLength('{"n":"快"}'));
   });
 
   it('retries only the throttled entries of a call, so each is delivered exactly once', async () => {
     const { bus, client } = await localBus({
-      failEntry: (_e, call, index) => (call <= 2 && index % 3 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined),
+      failEntry: (_e, call, index) =>
+        call <= 2 && index % 3 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined,
     });
     const publisher = createEventPublisher({ client, busName: 'b', retry: fastRetry });
     for (let i = 0; i < 10; i++) await publisher.add(finding(i));
@@ -110,30 +119,55 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
 
   it('reports terminal entry errors without retrying them, and delivers the rest', async () => {
     const { bus, client } = await localBus({
-      failEntry: (e) => (JSON.parse(e.Detail).findingId === 'f2' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'denied' } : undefined),
+      failEntry: (e) =>
+        JSON.parse(e.Detail).findingId === 'f2'
+          ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'denied' }
+          : undefined,
     });
     const publisher = createEventPublisher({ client, busName: 'b', retry: fastRetry });
     for (let i = 0; i < 5; i++) await publisher.add(finding(i));
     await publisher.flush();
     expect(bus.calls).toBe(1);
     expect(bus.received).toHaveLength(4);
-    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f2', errorCode: 'AccessDeniedException', errorMessage: 'denied' }]);
+    expect(publisher.stats.failed).toEqual([
+      { detailType: DETAIL_TYPES.finding, key: 'f2', errorCode: 'AccessDeniedException', errorMessage: 'denied' },
+    ]);
   });
 
   it('gives up on an entry that keeps failing internally after maxAttempts, and reports it', async () => {
     const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }) });
-    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 10_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    const publisher = createEventPublisher({
+      client,
+      busName: 'b',
+      deadline: Date.now() + 10_000,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     await publisher.add(finding(1));
     await publisher.flush();
     expect(publisher.stats).toMatchObject({ calls: 3, published: 0 });
-    expect(publisher.stats.failed).toEqual([{ detailType: DETAIL_TYPES.finding, key: 'f1', errorCode: 'RetriesExhausted', errorMessage: 'InternalFailure: oops' }]);
+    expect(publisher.stats.failed).toEqual([
+      {
+        detailType: DETAIL_TYPES.finding,
+        key: 'f1',
+        errorCode: 'RetriesExhausted',
+        errorMessage: 'InternalFailure: oops',
+      },
+    ]);
   });
 
   it('retries throttled entries for as long as the budget lasts, not a fixed number of times', async () => {
     // A bus that throttles every 4th entry it receives: an entry retried alone is throttled often.
     let received = 0;
-    const { bus, client } = await localBus({ failEntry: () => (++received % 4 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined) });
-    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 20_000, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { bus, client } = await localBus({
+      failEntry: () =>
+        ++received % 4 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined,
+    });
+    const publisher = createEventPublisher({
+      client,
+      busName: 'b',
+      deadline: Date.now() + 20_000,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     for (let i = 0; i < 300; i++) await publisher.add(finding(i));
     await publisher.flush();
     const ids = bus.received.map((e) => JSON.parse(e.Detail).findingId);
@@ -144,7 +178,12 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
 
   it('sends a batch the bus answers with HTTP 500 exactly maxAttempts times: the SDK client does not retry on its own', async () => {
     const { bus } = await localBus({ failCall: () => ({ status: 500, type: 'InternalException', message: 'boom' }) });
-    const publisher = createEventPublisher({ client: createEventBridgeClient(2_000), busName: 'b', deadline: Date.now() + 10_000, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 } });
+    const publisher = createEventPublisher({
+      client: createEventBridgeClient(2_000),
+      busName: 'b',
+      deadline: Date.now() + 10_000,
+      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     await publisher.add(finding(1));
     await publisher.flush();
     expect(bus.calls).toBe(5);
@@ -160,14 +199,22 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bound.url;
     try {
       const started = Date.now();
-      const publisher = createEventPublisher({ client: createEventBridgeClient(400), busName: 'b', callTimeoutMs: 400, deadline: started + 1_500, retry: { maxAttempts: 50, baseDelayMs: 1, maxDelayMs: 2 } });
+      const publisher = createEventPublisher({
+        client: createEventBridgeClient(400),
+        busName: 'b',
+        callTimeoutMs: 400,
+        deadline: started + 1_500,
+        retry: { maxAttempts: 50, baseDelayMs: 1, maxDelayMs: 2 },
+      });
       for (let i = 0; i < 25; i++) await publisher.add(finding(i));
       await publisher.flush();
       const took = Date.now() - started;
       expect(took).toBeLessThan(4_000);
       expect(requests).toBeGreaterThan(0);
       expect(publisher.stats.published).toBe(0);
-      expect(publisher.stats.failed.map((f) => f.key).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `f${i}`).sort());
+      expect(publisher.stats.failed.map((f) => f.key).sort()).toEqual(
+        Array.from({ length: 25 }, (_, i) => `f${i}`).sort(),
+      );
     } finally {
       await bound.close();
     }
@@ -196,19 +243,35 @@ describe('PutEvents publisher (real SDK client, local endpoint)', () => {
   });
 
   it('stops retrying at the deadline and reports what is left', async () => {
-    const { client } = await localBus({ failEntry: () => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }) });
-    const publisher = createEventPublisher({ client, busName: 'b', deadline: Date.now() + 2_000, retry: { maxAttempts: 10, baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    const { client } = await localBus({
+      failEntry: () => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }),
+    });
+    const publisher = createEventPublisher({
+      client,
+      busName: 'b',
+      deadline: Date.now() + 2_000,
+      retry: { maxAttempts: 10, baseDelayMs: 5_000, maxDelayMs: 5_000 },
+    });
     await publisher.add(finding(1));
     await publisher.flush();
-    expect(publisher.stats.failed[0]).toMatchObject({ errorCode: 'DeadlineReached', errorMessage: 'the run ran out of time before a retry' });
+    expect(publisher.stats.failed[0]).toMatchObject({
+      errorCode: 'DeadlineReached',
+      errorMessage: 'the run ran out of time before a retry',
+    });
   });
 });
 
 describe('PutEvents publisher (aws-sdk-client-mock)', () => {
   it('retries a whole call the service throttled, then succeeds', async () => {
     const mock = mockClient(EventBridgeClient);
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
-    mock.on(PutEventsCommand).rejectsOnce(throttled).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a' }, { EventId: 'b' }] });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    mock
+      .on(PutEventsCommand)
+      .rejectsOnce(throttled)
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a' }, { EventId: 'b' }] });
     const publisher = createEventPublisher({ client: new EventBridgeClient({}), busName: 'b', retry: fastRetry });
     await publisher.add(finding(1));
     await publisher.add(finding(2));
@@ -220,7 +283,11 @@ describe('PutEvents publisher (aws-sdk-client-mock)', () => {
 
   it('reports every entry of a call refused for good (AccessDenied)', async () => {
     const mock = mockClient(EventBridgeClient);
-    mock.on(PutEventsCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    mock
+      .on(PutEventsCommand)
+      .rejects(
+        Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      );
     const publisher = createEventPublisher({ client: new EventBridgeClient({}), busName: 'b', retry: fastRetry });
     await publisher.add(finding(1));
     await publisher.add(finding(2));

@@ -111,23 +111,47 @@ beforeAll(async () => {
   };
   const worker = createScanWorkerHandler(scanWorkerDepsFromEnv(env, silent(), { now: () => clock.t }));
   lambda = await startLocalLambda({ scanWorker: worker as never });
-  queue = await startLocalFifoQueue({ deliver: invokeOverHttp(lambda.invokeUrl('scanWorker')), maxConcurrency: 20, visibilityMs: 50 });
-  const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const handler = createDispatchScansHandler(dispatchScansDepsFromEnv({ ...env, SCAN_QUEUE_URL: queue.queueUrl }, silent(), { sqs, now: () => clock.t })) as unknown as (e: unknown, c: Context) => Promise<DispatchResult>;
+  queue = await startLocalFifoQueue({
+    deliver: invokeOverHttp(lambda.invokeUrl('scanWorker')),
+    maxConcurrency: 20,
+    visibilityMs: 50,
+  });
+  const sqs = new SQSClient({
+    endpoint: queue.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const handler = createDispatchScansHandler(
+    dispatchScansDepsFromEnv({ ...env, SCAN_QUEUE_URL: queue.queueUrl }, silent(), { sqs, now: () => clock.t }),
+  ) as unknown as (e: unknown, c: Context) => Promise<DispatchResult>;
   dispatch = async (time) => {
     clock.t = time;
-    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(time).toISOString() }, lambdaContext(60_000));
+    const result = await handler(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(time).toISOString() },
+      lambdaContext(60_000),
+    );
     await queue.drained();
     return result;
   };
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([euDe.emulator.close(), euNl.emulator.close(), bus.close(), queue.close(), lambda.close(), dynamo.close()]);
+  await Promise.all([
+    euDe.emulator.close(),
+    euNl.emulator.close(),
+    bus.close(),
+    queue.close(),
+    lambda.close(),
+    dynamo.close(),
+  ]);
   rmSync(dir, { recursive: true, force: true });
 });
 
-const details = (detailType: string, since: number) => bus.received.slice(since).filter((e) => e.DetailType === detailType).map((e) => JSON.parse(e.Detail));
+const details = (detailType: string, since: number) =>
+  bus.received
+    .slice(since)
+    .filter((e) => e.DetailType === detailType)
+    .map((e) => JSON.parse(e.Detail));
 const countBy = (values: string[]) => values.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<string, number>());
 
 describe('fan-out: dispatcher, FIFO queue, workers', () => {
@@ -148,7 +172,12 @@ describe('fan-out: dispatcher, FIFO queue, workers', () => {
     expect(summaries).toHaveLength(60);
     expect(countBy(summaries.map((s) => `${s.target}/${s.projectId}`)).size).toBe(60);
     const complete = summaries.filter((s) => s.complete);
-    expect(countBy(complete.map((s) => s.target))).toEqual(new Map([['eu-de', 20], ['eu-nl', 20]]));
+    expect(countBy(complete.map((s) => s.target))).toEqual(
+      new Map([
+        ['eu-de', 20],
+        ['eu-nl', 20],
+      ]),
+    );
     expect(complete.every((s) => s.region === s.target)).toBe(true);
     const failed = details('EVS Snapshot Scan Failed', before);
     expect(failed.map((f) => f.target)).toEqual(new Array(20).fill('down'));
@@ -186,7 +215,11 @@ describe('fan-out: dispatcher, FIFO queue, workers', () => {
     const before = bus.received.length;
     const scansBefore = [euDe, euNl].map((r) => new Map(r.scans));
     const deadBefore = queue.deadLetters.length;
-    const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const sqs = new SQSClient({
+      endpoint: queue.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const cycleId = new Date(clock.t + 7 * CYCLE_MS).toISOString();
     const forged = [
       // A project of eu-nl, named as eu-de's (SCAN_PROJECT_IDS of eu-de does not list it).
@@ -201,7 +234,14 @@ describe('fan-out: dispatcher, FIFO queue, workers', () => {
       { target: 'nowhere', region: 'eu-de', projectId: euDe.projects[2] },
     ];
     for (const [i, item] of forged.entries()) {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify({ version: 1, cycleId, dispatchedAt: cycleId, ...item }), MessageGroupId: `forged-${i}`, MessageDeduplicationId: `forged-${i}` }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MessageBody: JSON.stringify({ version: 1, cycleId, dispatchedAt: cycleId, ...item }),
+          MessageGroupId: `forged-${i}`,
+          MessageDeduplicationId: `forged-${i}`,
+        }),
+      );
     }
     await queue.drained();
     expect(queue.deadLetters.length - deadBefore).toBe(forged.length);
@@ -223,7 +263,10 @@ describe('fan-out: dispatcher, FIFO queue, workers', () => {
     expect((await handlerWithoutDrain(clock.t + CYCLE_MS)).overdue).toEqual([]);
     before = bus.received.length;
     const fifth = await handlerWithoutDrain(clock.t + CYCLE_MS);
-    expect(fifth.overdue.map((o) => o.target).sort()).toEqual([...new Array(20).fill('eu-de'), ...new Array(20).fill('eu-nl')]);
+    expect(fifth.overdue.map((o) => o.target).sort()).toEqual([
+      ...new Array(20).fill('eu-de'),
+      ...new Array(20).fill('eu-nl'),
+    ]);
     const late = details('EVS Snapshot Scan Failed', before);
     expect(late.filter((f) => f.failureCode === 'NOT_SCANNED')).toHaveLength(40);
     expect(late[0]?.message).toMatch(/last complete scan 2026-12-02T12:30:00.000Z/);

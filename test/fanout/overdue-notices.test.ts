@@ -30,13 +30,41 @@ let dispatch: (event: unknown, context: Context) => Promise<DispatchResult>;
 
 beforeAll(async () => {
   dynamo = await startStateTable();
-  bus = await startLocalEventBridge({ failEntry: (e) => (refuse && e.DetailType === DETAIL_TYPES.failed && JSON.parse(e.Detail).projectId === refuse ? { ErrorCode: 'InternalFailure', ErrorMessage: 'refused' } : undefined) });
+  bus = await startLocalEventBridge({
+    failEntry: (e) =>
+      refuse && e.DetailType === DETAIL_TYPES.failed && JSON.parse(e.Detail).projectId === refuse
+        ? { ErrorCode: 'InternalFailure', ErrorMessage: 'refused' }
+        : undefined,
+  });
   queue = await startLocalFifoQueue({ deliver: async () => ({}) });
   queue.pause();
-  Object.assign(process.env, { AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
-  const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const env = { EVS_ENDPOINT: 'http://127.0.0.1:9', EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: `${P1},${P2}`, FINDINGS_TABLE: dynamo.table, SCAN_QUEUE_URL: queue.queueUrl, SCAN_CYCLE_MINUTES: '15', EVENT_MAX_ATTEMPTS: '1' };
-  dispatch = createDispatchScansHandler(dispatchScansDepsFromEnv(env, createLogger({}, () => undefined, 'silent'), { sqs, now: () => clock })) as never;
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  const sqs = new SQSClient({
+    endpoint: queue.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const env = {
+    EVS_ENDPOINT: 'http://127.0.0.1:9',
+    EVS_AUTH: 'noauth',
+    SCAN_PROJECT_IDS: `${P1},${P2}`,
+    FINDINGS_TABLE: dynamo.table,
+    SCAN_QUEUE_URL: queue.queueUrl,
+    SCAN_CYCLE_MINUTES: '15',
+    EVENT_MAX_ATTEMPTS: '1',
+  };
+  dispatch = createDispatchScansHandler(
+    dispatchScansDepsFromEnv(
+      env,
+      createLogger({}, () => undefined, 'silent'),
+      { sqs, now: () => clock },
+    ),
+  ) as never;
 });
 afterAll(async () => {
   await Promise.all([bus.close(), queue.close(), dynamo.close()]);
@@ -46,7 +74,10 @@ async function cycle(n: number) {
   clock = T0 + n * CYCLE_MS;
   const before = bus.received.length;
   await dispatch({ time: new Date(clock).toISOString() }, lambdaContext(30_000));
-  const notices = bus.received.slice(before).filter((e) => e.DetailType === DETAIL_TYPES.failed).map((e) => JSON.parse(e.Detail));
+  const notices = bus.received
+    .slice(before)
+    .filter((e) => e.DetailType === DETAIL_TYPES.failed)
+    .map((e) => JSON.parse(e.Detail));
   for (const n of notices) expect(schemaErrors(DETAIL_TYPES.failed, n)).toEqual([]);
   return notices;
 }

@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
 import { createLogger } from '../../lib/observability/log';
 import { selectDiscovered } from '../../lib/scan/plan';
-import { createTargetCatalog } from '../../lib/wiring/catalog';
 import { readScanRequest } from '../../lib/scan/request';
 import { createSecretFetch } from '../../lib/secrets/reader';
-import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { parseTargets, projectOwnerOf, type ScanTarget } from '../../lib/targets/load';
+import { createTargetCatalog } from '../../lib/wiring/catalog';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
@@ -26,7 +26,13 @@ import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalSecrets, startLocalSecrets } from '../../tools/local/secrets';
 import { startStateTable } from '../helpers/state';
 
-const defaults = { timeoutMs: 1_000, maxBodyBytes: 1_048_576, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, credentialsMaxAgeSeconds: 300, concurrency: 3 };
+const defaults = {
+  timeoutMs: 1_000,
+  maxBodyBytes: 1_048_576,
+  retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+  credentialsMaxAgeSeconds: 300,
+  concurrency: 3,
+};
 const silent = () => createLogger({}, () => undefined, 'silent');
 const KEYS = { ak: 'AKTARGETSFAKE0000001', sk: 'sk-targets-FAKE' };
 
@@ -37,8 +43,16 @@ let bus: LocalEventBridge;
 let dir: string;
 const projectsOf = (e: RunningEmulator) => e.store.projectIds();
 const secretClients = () => {
-  const config = { endpoint: secrets.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  return createSecretFetch({ maxAgeSeconds: 300, secretsManager: new SecretsManagerClient(config), ssm: new SSMClient(config) });
+  const config = {
+    endpoint: secrets.url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  return createSecretFetch({
+    maxAgeSeconds: 300,
+    secretsManager: new SecretsManagerClient(config),
+    ssm: new SSMClient(config),
+  });
 };
 
 beforeAll(async () => {
@@ -46,12 +60,22 @@ beforeAll(async () => {
   signed = await startEmulator({
     projects: fleetA.projects,
     auth: { mode: 'aksk', credentials: [KEYS] },
-    projectNames: Object.fromEntries(fleetA.projects.map((p, i) => [p.projectId, i < 2 ? `eu-de_team${i}` : `eu-nl_team${i}`])),
+    projectNames: Object.fromEntries(
+      fleetA.projects.map((p, i) => [p.projectId, i < 2 ? `eu-de_team${i}` : `eu-nl_team${i}`]),
+    ),
   });
-  plain = await startEmulator({ projects: generateFleet({ seed: 'targets-b', size: 60, projects: 2 }).projects, auth: { mode: 'noauth' } });
+  plain = await startEmulator({
+    projects: generateFleet({ seed: 'targets-b', size: 60, projects: 2 }).projects,
+    auth: { mode: 'noauth' },
+  });
   secrets = await startLocalSecrets();
   bus = await startLocalEventBridge();
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+  });
   dir = mkdtempSync(join(tmpdir(), 'targets-'));
 });
 afterAll(async () => {
@@ -79,23 +103,67 @@ function targetsYaml(): string {
 
 describe('the targets file', () => {
   it.each([
-    ['a missing secret', 'targets:\n  - name: a\n    endpoint: http://x\n    auth:\n      mode: aksk\n    projects: [p1]\n', 'targets.yml:5:7: targets[0].auth is missing "credentialsSecret"'],
-    ['an unknown field, where it is', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    project: [p1]\n', 'targets.yml:5:14: targets[0].project is not a field of this object'],
-    ['an unknown auth mode', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: magic }\n    projects: [p1]\n', 'targets.yml:4:11: targets[0].auth "mode" must be aksk, token or noauth'],
-    ['neither projects nor discover', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n', 'targets.yml:2:5: targets[0] must have either "projects" or "discover"'],
-    ['discovery without an identity endpoint', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    discover: true\n', 'needs "identityEndpoint"'],
-    ['a name used twice', 'targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p] }\n  - { name: a, endpoint: "http://y", auth: { mode: noauth }, projects: [q] }\n', 'targets.yml:3:13: targets[1].name "a" is used by another target'],
-    ['a bad pattern', '{"targets": [{"name": "a", "endpoint": "http://x", "auth": {"mode": "noauth"}, "discover": {"namePattern": "(("}, "identityEndpoint": "http://k"}]}', 'targets.yml:1:108: targets[0].discover.namePattern is not a valid regular expression'],
-    ['a bad project id', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: ["../etc"]\n', 'targets.yml:5:16: targets[0].projects[0] is not in a form this field takes: a project id (1 to 64 letters, digits, dashes or underscores), or { id, owner }'],
-    ['a project listed twice, once with its owner', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: [p1, { id: p1, owner: data-team }]\n', 'targets.yml:5:15: targets[0].projects lists a project twice'],
-    ['an empty owner', 'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: ""\n    projects: [p1]\n', 'targets.yml:5:12: targets[0].owner must NOT have fewer than 1 characters'],
+    [
+      'a missing secret',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth:\n      mode: aksk\n    projects: [p1]\n',
+      'targets.yml:5:7: targets[0].auth is missing "credentialsSecret"',
+    ],
+    [
+      'an unknown field, where it is',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    project: [p1]\n',
+      'targets.yml:5:14: targets[0].project is not a field of this object',
+    ],
+    [
+      'an unknown auth mode',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: magic }\n    projects: [p1]\n',
+      'targets.yml:4:11: targets[0].auth "mode" must be aksk, token or noauth',
+    ],
+    [
+      'neither projects nor discover',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n',
+      'targets.yml:2:5: targets[0] must have either "projects" or "discover"',
+    ],
+    [
+      'discovery without an identity endpoint',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    discover: true\n',
+      'needs "identityEndpoint"',
+    ],
+    [
+      'a name used twice',
+      'targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p] }\n  - { name: a, endpoint: "http://y", auth: { mode: noauth }, projects: [q] }\n',
+      'targets.yml:3:13: targets[1].name "a" is used by another target',
+    ],
+    [
+      'a bad pattern',
+      '{"targets": [{"name": "a", "endpoint": "http://x", "auth": {"mode": "noauth"}, "discover": {"namePattern": "(("}, "identityEndpoint": "http://k"}]}',
+      'targets.yml:1:108: targets[0].discover.namePattern is not a valid regular expression',
+    ],
+    [
+      'a bad project id',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: ["../etc"]\n',
+      'targets.yml:5:16: targets[0].projects[0] is not in a form this field takes: a project id (1 to 64 letters, digits, dashes or underscores), or { id, owner }',
+    ],
+    [
+      'a project listed twice, once with its owner',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    projects: [p1, { id: p1, owner: data-team }]\n',
+      'targets.yml:5:15: targets[0].projects lists a project twice',
+    ],
+    [
+      'an empty owner',
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: ""\n    projects: [p1]\n',
+      'targets.yml:5:12: targets[0].owner must NOT have fewer than 1 characters',
+    ],
     ['broken YAML', 'targets: [ {name: a', 'targets.yml:1:20: not valid YAML or JSON'],
   ])('refuses %s, naming file, line, column and field', (_label, text, message) => {
     expect(() => parseTargets(text, 'targets.yml', defaults)).toThrow(message);
   });
 
   it('accepts the shipped example file as written', () => {
-    const targets = parseTargets(readFileSync('lib/targets/targets.example.yml', 'utf8'), 'targets.example.yml', defaults);
+    const targets = parseTargets(
+      readFileSync('lib/targets/targets.example.yml', 'utf8'),
+      'targets.example.yml',
+      defaults,
+    );
     expect(targets.map((t) => [t.name, t.upstream.region, t.concurrency, t.projects?.length ?? 'discover'])).toEqual([
       ['hwc-eu-west-101', 'eu-west-101', 4, 'discover'],
       ['hwc-ap-southeast-3', 'ap-southeast-3', 3, 'discover'],
@@ -104,24 +172,52 @@ describe('the targets file', () => {
     ]);
   });
 
-  it('gives projects the owner the file names for them, else the target\'s', () => {
-    const [t] = parseTargets('targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: infra\n    projects: [p1, { id: p2, owner: data-team }, { id: p3 }]\n', 'targets.yml', defaults);
+  it("gives projects the owner the file names for them, else the target's", () => {
+    const [t] = parseTargets(
+      'targets:\n  - name: a\n    endpoint: http://x\n    auth: { mode: noauth }\n    owner: infra\n    projects: [p1, { id: p2, owner: data-team }, { id: p3 }]\n',
+      'targets.yml',
+      defaults,
+    );
     expect(t?.projects).toEqual(['p1', 'p2', 'p3']);
     expect(['p1', 'p2', 'p3'].map((p) => projectOwnerOf(t as ScanTarget, p))).toEqual(['infra', 'data-team', 'infra']);
-    const [bare] = parseTargets('targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p1] }\n', 'targets.yml', defaults);
+    const [bare] = parseTargets(
+      'targets:\n  - { name: a, endpoint: "http://x", auth: { mode: noauth }, projects: [p1] }\n',
+      'targets.yml',
+      defaults,
+    );
     expect(projectOwnerOf(bare as ScanTarget, 'p1')).toBeUndefined();
   });
 
   it('reads JSON and YAML alike, takes the region from the endpoint and the default cap', () => {
-    const [t] = parseTargets('{"targets": [{"name": "otc", "endpoint": "https://evs.eu-de.otc.t-systems.com/", "auth": {"mode": "token", "credentialsSecret": "ssm:/evs/otc"}, "projects": ["p1"]}]}', 'targets.json', defaults);
-    expect(t).toMatchObject({ name: 'otc', projects: ['p1'], concurrency: 3, upstream: { endpoint: 'https://evs.eu-de.otc.t-systems.com', region: 'eu-de', auth: { mode: 'secret', auth: 'token', secret: { store: 'ssm', id: '/evs/otc' } } } });
+    const [t] = parseTargets(
+      '{"targets": [{"name": "otc", "endpoint": "https://evs.eu-de.otc.t-systems.com/", "auth": {"mode": "token", "credentialsSecret": "ssm:/evs/otc"}, "projects": ["p1"]}]}',
+      'targets.json',
+      defaults,
+    );
+    expect(t).toMatchObject({
+      name: 'otc',
+      projects: ['p1'],
+      concurrency: 3,
+      upstream: {
+        endpoint: 'https://evs.eu-de.otc.t-systems.com',
+        region: 'eu-de',
+        auth: { mode: 'secret', auth: 'token', secret: { store: 'ssm', id: '/evs/otc' } },
+      },
+    });
   });
 
   it('keeps the single-endpoint variables working as a target of one, and refuses mixing them with a file', () => {
     const settings = loadScanSettings({ EVS_ENDPOINT: plain.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: 'p1,p2' });
-    expect(settings.targets).toMatchObject({ kind: 'static', targets: [{ name: 'default', projects: ['p1', 'p2'], upstream: { endpoint: plain.url } }] });
-    expect(() => loadScanSettings({ EVS_ENDPOINT: plain.url, SCAN_TARGETS_FILE: 'x.yml' })).toThrow('EVS_ENDPOINT and SCAN_TARGETS_FILE are both set');
-    expect(() => loadScanSettings({ SCAN_TARGETS_FILE: join(dir, 'missing.yml') })).toThrow(/SCAN_TARGETS_FILE names .*missing.yml, which cannot be read \(ENOENT\)/);
+    expect(settings.targets).toMatchObject({
+      kind: 'static',
+      targets: [{ name: 'default', projects: ['p1', 'p2'], upstream: { endpoint: plain.url } }],
+    });
+    expect(() => loadScanSettings({ EVS_ENDPOINT: plain.url, SCAN_TARGETS_FILE: 'x.yml' })).toThrow(
+      'EVS_ENDPOINT and SCAN_TARGETS_FILE are both set',
+    );
+    expect(() => loadScanSettings({ SCAN_TARGETS_FILE: join(dir, 'missing.yml') })).toThrow(
+      /SCAN_TARGETS_FILE names .*missing.yml, which cannot be read \(ENOENT\)/,
+    );
   });
 
   it('filters discovered projects by enabled, name and region (the name up to its first _)', () => {
@@ -131,8 +227,12 @@ describe('the targets file', () => {
       { id: 'c', name: 'eu-nl_prod', enabled: true },
       { id: 'd', name: 'eu-de_old', enabled: false },
     ];
-    expect(selectDiscovered(found, { identityEndpoint: 'x', namePattern: undefined, regionPattern: /^eu-de$/ })).toEqual(['a', 'b']);
-    expect(selectDiscovered(found, { identityEndpoint: 'x', namePattern: /_prod$/, regionPattern: undefined })).toEqual(['b', 'c']);
+    expect(
+      selectDiscovered(found, { identityEndpoint: 'x', namePattern: undefined, regionPattern: /^eu-de$/ }),
+    ).toEqual(['a', 'b']);
+    expect(selectDiscovered(found, { identityEndpoint: 'x', namePattern: /_prod$/, regionPattern: undefined })).toEqual(
+      ['b', 'c'],
+    );
   });
 });
 
@@ -140,11 +240,18 @@ describe('discovery and on-demand scans', () => {
   it('discovers the projects an AK/SK from Secrets Manager can see (signed GET /v3/auth/projects), and plans every target', async () => {
     const file = join(dir, 'discover.yml');
     writeFileSync(file, targetsYaml());
-    const catalog = createTargetCatalog(loadScanSettings({ SCAN_TARGETS_FILE: file }).targets, { fetchSecret: secretClients() });
+    const catalog = createTargetCatalog(loadScanSettings({ SCAN_TARGETS_FILE: file }).targets, {
+      fetchSecret: secretClients(),
+    });
     const plan = await catalog.plan({}, Date.now() + 10_000);
     const euDe = projectsOf(signed).slice(0, 2).sort();
     expect(plan.failures).toEqual([]);
-    expect(plan.items.map((i) => `${i.target}/${i.projectId}`)).toEqual([...euDe.map((p) => `signed/${p}`), ...projectsOf(plain).sort().map((p) => `plain/${p}`)]);
+    expect(plan.items.map((i) => `${i.target}/${i.projectId}`)).toEqual([
+      ...euDe.map((p) => `signed/${p}`),
+      ...projectsOf(plain)
+        .sort()
+        .map((p) => `plain/${p}`),
+    ]);
     expect(plan.caps).toEqual({ signed: 3, plain: 3 });
   });
 
@@ -160,29 +267,54 @@ describe('discovery and on-demand scans', () => {
     writeFileSync(file, targetsYaml());
     const dynamo = await startStateTable();
     try {
-      const deps = scanSnapshotsDepsFromEnv({ SCAN_TARGETS_FILE: file, EVENT_BUS_NAME: 'on-demand', FINDINGS_TABLE: dynamo.table, SCAN_RESERVE_MS: '200' }, silent(), { fetchSecret: secretClients() });
-      const handler = createScanSnapshotsHandler(deps) as unknown as (e: unknown, c: Context) => Promise<{ ok: boolean; dryRun?: boolean; projects: Array<{ target: string; projectId: string; complete: boolean }> }>;
+      const deps = scanSnapshotsDepsFromEnv(
+        { SCAN_TARGETS_FILE: file, EVENT_BUS_NAME: 'on-demand', FINDINGS_TABLE: dynamo.table, SCAN_RESERVE_MS: '200' },
+        silent(),
+        { fetchSecret: secretClients() },
+      );
+      const handler = createScanSnapshotsHandler(deps) as unknown as (
+        e: unknown,
+        c: Context,
+      ) => Promise<{
+        ok: boolean;
+        dryRun?: boolean;
+        projects: Array<{ target: string; projectId: string; complete: boolean }>;
+      }>;
       const [one] = projectsOf(plain);
       const before = bus.received.length;
       const dry = await handler({ targets: ['plain'], projects: [one], dryRun: true }, lambdaContext(20_000));
-      expect(dry).toMatchObject({ ok: true, dryRun: true, projects: [{ target: 'plain', projectId: one, complete: true }] });
+      expect(dry).toMatchObject({
+        ok: true,
+        dryRun: true,
+        projects: [{ target: 'plain', projectId: one, complete: true }],
+      });
       expect(bus.received.length).toBe(before);
       const scanned = await handler({ targets: ['plain'], projects: [one] }, lambdaContext(20_000));
       expect(scanned.projects.map((p) => p.projectId)).toEqual([one]);
-      const summaries = bus.received.slice(before).filter((e) => e.DetailType === 'EVS Snapshot Scan Summary').map((e) => JSON.parse(e.Detail));
+      const summaries = bus.received
+        .slice(before)
+        .filter((e) => e.DetailType === 'EVS Snapshot Scan Summary')
+        .map((e) => JSON.parse(e.Detail));
       // Only the real run published, and its findings are new: the dry run wrote no state.
       expect(summaries).toHaveLength(1);
       expect(summaries[0]).toMatchObject({ target: 'plain', projectId: one, complete: true });
       expect(summaries[0].opened).toBeGreaterThan(0);
-      await expect(handler({ targets: ['nowhere'] }, lambdaContext(5_000))).rejects.toThrow('no target named nowhere (targets: signed, plain)');
-      await expect(handler({ targets: ['plain'], projects: ['0000'] }, lambdaContext(5_000))).rejects.toThrow('project 0000 is not among the projects of plain');
+      await expect(handler({ targets: ['nowhere'] }, lambdaContext(5_000))).rejects.toThrow(
+        'no target named nowhere (targets: signed, plain)',
+      );
+      await expect(handler({ targets: ['plain'], projects: ['0000'] }, lambdaContext(5_000))).rejects.toThrow(
+        'project 0000 is not among the projects of plain',
+      );
     } finally {
       await dynamo.close();
     }
   });
 
   it.each([
-    [{ target: ['a'] }, 'scan request: request has the field "target", which is not allowed (allowed: targets, projects, dryRun)'],
+    [
+      { target: ['a'] },
+      'scan request: request has the field "target", which is not allowed (allowed: targets, projects, dryRun)',
+    ],
     [{ targets: 'a' }, 'scan request: targets must be array'],
     [{ projects: ['a/b'] }, 'scan request: projects.0 must match pattern'],
     [{ dryRun: 'yes' }, 'scan request: dryRun must be boolean'],
@@ -200,7 +332,11 @@ describe('discovery and on-demand scans', () => {
     writeFileSync(file, targetsYaml().replace(/auth: \{ mode: aksk[^\n]*\n/, 'auth: { mode: noauth }\n'));
     const [one] = projectsOf(plain);
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('node_modules/.bin/tsx', ['scripts/scan.ts', '--target', 'plain', '--project', one as string, '--dry-run', '--quiet'], { env: { PATH: process.env.PATH, SCAN_TARGETS_FILE: file, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' } });
+      const child = spawn(
+        'node_modules/.bin/tsx',
+        ['scripts/scan.ts', '--target', 'plain', '--project', one as string, '--dry-run', '--quiet'],
+        { env: { PATH: process.env.PATH, SCAN_TARGETS_FILE: file, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' } },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c) => (stdout += c));
@@ -208,7 +344,10 @@ describe('discovery and on-demand scans', () => {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     expect(out.code, out.stderr).toBe(0);
-    const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(new Set(events.map((e) => `${e.detail.target}/${e.detail.projectId}`))).toEqual(new Set([`plain/${one}`]));
     expect(events.filter((e) => e['detail-type'] === 'EVS Snapshot Scan Summary')).toHaveLength(1);
   }, 60_000);

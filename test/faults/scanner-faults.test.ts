@@ -12,7 +12,12 @@ import { createLogger } from '../../lib/observability/log';
 import { buildScanner } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
-import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
+import {
+  type FaultResponse,
+  type ListRequestInfo,
+  type RunningEmulator,
+  startEmulator,
+} from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { listenOnLoopback } from '../../tools/local/loopback';
 import { lambdaContext } from '../helpers/events';
@@ -52,7 +57,11 @@ function settings(env: Record<string, string> = {}) {
   });
 }
 
-async function scanWithBus(bus: Parameters<typeof startLocalEventBridge>[0] = {}, env: Record<string, string> = {}, upstreamUrl?: string) {
+async function scanWithBus(
+  bus: Parameters<typeof startLocalEventBridge>[0] = {},
+  env: Record<string, string> = {},
+  upstreamUrl?: string,
+) {
   const local = await startLocalEventBridge(bus);
   buses.push(local);
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = local.url;
@@ -69,9 +78,22 @@ describe('delivery to EventBridge', () => {
     process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bound.url;
     const lines: string[] = [];
     try {
-      const handler = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv({ ...settingsEnv(), EVENT_CALL_TIMEOUT_MS: '500', SCAN_RESERVE_MS: '1500' }, createLogger({}, (l) => lines.push(l), 'info')));
+      const handler = createScanSnapshotsHandler(
+        scanSnapshotsDepsFromEnv(
+          { ...settingsEnv(), EVENT_CALL_TIMEOUT_MS: '500', SCAN_RESERVE_MS: '1500' },
+          createLogger({}, (l) => lines.push(l), 'info'),
+        ),
+      );
       const started = Date.now();
-      const result = (await handler({}, lambdaContext(5_000))) as { ok: boolean; projects: Array<{ delivered: number; deliveryFailures: number; complete: boolean; findings: Record<string, number> }> };
+      const result = (await handler({}, lambdaContext(5_000))) as {
+        ok: boolean;
+        projects: Array<{
+          delivered: number;
+          deliveryFailures: number;
+          complete: boolean;
+          findings: Record<string, number>;
+        }>;
+      };
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(result.ok).toBe(false);
       const p = result.projects[0];
@@ -96,7 +118,17 @@ describe('delivery to EventBridge', () => {
       const started = Date.now();
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn('node_modules/.bin/tsx', ['scripts/scan.ts', '--timeout-seconds', '5', '--quiet'], {
-          env: { PATH: process.env.PATH, ...settingsEnv(), AWS_ENDPOINT_URL_EVENTBRIDGE: bound.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 't', AWS_SECRET_ACCESS_KEY: 't', EVENT_CALL_TIMEOUT_MS: '1000', SCAN_RESERVE_MS: '2000', LOG_LEVEL: 'silent' },
+          env: {
+            PATH: process.env.PATH,
+            ...settingsEnv(),
+            AWS_ENDPOINT_URL_EVENTBRIDGE: bound.url,
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 't',
+            AWS_SECRET_ACCESS_KEY: 't',
+            EVENT_CALL_TIMEOUT_MS: '1000',
+            SCAN_RESERVE_MS: '2000',
+            LOG_LEVEL: 'silent',
+          },
         });
         let err = '';
         child.stderr.on('data', (c) => (err += c));
@@ -113,7 +145,10 @@ describe('delivery to EventBridge', () => {
 
   it('delivers every finding exactly once from a 3,000-snapshot scan while the bus throttles every 4th entry it receives', async () => {
     let received = 0;
-    const { result, events } = await scanWithBus({ failEntry: () => (++received % 4 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined) });
+    const { result, events } = await scanWithBus({
+      failEntry: () =>
+        ++received % 4 === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : undefined,
+    });
     expect(result.ok).toBe(true);
     const ids = events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail.snapshot.id as string);
     expect(ids).toHaveLength(fleet.expected.size);
@@ -123,9 +158,27 @@ describe('delivery to EventBridge', () => {
 
 describe('paging and upstream answers', () => {
   it('publishes 3 findings, not 30,000, when the upstream ignores the marker but keeps minting new ones', async () => {
-    const looped = [0, 1, 2].map((i) => ({ id: `00000000-0000-4000-8000-00000000000${i}`, status: 'error', name: null, description: null, created_at: '2026-01-01T00:00:00', updated_at: null, metadata: {}, volume_id: 'v', size: 1 }));
+    const looped = [0, 1, 2].map((i) => ({
+      id: `00000000-0000-4000-8000-00000000000${i}`,
+      status: 'error',
+      name: null,
+      description: null,
+      created_at: '2026-01-01T00:00:00',
+      updated_at: null,
+      metadata: {},
+      volume_id: 'v',
+      size: 1,
+    }));
     let n = 0;
-    const upstream = await startScriptedServer(() => ({ status: 200, body: JSON.stringify({ snapshots: looped, snapshots_links: [{ rel: 'next', href: `http://x/?marker=${(++n).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000` }] }) }));
+    const upstream = await startScriptedServer(() => ({
+      status: 200,
+      body: JSON.stringify({
+        snapshots: looped,
+        snapshots_links: [
+          { rel: 'next', href: `http://x/?marker=${(++n).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000` },
+        ],
+      }),
+    }));
     try {
       const { result, events } = await scanWithBus({}, { SCAN_PAGE_SIZE: '3' }, upstream.url);
       expect(events.filter((e) => e.type === DETAIL_TYPES.finding)).toHaveLength(3);
@@ -137,31 +190,59 @@ describe('paging and upstream answers', () => {
   });
 
   it('reports an upstream redirect as UPSTREAM_BAD_RESPONSE, and its Scan Failed event carries none of the upstream text', async () => {
-    fault = () => ({ status: 302, body: 'moved to http://10.0.0.5 internal', headers: { Location: 'http://10.0.0.5/' } });
+    fault = () => ({
+      status: 302,
+      body: 'moved to http://10.0.0.5 internal',
+      headers: { Location: 'http://10.0.0.5/' },
+    });
     const { events } = await scanWithBus();
     const failed = events.find((e) => e.type === DETAIL_TYPES.failed)?.detail;
     expect(failed).toMatchObject({ failureCode: 'UPSTREAM_BAD_RESPONSE', upstreamStatus: 302 });
     expect(JSON.stringify(failed)).not.toMatch(/10\.0\.0\.5|moved|internal/);
   });
 
-  it('says what happened in a Scan Failed event without the upstream\'s body', async () => {
-    fault = () => ({ status: 401, body: '{"error_code":"APIGW.0301","error_msg":"rejected by keystone at http://10.1.2.3:5000","request_id":"r-9"}' });
+  it("says what happened in a Scan Failed event without the upstream's body", async () => {
+    fault = () => ({
+      status: 401,
+      body: '{"error_code":"APIGW.0301","error_msg":"rejected by keystone at http://10.1.2.3:5000","request_id":"r-9"}',
+    });
     const { events } = await scanWithBus();
     const failed = events.find((e) => e.type === DETAIL_TYPES.failed)?.detail;
-    expect(failed).toMatchObject({ failureCode: 'UPSTREAM_AUTH_FAILED', upstreamStatus: 401, upstreamRequestId: expect.stringMatching(/^req-/) });
+    expect(failed).toMatchObject({
+      failureCode: 'UPSTREAM_AUTH_FAILED',
+      upstreamStatus: 401,
+      upstreamRequestId: expect.stringMatching(/^req-/),
+    });
     expect(JSON.stringify(failed)).not.toMatch(/10\.1\.2\.3|keystone|rejected/);
   });
 
   it('classifies statuses named constructor, toString and __proto__ as UNKNOWN_STATUS and counts them as plain keys', async () => {
-    const odd = ['constructor', 'toString', '__proto__', 'hasOwnProperty'].map((status, i) => ({ id: `00000000-0000-4000-8000-00000000001${i}`, status, name: null, description: null, created_at: '2026-01-01T00:00:00', updated_at: '2026-01-01T00:00:00', metadata: {}, volume_id: 'v', size: 1 }));
+    const odd = ['constructor', 'toString', '__proto__', 'hasOwnProperty'].map((status, i) => ({
+      id: `00000000-0000-4000-8000-00000000001${i}`,
+      status,
+      name: null,
+      description: null,
+      created_at: '2026-01-01T00:00:00',
+      updated_at: '2026-01-01T00:00:00',
+      metadata: {},
+      volume_id: 'v',
+      size: 1,
+    }));
     const upstream = await startScriptedServer(() => ({ status: 200, body: JSON.stringify({ snapshots: odd }) }));
     try {
       const { events } = await scanWithBus({}, {}, upstream.url);
       const findings = events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail);
-      expect(findings.map((f) => [f.snapshot.status, f.findingType])).toEqual(odd.map((s) => [s.status, 'UNKNOWN_STATUS']));
+      expect(findings.map((f) => [f.snapshot.status, f.findingType])).toEqual(
+        odd.map((s) => [s.status, 'UNKNOWN_STATUS']),
+      );
       for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
       const summary = events.find((e) => e.type === DETAIL_TYPES.summary)?.detail;
-      expect(Object.entries(summary.countsByStatus).sort()).toEqual([['__proto__', 1], ['constructor', 1], ['hasOwnProperty', 1], ['toString', 1]]);
+      expect(Object.entries(summary.countsByStatus).sort()).toEqual([
+        ['__proto__', 1],
+        ['constructor', 1],
+        ['hasOwnProperty', 1],
+        ['toString', 1],
+      ]);
       expect(summary.countsByFindingType).toEqual({ UNKNOWN_STATUS: 4 });
     } finally {
       await upstream.close();
@@ -169,13 +250,22 @@ describe('paging and upstream answers', () => {
   });
 
   it('fails a project whose page is over the byte cap instead of buffering it', async () => {
-    fault = () => ({ status: 200, body: JSON.stringify({ snapshots: [{ id: 'a', status: 'available', description: 'x'.repeat(200_000) }] }) });
+    fault = () => ({
+      status: 200,
+      body: JSON.stringify({ snapshots: [{ id: 'a', status: 'available', description: 'x'.repeat(200_000) }] }),
+    });
     const { result } = await scanWithBus({}, { EVS_MAX_BODY_BYTES: '100000' });
     expect(result.projects[0]?.failure?.code).toBe('UPSTREAM_BAD_RESPONSE');
   });
 });
 
 function settingsEnv(): Record<string, string> {
-  return { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: project(), EVS_RETRY_BASE_MS: '1', EVENT_RETRY_BASE_MS: '1', EVENT_RETRY_MAX_MS: '20' };
+  return {
+    EVS_ENDPOINT: emulator.url,
+    EVS_AUTH: 'noauth',
+    SCAN_PROJECT_IDS: project(),
+    EVS_RETRY_BASE_MS: '1',
+    EVENT_RETRY_BASE_MS: '1',
+    EVENT_RETRY_MAX_MS: '20',
+  };
 }
-

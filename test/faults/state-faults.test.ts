@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../lib/events/contract';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { startLocalDynamo } from '../../tools/local/dynamodb';
+import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
 import { startDynaliteProcess } from '../helpers/dynalite-process';
 
 let fleet: Fleet;
@@ -31,9 +31,22 @@ afterEach(async () => {
 
 const project = () => fleet.projects[0]?.projectId as string;
 
-function startScan(args: string[], env: Record<string, string>): { child: ChildProcess; stderr: () => string; done: Promise<number | null> } {
+function startScan(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; stderr: () => string; done: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/scan.ts', ...args], {
-    env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: project(), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 't', AWS_SECRET_ACCESS_KEY: 't', LOG_LEVEL: 'silent', ...env },
+    env: {
+      PATH: process.env.PATH,
+      EVS_ENDPOINT: emulator.url,
+      EVS_AUTH: 'noauth',
+      SCAN_PROJECT_IDS: project(),
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 't',
+      AWS_SECRET_ACCESS_KEY: 't',
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
   });
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -59,7 +72,12 @@ describe('a findings table that stops answering', () => {
     cleanups.push(bus.close);
     pageLatency = 250;
     const started = Date.now();
-    const scan = startScan(['--timeout-seconds', '20'], { SCAN_PAGE_SIZE: '100', FINDINGS_TABLE: dynamo.table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+    const scan = startScan(['--timeout-seconds', '20'], {
+      SCAN_PAGE_SIZE: '100',
+      FINDINGS_TABLE: dynamo.table,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+    });
     // The lease is taken and the index read: the table answers until the listing is under way.
     await until(() => /… \S+: \d+ snapshots in [2-9] pages/.test(scan.stderr()), 15_000);
     dynamo.child.kill('SIGSTOP');
@@ -69,8 +87,12 @@ describe('a findings table that stops answering', () => {
     expect(code).toBe(1);
     expect(scan.stderr()).toContain(`${project()}: STATE_UNAVAILABLE`);
     const events = bus.received.map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
-    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => e.detail)).toEqual([expect.objectContaining({ complete: false, failureCode: 'STATE_UNAVAILABLE' })]);
-    expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual(['STATE_UNAVAILABLE']);
+    expect(events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => e.detail)).toEqual([
+      expect.objectContaining({ complete: false, failureCode: 'STATE_UNAVAILABLE' }),
+    ]);
+    expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual([
+      'STATE_UNAVAILABLE',
+    ]);
   }, 60_000);
 
   it('a table keyed only by projectId fails every run loudly (exit 1, STATE_UNAVAILABLE, Scan Failed), never a silent skip, and is left without a lease', async () => {
@@ -78,17 +100,32 @@ describe('a findings table that stops answering', () => {
     cleanups.push(dynamo.close);
     const bus: LocalEventBridge = await startLocalEventBridge();
     cleanups.push(bus.close);
-    await dynamo.client.send(new CreateTableCommand({ TableName: 'mis-keyed', AttributeDefinitions: [{ AttributeName: 'projectId', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'projectId', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: 'mis-keyed',
+        AttributeDefinitions: [{ AttributeName: 'projectId', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'projectId', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     for (const run of [1, 2]) {
       const before = bus.received.length;
-      const scan = startScan(['--timeout-seconds', '30'], { FINDINGS_TABLE: 'mis-keyed', AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+      const scan = startScan(['--timeout-seconds', '30'], {
+        FINDINGS_TABLE: 'mis-keyed',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+      });
       expect(await scan.done, `run ${run}: ${scan.stderr()}`).toBe(1);
       expect(scan.stderr()).toContain(`${project()}: STATE_UNAVAILABLE`);
       expect(scan.stderr()).not.toContain('skipped');
       const events = bus.received.slice(before).map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
-      expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual(['STATE_UNAVAILABLE']);
+      expect(events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode)).toEqual([
+        'STATE_UNAVAILABLE',
+      ]);
       expect(events.filter((e) => e.type === DETAIL_TYPES.finding)).toEqual([]);
     }
-    expect((await DynamoDBDocumentClient.from(dynamo.client).send(new ScanCommand({ TableName: 'mis-keyed' }))).Items).toEqual([]);
+    expect(
+      (await DynamoDBDocumentClient.from(dynamo.client).send(new ScanCommand({ TableName: 'mis-keyed' }))).Items,
+    ).toEqual([]);
   }, 90_000);
 });

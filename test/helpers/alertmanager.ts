@@ -36,7 +36,13 @@ export async function startAlertmanager(config = alertmanagerConfig()): Promise<
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     process.env.ALERTMANAGER_PATH ?? '/usr/bin/prometheus-alertmanager',
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${url}`],
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      `--web.external-url=${url}`,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

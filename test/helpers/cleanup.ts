@@ -16,5 +16,10 @@ export async function startCleanupRig(projects: FleetProject[]): Promise<Cleanup
   const emulator = await startEmulator({ projects, auth: { mode: 'noauth' } });
   const dynamo = await startStateTable();
   const bus = await startLocalEventBridge();
-  return { emulator, dynamo, bus, close: async () => void (await Promise.all([emulator.close(), dynamo.close(), bus.close()])) };
+  return {
+    emulator,
+    dynamo,
+    bus,
+    close: async () => void (await Promise.all([emulator.close(), dynamo.close(), bus.close()])),
+  };
 }

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 
 /** Runs one of scripts/*.ts with tsx and only the given environment (and PATH); resolves with its exit code and output. */
-export function runScript(script: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('node_modules/.bin/tsx', [script, ...args], { env: { PATH: process.env.PATH, ...env } });
     let stdout = '';

@@ -15,7 +15,10 @@ export async function startDynamoProxy(target: string, fault: (operation: string
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       calls.push(operation);
       const f = fault(operation, body);
       if (f === 'hang') {
@@ -23,7 +26,9 @@ export async function startDynamoProxy(target: string, fault: (operation: string
         return;
       }
       if (f) {
-        res.writeHead(f.status, { 'Content-Type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${f.type}`, message: f.message ?? f.type }));
+        res
+          .writeHead(f.status, { 'Content-Type': 'application/x-amz-json-1.0' })
+          .end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${f.type}`, message: f.message ?? f.type }));
         return;
       }
       const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {

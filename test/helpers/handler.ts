@@ -1,11 +1,18 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createListSnapshotsHandler, type ListSnapshotsDeps, listSnapshotsDepsFromEnv } from '../../functions/list-snapshots';
 import { createFindingsHandler, type FindingsHandlerDeps } from '../../functions/findings';
-import type { AuthIo } from '../../lib/upstream/factory';
+import {
+  createListSnapshotsHandler,
+  type ListSnapshotsDeps,
+  listSnapshotsDepsFromEnv,
+} from '../../functions/list-snapshots';
 import { createLogger, type Logger } from '../../lib/observability/log';
+import type { AuthIo } from '../../lib/upstream/factory';
 import { openApiErrors } from './openapi';
 
-export type ProxyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+export type ProxyHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
 
 /**
  * The real middy-wrapped proxy handler from its own factory. Every answer it gives a test is
@@ -18,7 +25,10 @@ export function checkedProxyHandler(deps: ListSnapshotsDeps): ProxyHandler {
     const result = await handler(event, context);
     const path = (event as { rawPath?: string; path?: string }).rawPath ?? (event as { path?: string }).path ?? '/';
     const errors = openApiErrors(path, result);
-    if (errors.length > 0) throw new Error(`answer to ${path} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`);
+    if (errors.length > 0)
+      throw new Error(
+        `answer to ${path} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`,
+      );
     return result;
   };
 }
@@ -29,12 +39,19 @@ export function checkedFindingsHandler(deps: FindingsHandlerDeps): ProxyHandler 
   return async (event, context) => {
     const result = await handler(event, context);
     const errors = openApiErrors(event.rawPath, result, event.requestContext?.http?.method ?? 'GET');
-    if (errors.length > 0) throw new Error(`answer to ${event.requestContext?.http?.method} ${event.rawPath} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`);
+    if (errors.length > 0)
+      throw new Error(
+        `answer to ${event.requestContext?.http?.method} ${event.rawPath} does not match openapi.json: ${errors.join('; ')}\n${result.body.slice(0, 500)}`,
+      );
     return result;
   };
 }
 
 /** The checked handler, configured by exactly this environment. */
-export async function importProxyHandler(env: Record<string, string | undefined>, logger: Logger = createLogger({}, () => undefined, 'silent'), io: AuthIo = {}): Promise<ProxyHandler> {
+export async function importProxyHandler(
+  env: Record<string, string | undefined>,
+  logger: Logger = createLogger({}, () => undefined, 'silent'),
+  io: AuthIo = {},
+): Promise<ProxyHandler> {
   return checkedProxyHandler(listSnapshotsDepsFromEnv(env, logger, io));
 }

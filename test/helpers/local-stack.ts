@@ -7,10 +7,28 @@ import { startScriptedServer } from './scripted-server';
  * loopback webhook as ALERT_WEBHOOK_URL answering `hookStatus`; resolves once it says it is ready.
  */
 export async function startLocalStack(hookStatus: number) {
-  const PORTS = { PROXY_PORT: String(await freePort()), LAMBDA_PORT: String(await freePort()), EMULATOR_PORT: String(await freePort()), EVENTBRIDGE_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), SQS_PORT: String(await freePort()), S3_PORT: String(await freePort()) };
-  const hook = await startScriptedServer(() => (hookStatus === 200 ? { status: 200 } : { status: hookStatus, body: '{"message": "no such hook"}' }));
+  const PORTS = {
+    PROXY_PORT: String(await freePort()),
+    LAMBDA_PORT: String(await freePort()),
+    EMULATOR_PORT: String(await freePort()),
+    EVENTBRIDGE_PORT: String(await freePort()),
+    DYNAMODB_PORT: String(await freePort()),
+    SQS_PORT: String(await freePort()),
+    S3_PORT: String(await freePort()),
+  };
+  const hook = await startScriptedServer(() =>
+    hookStatus === 200 ? { status: 200 } : { status: hookStatus, body: '{"message": "no such hook"}' },
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, LOG_LEVEL: 'warn', ALERT_WEBHOOK_URL: `${hook.url}/hook` };
-  for (const key of ['EVS_ENDPOINT', 'EVS_AUTH', 'ALLOWED_PROJECT_IDS', 'SCAN_PROJECT_IDS', 'NOTIFY_ROUTES_FILE', 'ALERT_WEBHOOK_SECRET']) delete env[key];
+  for (const key of [
+    'EVS_ENDPOINT',
+    'EVS_AUTH',
+    'ALLOWED_PROJECT_IDS',
+    'SCAN_PROJECT_IDS',
+    'NOTIFY_ROUTES_FILE',
+    'ALERT_WEBHOOK_SECRET',
+  ])
+    delete env[key];
   const stack: ChildProcess = spawn('node_modules/.bin/tsx', ['scripts/start-local.ts'], { env, detached: true });
   let output = '';
   stack.stdout?.on('data', (c) => (output += c));

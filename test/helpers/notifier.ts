@@ -1,6 +1,6 @@
-import { DEFAULT_SOURCE } from '../../lib/events/contract';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createNotifierHandler, notifierDepsFromEnv } from '../../functions/notifier';
+import { DEFAULT_SOURCE } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
 import type { LocalDynamo } from '../../tools/local/dynamodb';
 import { startLocalEventBridge } from '../../tools/local/eventbridge';
@@ -16,11 +16,25 @@ import { startLocalFifoQueue } from '../../tools/local/sqs';
 export async function startNotificationPath(dynamo: LocalDynamo, env: Record<string, string>, clock: { now: number }) {
   const table = `notifications-${Math.random().toString(16).slice(2, 10)}`;
   await createNotificationsTable(dynamo.client, table);
-  const deps = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: table, ...env }, createLogger({}, () => undefined));
-  const handler = createNotifierHandler({ ...deps, build: () => ({ ...deps.build(), now: () => clock.now }) }) as unknown as (e: unknown, c: Context) => Promise<never>;
+  const deps = notifierDepsFromEnv(
+    { NOTIFICATIONS_TABLE: table, ...env },
+    createLogger({}, () => undefined),
+  );
+  const handler = createNotifierHandler({
+    ...deps,
+    build: () => ({ ...deps.build(), now: () => clock.now }),
+  }) as unknown as (e: unknown, c: Context) => Promise<never>;
   const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
   const queue = await startLocalFifoQueue({ deliver: (event: SQSEvent) => handler(event, context) });
-  const bus = await startLocalEventBridge({ rules: [{ name: 'notifications', pattern: loadRulePattern('notifications', DEFAULT_SOURCE), deliver: toQueue(queue.endpoint, queue.queueUrl) }] });
+  const bus = await startLocalEventBridge({
+    rules: [
+      {
+        name: 'notifications',
+        pattern: loadRulePattern('notifications', DEFAULT_SOURCE),
+        deliver: toQueue(queue.endpoint, queue.queueUrl),
+      },
+    ],
+  });
   return {
     bus,
     queue,

@@ -3,12 +3,18 @@ import addFormats from 'ajv-formats';
 import document from '../../lib/proxy/openapi.json';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
-type Doc = { paths: Record<string, Record<string, Operation>>; components: unknown; 'x-error-codes': Record<string, number> };
+type Doc = {
+  paths: Record<string, Record<string, Operation>>;
+  components: unknown;
+  'x-error-codes': Record<string, number>;
+};
 const doc = document as unknown as Doc;
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);
-const rebased = JSON.parse(JSON.stringify({ components: doc.components }).replaceAll('"#/components/', '"openapi.json#/components/'));
+const rebased = JSON.parse(
+  JSON.stringify({ components: doc.components }).replaceAll('"#/components/', '"openapi.json#/components/'),
+);
 ajv.addSchema({ $id: 'openapi.json', ...rebased });
 
 const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
@@ -18,7 +24,8 @@ export function templateOf(path: string): string | undefined {
   const clean = path.replace(/^\/(prod|dev|ci|local)(?=\/)/, '').replace(/\/$/, '') || '/';
   if (clean === '/' || clean === '/openapi.json') return clean;
   if (/^\/v2\/[^/]+\/findings$/.test(clean)) return '/v2/{project_id}/findings';
-  if (/^\/v2\/[^/]+\/findings\/[^/]+\/suppression$/.test(clean)) return '/v2/{project_id}/findings/{finding_id}/suppression';
+  if (/^\/v2\/[^/]+\/findings\/[^/]+\/suppression$/.test(clean))
+    return '/v2/{project_id}/findings/{finding_id}/suppression';
   if (/^\/v2\/[^/]+\/findings\/approval$/.test(clean)) return '/v2/{project_id}/findings/approval';
   if (/^\/v2\/[^/]+\/findings\/[^/]+\/approval$/.test(clean)) return '/v2/{project_id}/findings/{finding_id}/approval';
   const m = /^\/(v[23])\/[^/]+\/snapshots(\/detail)?$/.exec(clean);
@@ -44,7 +51,9 @@ export function openApiErrors(path: string, response: { statusCode: number; body
   const key = `${method} ${template} ${response.statusCode}`;
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/')));
+    validate = ajv.compile(
+      JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/')),
+    );
     compiled.set(key, validate);
   }
   let body: unknown;

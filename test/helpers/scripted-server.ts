@@ -10,14 +10,21 @@ export interface ScriptedReply {
 
 /** A loopback HTTP server answering each request from a script, recording what it was sent. */
 export async function startScriptedServer(reply: (req: IncomingMessage, n: number, body: string) => ScriptedReply) {
-  const requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string; at: number }> = [];
+  const requests: Array<{
+    method: string;
+    url: string;
+    headers: IncomingMessage['headers'];
+    body: string;
+    at: number;
+  }> = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
       const r = reply(req, requests.length, body);
-      const send = () => res.writeHead(r.status, { 'Content-Type': 'application/json', ...r.headers }).end(r.body ?? '');
+      const send = () =>
+        res.writeHead(r.status, { 'Content-Type': 'application/json', ...r.headers }).end(r.body ?? '');
       if (r.delayMs) setTimeout(send, r.delayMs);
       else send();
     });
@@ -25,4 +32,3 @@ export async function startScriptedServer(reply: (req: IncomingMessage, n: numbe
   const bound = await listenOnLoopback(server);
   return { url: bound.url, requests, close: bound.close };
 }
-

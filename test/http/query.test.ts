@@ -25,12 +25,30 @@ describe('query and path checks shared by the APIs', () => {
   });
 
   it('refuses a project the allow-list does not name with 403 PROJECT_NOT_ALLOWED, and serves any with *', () => {
-    expect(refusal(() => allowedProject(['f'.repeat(32)], PROJECT))).toEqual({ status: 403, code: 'PROJECT_NOT_ALLOWED', message: `Project ${PROJECT} is not served by this proxy.` });
+    expect(refusal(() => allowedProject(['f'.repeat(32)], PROJECT))).toEqual({
+      status: 403,
+      code: 'PROJECT_NOT_ALLOWED',
+      message: `Project ${PROJECT} is not served by this proxy.`,
+    });
     expect(allowedProject('*', PROJECT)).toBe(PROJECT);
   });
 
   it('refuses an unknown parameter and a repeated one with 400 and the parameter named', () => {
-    expect(refusal(() => [...onlyKnownParams([['sort', 'x']], ['rule'])])).toEqual({ status: 400, code: 'UNKNOWN_PARAMETER', message: 'Unknown parameter "sort": only rule are accepted.' });
-    expect(refusal(() => [...onlyKnownParams([['rule', 'a'], ['rule', 'b']], ['rule'])])).toEqual({ status: 400, code: 'REPEATED_PARAMETER', message: 'Parameter "rule" is given more than once.' });
+    expect(refusal(() => [...onlyKnownParams([['sort', 'x']], ['rule'])])).toEqual({
+      status: 400,
+      code: 'UNKNOWN_PARAMETER',
+      message: 'Unknown parameter "sort": only rule are accepted.',
+    });
+    expect(
+      refusal(() => [
+        ...onlyKnownParams(
+          [
+            ['rule', 'a'],
+            ['rule', 'b'],
+          ],
+          ['rule'],
+        ),
+      ]),
+    ).toEqual({ status: 400, code: 'REPEATED_PARAMETER', message: 'Parameter "rule" is given more than once.' });
   });
 });

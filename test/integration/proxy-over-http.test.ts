@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../lib/domain/snapshot';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import type { Snapshot } from '../../lib/domain/snapshot';
 import { type RunningGateway, startHttpGateway } from '../../tools/local/http-gateway';
 import { OTHER_PROJECT, SAMPLE_PROJECT } from '../helpers/fleet';
 import { importProxyHandler } from '../helpers/handler';
@@ -15,7 +15,10 @@ let gateway: RunningGateway;
 beforeAll(async () => {
   fleet = generateFleet({ seed: 'http', size: 3_000, projects: [SAMPLE_PROJECT, OTHER_PROJECT] });
   // The emulator verifies every AK/SK signature, so signing is exercised end to end.
-  emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'aksk', credentials: [{ ak: AK, sk: SK }] } });
+  emulator = await startEmulator({
+    projects: fleet.projects,
+    auth: { mode: 'aksk', credentials: [{ ak: AK, sk: SK }] },
+  });
   const handler = await importProxyHandler({
     EVS_ENDPOINT: emulator.url,
     EVS_AUTH: 'aksk',
@@ -43,7 +46,10 @@ async function get(path: string): Promise<{ status: number; body: any }> {
 }
 
 /** Follows the proxy's own next links to the end, returning every id seen in order. */
-async function followAll(query: string, prefix = `/v2/${SAMPLE_PROJECT}/snapshots`): Promise<{ ids: string[]; pages: number; sizes: number[] }> {
+async function followAll(
+  query: string,
+  prefix = `/v2/${SAMPLE_PROJECT}/snapshots`,
+): Promise<{ ids: string[]; pages: number; sizes: number[] }> {
   let url: string | undefined = `${gateway.url}${prefix}${query ? `?${query}` : ''}`;
   const sizes: number[] = [];
   const ids: string[] = [];
@@ -77,16 +83,19 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     expect(pages).toBe(Math.ceil(expected.length / 50));
   });
 
-  it.each([100, 37, 1500, 7, 1000, 999])('never links to an empty page at limit=%i (the project holds 1,500: a multiple of some limits, not others)', async (limit) => {
-    const expected = project(SAMPLE_PROJECT).map((s) => s.id);
-    expect(expected.length).toBe(1_500);
-    const { ids, pages, sizes } = await followAll(`limit=${limit}`);
-    expect(ids).toEqual(expected);
-    // The upstream serves at most 1000 rows, so from limit 1000 up one row is held back as proof of more.
-    const page = Math.min(limit, 999);
-    expect(pages).toBe(Math.ceil(expected.length / page));
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
-  });
+  it.each([100, 37, 1500, 7, 1000, 999])(
+    'never links to an empty page at limit=%i (the project holds 1,500: a multiple of some limits, not others)',
+    async (limit) => {
+      const expected = project(SAMPLE_PROJECT).map((s) => s.id);
+      expect(expected.length).toBe(1_500);
+      const { ids, pages, sizes } = await followAll(`limit=${limit}`);
+      expect(ids).toEqual(expected);
+      // The upstream serves at most 1000 rows, so from limit 1000 up one row is held back as proof of more.
+      const page = Math.min(limit, 999);
+      expect(pages).toBe(Math.ceil(expected.length / page));
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+    },
+  );
 
   it('answers a filter whose matches exactly fill the page with snapshots_links null', async () => {
     const matches = project(SAMPLE_PROJECT).filter((s) => s.name === 'daily');
@@ -106,7 +115,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     const rest = await get(next.href);
     expect(rest.body.snapshots).toHaveLength(501);
     expect(rest.body.snapshots_links).toBeNull();
-    expect([...body.snapshots, ...rest.body.snapshots].map((s: Snapshot) => s.id)).toEqual(project(SAMPLE_PROJECT).map((s) => s.id));
+    expect([...body.snapshots, ...rest.body.snapshots].map((s: Snapshot) => s.id)).toEqual(
+      project(SAMPLE_PROJECT).map((s) => s.id),
+    );
   });
 
   it('serves /v3/{project_id}/snapshots and /detail like /v2, its links keeping the /v3 prefix', async () => {
@@ -120,7 +131,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
   });
 
   it('drops offset from next links, so offset paging neither skips nor repeats', async () => {
-    const expected = project(SAMPLE_PROJECT).slice(7).map((s) => s.id);
+    const expected = project(SAMPLE_PROJECT)
+      .slice(7)
+      .map((s) => s.id);
     const { ids } = await followAll('offset=7&limit=100');
     expect(ids).toEqual(expected);
   });
@@ -131,7 +144,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     ['name with unicode', (s: Snapshot) => s.name === '快照-数据盘', `name=${encodeURIComponent('快照-数据盘')}`],
     ['name with a space', (s: Snapshot) => s.name === 'nightly build', 'name=nightly%20build'],
   ])('filters by %s exactly, across pages', async (_label, predicate, query) => {
-    const expected = project(SAMPLE_PROJECT).filter(predicate).map((s) => s.id);
+    const expected = project(SAMPLE_PROJECT)
+      .filter(predicate)
+      .map((s) => s.id);
     expect(expected.length).toBeGreaterThan(0);
     const { ids } = await followAll(`${query}&limit=37`);
     expect(ids).toEqual(expected);
@@ -140,7 +155,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
   it('filters by volume_id, and by volume_id with status combined', async () => {
     const all = project(SAMPLE_PROJECT);
     const volume = (all[10] as Snapshot).volume_id;
-    expect((await followAll(`volume_id=${volume}`)).ids).toEqual(all.filter((s) => s.volume_id === volume).map((s) => s.id));
+    expect((await followAll(`volume_id=${volume}`)).ids).toEqual(
+      all.filter((s) => s.volume_id === volume).map((s) => s.id),
+    );
     const status = (all[10] as Snapshot).status;
     expect((await followAll(`volume_id=${volume}&status=${status}&limit=1`)).ids).toEqual(
       all.filter((s) => s.volume_id === volume && s.status === status).map((s) => s.id),
@@ -157,7 +174,11 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
   it('serves /snapshots/detail with the extended attributes, paging like the list', async () => {
     const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots/detail?limit=3`);
     expect(status).toBe(200);
-    expect(body.snapshots.map((s: Snapshot) => s.id)).toEqual(project(SAMPLE_PROJECT).slice(0, 3).map((s) => s.id));
+    expect(body.snapshots.map((s: Snapshot) => s.id)).toEqual(
+      project(SAMPLE_PROJECT)
+        .slice(0, 3)
+        .map((s) => s.id),
+    );
     expect(body.snapshots[0]['os-extended-snapshot-attributes:project_id']).toBe(SAMPLE_PROJECT);
     expect(new URL(body.snapshots_links[0].href).pathname).toBe(`/v2/${SAMPLE_PROJECT}/snapshots/detail`);
   });
@@ -165,15 +186,31 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
   it('answers GET / with its own version document pointing at itself', async () => {
     const response = await fetch(`${gateway.url}/`);
     expect(response.status).toBe(300);
-    const body = (await response.json()) as { versions: Array<{ id: string; version: string; links: Array<{ href: string }> }> };
-    expect(body.versions.map((v) => [v.id, v.version])).toEqual([['v3.0', '3.0'], ['v2.0', '']]);
+    const body = (await response.json()) as {
+      versions: Array<{ id: string; version: string; links: Array<{ href: string }> }>;
+    };
+    expect(body.versions.map((v) => [v.id, v.version])).toEqual([
+      ['v3.0', '3.0'],
+      ['v2.0', ''],
+    ]);
     expect(body.versions[0]?.links[0]?.href).toBe(`${gateway.url}/v3/`);
     expect(body.versions[1]?.links[0]?.href).toBe(`${gateway.url}/v2/`);
   });
 
   it('answers each bad input with a seed-shaped 400 before calling the upstream', async () => {
     const before = emulator.listRequests;
-    for (const query of ['limit=0', 'limit=x', 'offset=-1', `name=${'n'.repeat(256)}`, 'status=broken', 'marker=nope', 'volume_id=1', 'all_tenants=1', 'sort=name', 'limit=1&limit=2']) {
+    for (const query of [
+      'limit=0',
+      'limit=x',
+      'offset=-1',
+      `name=${'n'.repeat(256)}`,
+      'status=broken',
+      'marker=nope',
+      'volume_id=1',
+      'all_tenants=1',
+      'sort=name',
+      'limit=1&limit=2',
+    ]) {
       const { status, body } = await get(`/v2/${SAMPLE_PROJECT}/snapshots?${query}`);
       expect(status, query).toBe(400);
       expect(Object.keys(body), query).toEqual(['badRequest']);
@@ -217,7 +254,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     try {
       const response = await fetch(`${down.url}/v2/${SAMPLE_PROJECT}/snapshots`);
       expect(response.status).toBe(502);
-      expect(await response.json()).toEqual({ computeFault: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream could not be reached.' } });
+      expect(await response.json()).toEqual({
+        computeFault: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream could not be reached.' },
+      });
     } finally {
       await down.close();
     }
@@ -229,7 +268,9 @@ describe('proxy over real HTTP: gateway → middy handler → signed client → 
     try {
       const response = await fetch(`${misconfigured.url}/v2/${SAMPLE_PROJECT}/snapshots`);
       expect(response.status).toBe(500);
-      expect(await response.json()).toEqual({ computeFault: { code: 'PROXY_MISCONFIGURED', message: 'The proxy is misconfigured; its logs say how.' } });
+      expect(await response.json()).toEqual({
+        computeFault: { code: 'PROXY_MISCONFIGURED', message: 'The proxy is misconfigured; its logs say how.' },
+      });
     } finally {
       await misconfigured.close();
     }

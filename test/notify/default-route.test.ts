@@ -21,10 +21,23 @@ const CYCLE = 15 * 60_000;
 beforeAll(async () => {
   fleet = generateFleet({ seed: 'default-route', size: 1_200, projects: 2 });
   clock.now = fleet.now;
-  [emulator, dynamo, hook] = await Promise.all([startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } }), startLocalDynamo(), startScriptedServer(() => ({ status: 200 }))]);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  [emulator, dynamo, hook] = await Promise.all([
+    startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } }),
+    startLocalDynamo(),
+    startScriptedServer(() => ({ status: 200 })),
+  ]);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
   await createFindingsTable(dynamo.client, 'findings');
-  path = await startNotificationPath(dynamo, { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' }, clock);
+  path = await startNotificationPath(
+    dynamo,
+    { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' },
+    clock,
+  );
 }, 60_000);
 afterAll(async () => {
   await Promise.all([emulator?.close(), path?.close(), hook?.close()]);
@@ -43,7 +56,10 @@ async function cycle(): Promise<WebhookBody[]> {
     FINDINGS_TABLE: 'findings',
   });
   // The fleet's own clock stands still (no snapshot ages into a new finding): a cycle changes only what the test changes.
-  const scan = buildScanner(settings, { eventBridge: new EventBridgeClient({ endpoint: path.bus.url }), now: () => fleet.now });
+  const scan = buildScanner(settings, {
+    eventBridge: new EventBridgeClient({ endpoint: path.bus.url }),
+    now: () => fleet.now,
+  });
   const result = await scan(Date.now() + 60_000);
   expect(result.ok).toBe(true);
   await path.queue.drained();
@@ -51,7 +67,8 @@ async function cycle(): Promise<WebhookBody[]> {
   return hook.requests.slice(before).map((r) => JSON.parse(r.body) as WebhookBody);
 }
 
-const total = (b: WebhookBody, kind: string) => b.counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
+const total = (b: WebhookBody, kind: string) =>
+  b.counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.count, 0);
 
 describe('the default route (only ALERT_WEBHOOK_URL set)', () => {
   let stuck: { id: string; projectId: string } | undefined;
@@ -80,7 +97,9 @@ describe('the default route (only ALERT_WEBHOOK_URL set)', () => {
     const messages = await cycle();
     expect(messages).toHaveLength(1);
     const [digest] = messages as [WebhookBody];
-    expect(digest.findings.map((f) => [f.kind, f.snapshot.id, f.findingType, f.previous?.findingType])).toEqual([['escalated', stuck.id, 'ERROR_STATUS', 'STUCK']]);
+    expect(digest.findings.map((f) => [f.kind, f.snapshot.id, f.findingType, f.previous?.findingType])).toEqual([
+      ['escalated', stuck.id, 'ERROR_STATUS', 'STUCK'],
+    ]);
   }, 120_000);
 
   it('sends the low-severity (STALE) findings once a day, in a digest of their own', async () => {
@@ -88,7 +107,9 @@ describe('the default route (only ALERT_WEBHOOK_URL set)', () => {
     await path.tick(24 * 3_600_000);
     const daily = hook.requests.slice(before).map((r) => JSON.parse(r.body) as WebhookBody);
     expect(daily.map((d) => d.route)).toEqual(['default-daily']);
-    expect(total(daily[0] as WebhookBody, 'new')).toBe([...fleet.expected.values()].filter((t) => t === 'STALE').length);
+    expect(total(daily[0] as WebhookBody, 'new')).toBe(
+      [...fleet.expected.values()].filter((t) => t === 'STALE').length,
+    );
     expect(daily[0]?.counts.every((c) => c.severity === 'low')).toBe(true);
   });
 });

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetReportHandler, fleetReportDepsFromEnv } from '../../functions/fleet-report';
-import { createNotifierHandler, notifierDepsFromEnv, type NotifierEvent } from '../../functions/notifier';
+import { createNotifierHandler, type NotifierEvent, notifierDepsFromEnv } from '../../functions/notifier';
 import type { FindingDetail, SnapshotFields } from '../../lib/events/contract';
-import { createLogger } from '../../lib/observability/log';
 import type { WebhookBody } from '../../lib/notify/render/webhook';
-import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamodb';
+import { createLogger } from '../../lib/observability/log';
+import { type LocalDynamo, startLocalDynamo } from '../../tools/local/dynamodb';
 import { lambdaContext } from '../../tools/local/loopback';
 import { createNotificationsTable } from '../../tools/local/notifications';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
@@ -29,14 +29,31 @@ let dynamo: LocalDynamo;
 let s3: LocalS3;
 const closers: Array<() => Promise<void>> = [];
 const saved = { ...process.env };
-const AWS_KEYS = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_DYNAMODB'];
+const AWS_KEYS = [
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+];
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   s3 = await startLocalS3({ buckets: [BUCKET], private: KEY });
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_ENDPOINT_URL_S3: s3.url, AWS_ENDPOINT_URL_DYNAMODB: dynamo.url });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+  });
   // The latest report, written by the real report function (a fleet of no projects is still a page).
-  const report = createFleetReportHandler(fleetReportDepsFromEnv({ REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url }, createLogger({}, () => undefined, 'silent')));
+  const report = createFleetReportHandler(
+    fleetReportDepsFromEnv(
+      { REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url },
+      createLogger({}, () => undefined, 'silent'),
+    ),
+  );
   await report(loadEvent('scheduled-scan.json'), lambdaContext(30_000) as Context);
 });
 afterAll(async () => {
@@ -57,12 +74,27 @@ async function notifier(env: Record<string, string>) {
   const clock = { now: T0 };
   // IS_OFFLINE: the digests are printed too, as under npm start.
   const printed: string[] = [];
-  const base = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: table, ALERT_WEBHOOK_URL: `${receiver.url}/hook`, IS_OFFLINE: 'true', ...env }, createLogger({}, () => undefined), (line) => printed.push(line));
-  const handler = createNotifierHandler({ ...base, build: () => ({ ...base.build(), now: () => clock.now }) }) as unknown as (e: NotifierEvent, c: Context) => Promise<unknown>;
+  const base = notifierDepsFromEnv(
+    { NOTIFICATIONS_TABLE: table, ALERT_WEBHOOK_URL: `${receiver.url}/hook`, IS_OFFLINE: 'true', ...env },
+    createLogger({}, () => undefined),
+    (line) => printed.push(line),
+  );
+  const handler = createNotifierHandler({
+    ...base,
+    build: () => ({ ...base.build(), now: () => clock.now }),
+  }) as unknown as (e: NotifierEvent, c: Context) => Promise<unknown>;
   const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
   return {
     deliver: (details: FindingDetail[]) =>
-      handler({ Records: details.map((detail, i) => ({ messageId: `m${i}-${randomUUID()}`, body: JSON.stringify({ 'detail-type': 'EVS Snapshot Finding', detail }) })) } as unknown as SQSEvent, context),
+      handler(
+        {
+          Records: details.map((detail, i) => ({
+            messageId: `m${i}-${randomUUID()}`,
+            body: JSON.stringify({ 'detail-type': 'EVS Snapshot Finding', detail }),
+          })),
+        } as unknown as SQSEvent,
+        context,
+      ),
     /** The schedule's run after the default route's cycle (15 minutes) has closed. */
     tick: () => {
       clock.now += 16 * 60_000;
@@ -82,7 +114,12 @@ function opened(size: number): FindingDetail {
     ...sample,
     findingId: `f${String(serial).padStart(31, '0')}`,
     transitionId: `t${String(serial).padStart(31, '0')}`,
-    snapshot: { ...(sample.snapshot as SnapshotFields), id: `${String(serial).padStart(8, '0')}-0000-4000-8000-000000000000`, name: `snap-${serial}`, size },
+    snapshot: {
+      ...(sample.snapshot as SnapshotFields),
+      id: `${String(serial).padStart(8, '0')}-0000-4000-8000-000000000000`,
+      name: `snap-${serial}`,
+      size,
+    },
   };
 }
 
@@ -116,7 +153,11 @@ describe('the report link in digests', () => {
   });
 
   it('is the fixed NOTIFY_REPORT_URL instead when that is set', async () => {
-    const n = await notifier({ REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url, NOTIFY_REPORT_URL: 'https://reports.example/fleet-report.html' });
+    const n = await notifier({
+      REPORT_BUCKET: BUCKET,
+      AWS_ENDPOINT_URL_S3: s3.url,
+      NOTIFY_REPORT_URL: 'https://reports.example/fleet-report.html',
+    });
     await n.deliver([opened(10)]);
     await n.tick();
     expect(n.bodies().map((b) => b.links.report)).toEqual(['https://reports.example/fleet-report.html']);

@@ -1,19 +1,18 @@
-import type { SnapshotFields } from '../../lib/events/contract';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotifierHandler, notifierDepsFromEnv, type NotifierEvent } from '../../functions/notifier';
-import type { FindingDetail } from '../../lib/events/contract';
-import { createLogger } from '../../lib/observability/log';
+import { createNotifierHandler, type NotifierEvent, notifierDepsFromEnv } from '../../functions/notifier';
+import type { FindingDetail, SnapshotFields } from '../../lib/events/contract';
 import type { DeliveryMetric } from '../../lib/notify/notifier';
-import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamodb';
+import { createLogger } from '../../lib/observability/log';
+import { type LocalDynamo, startLocalDynamo } from '../../tools/local/dynamodb';
 import { createNotificationsTable } from '../../tools/local/notifications';
 import { type LocalFifoQueue, startLocalFifoQueue } from '../../tools/local/sqs';
 import { loadEvent } from '../helpers/events';
-import { startScriptedServer, type ScriptedReply } from '../helpers/scripted-server';
+import { type ScriptedReply, startScriptedServer } from '../helpers/scripted-server';
 
 let dynamo: LocalDynamo;
 let dlq: LocalFifoQueue;
@@ -23,7 +22,13 @@ const T0 = Date.parse('2026-03-02T10:00:30Z');
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   dlq = await startLocalFifoQueue();
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_SQS: dlq.endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_SQS: dlq.endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
 });
 afterAll(async () => {
   await Promise.all(closers.map((c) => c()));
@@ -38,7 +43,16 @@ async function receiver(answer: (n: number) => ScriptedReply = () => ({ status: 
   return {
     url: server.url,
     requests: server.requests,
-    accepted: () => server.requests.filter((_r, i) => answer(i + 1).status < 300).map((r) => JSON.parse(r.body) as { digestId: string; findings: Array<{ transitionId: string; snapshot: { name: string } }> }),
+    accepted: () =>
+      server.requests
+        .filter((_r, i) => answer(i + 1).status < 300)
+        .map(
+          (r) =>
+            JSON.parse(r.body) as {
+              digestId: string;
+              findings: Array<{ transitionId: string; snapshot: { name: string } }>;
+            },
+        ),
   };
 }
 
@@ -48,7 +62,10 @@ async function notifier(env: Record<string, string>) {
   await createNotificationsTable(dynamo.client, table);
   const clock = { now: T0 };
   const metrics: Array<{ metric: DeliveryMetric; destination: string }> = [];
-  const base = notifierDepsFromEnv({ NOTIFICATIONS_TABLE: table, NOTIFY_DEAD_LETTER_QUEUE_URL: dlq.queueUrl, ...env }, createLogger({}, () => undefined));
+  const base = notifierDepsFromEnv(
+    { NOTIFICATIONS_TABLE: table, NOTIFY_DEAD_LETTER_QUEUE_URL: dlq.queueUrl, ...env },
+    createLogger({}, () => undefined),
+  );
   const handler = createNotifierHandler({
     ...base,
     build: () => {
@@ -68,13 +85,19 @@ async function notifier(env: Record<string, string>) {
     },
   });
   const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
-  const invoke = (event: NotifierEvent) => (handler as unknown as (e: NotifierEvent, c: Context) => Promise<any>)(event, context);
+  const invoke = (event: NotifierEvent) =>
+    (handler as unknown as (e: NotifierEvent, c: Context) => Promise<any>)(event, context);
   return {
     clock,
     metrics,
     /** Scanner events as the queue hands them over. */
     deliver: (details: Array<{ type: string; detail: unknown }>) =>
-      invoke({ Records: details.map((d, i) => ({ messageId: `m${i}-${randomUUID()}`, body: JSON.stringify({ 'detail-type': d.type, detail: d.detail }) })) } as unknown as SQSEvent),
+      invoke({
+        Records: details.map((d, i) => ({
+          messageId: `m${i}-${randomUUID()}`,
+          body: JSON.stringify({ 'detail-type': d.type, detail: d.detail }),
+        })),
+      } as unknown as SQSEvent),
     /** The schedule's run, `minutes` later. */
     tick: (minutes = 1) => {
       clock.now += minutes * 60_000;
@@ -86,7 +109,10 @@ async function notifier(env: Record<string, string>) {
 const sample = loadEvent<{ detail: FindingDetail }>('samples/finding-error-status.json').detail;
 let serial = 0;
 /** A Finding event of the sample's shape for one snapshot. */
-function finding(overrides: Partial<FindingDetail> & { owner?: string; name?: string } = {}): { type: string; detail: FindingDetail } {
+function finding(overrides: Partial<FindingDetail> & { owner?: string; name?: string } = {}): {
+  type: string;
+  detail: FindingDetail;
+} {
   serial++;
   const { owner, name, ...rest } = overrides;
   const id = `${String(serial).padStart(8, '0')}-0000-4000-8000-000000000000`;
@@ -96,7 +122,12 @@ function finding(overrides: Partial<FindingDetail> & { owner?: string; name?: st
       ...sample,
       findingId: `f${String(serial).padStart(31, '0')}`,
       transitionId: `t${String(serial).padStart(31, '0')}`,
-      snapshot: { ...(sample.snapshot as SnapshotFields), id, name: name ?? `snap-${serial}`, metadata: owner ? { owner } : {} },
+      snapshot: {
+        ...(sample.snapshot as SnapshotFields),
+        id,
+        name: name ?? `snap-${serial}`,
+        metadata: owner ? { owner } : {},
+      },
       ...rest,
     },
   };
@@ -108,7 +139,11 @@ function routesFile(text: string): string {
   return file;
 }
 
-const names = (r: { accepted: () => Array<{ findings: Array<{ snapshot: { name: string } }> }> }) => r.accepted().flatMap((m) => m.findings.map((f) => f.snapshot.name)).sort();
+const names = (r: { accepted: () => Array<{ findings: Array<{ snapshot: { name: string } }> }> }) =>
+  r
+    .accepted()
+    .flatMap((m) => m.findings.map((f) => f.snapshot.name))
+    .sort();
 
 describe('routes to owners', () => {
   it('sends a fleet with three owners to three destinations, each with only its own findings; a continue route copies to a second destination', async () => {
@@ -133,7 +168,14 @@ routes:
     destinations: [{ kind: webhook, url: "${c.url}/c" }]
 `);
     const n = await notifier({ NOTIFY_ROUTES_FILE: file });
-    const events = [finding({ owner: 'team-a' }), finding({ owner: 'team-b' }), finding({ owner: 'team-c' }), finding({ owner: 'team-a' }), finding({ owner: 'team-b' }), finding({})];
+    const events = [
+      finding({ owner: 'team-a' }),
+      finding({ owner: 'team-b' }),
+      finding({ owner: 'team-c' }),
+      finding({ owner: 'team-a' }),
+      finding({ owner: 'team-b' }),
+      finding({}),
+    ];
     const nameOf = (...i: number[]) => i.map((k) => events[k]?.detail.snapshot?.name).sort();
     await n.deliver(events);
     // Immediate: team-b has its message before any window closes; the digests wait for theirs.
@@ -185,14 +227,19 @@ routes:
     const healthyBodies = healthy.accepted();
     expect(healthyBodies).toHaveLength(2);
     expect(healthyBodies.flatMap((b) => b.findings.map((f) => f.transitionId)).sort()).toEqual(all);
-    const tried = flaky.requests.map((r, i) => ({ status: statuses[i], body: JSON.parse(r.body) as { digestId: string; findings: Array<{ transitionId: string }> } }));
+    const tried = flaky.requests.map((r, i) => ({
+      status: statuses[i],
+      body: JSON.parse(r.body) as { digestId: string; findings: Array<{ transitionId: string }> },
+    }));
     expect(tried.filter((t) => t.status === 500).length).toBeGreaterThan(2);
     const delivered = tried.filter((t) => t.status === 200).map((t) => t.body);
     // Each digest accepted exactly once, the same digests the healthy destination got: nothing lost, nothing doubled.
     expect(delivered.map((b) => b.digestId).sort()).toEqual(healthyBodies.map((b) => b.digestId).sort());
     expect(delivered.flatMap((b) => b.findings.map((f) => f.transitionId)).sort()).toEqual(all);
     expect(n.metrics.filter((m) => m.destination === 'flaky' && m.metric === 'NotificationsSent')).toHaveLength(2);
-    expect(n.metrics.filter((m) => m.destination === 'flaky' && m.metric === 'NotificationsDeferred').length).toBeGreaterThan(0);
+    expect(
+      n.metrics.filter((m) => m.destination === 'flaky' && m.metric === 'NotificationsDeferred').length,
+    ).toBeGreaterThan(0);
     expect(n.metrics.filter((m) => m.metric === 'NotificationsFailed')).toEqual([]);
   });
 
@@ -219,12 +266,18 @@ routes:
     expect(names(healthy)).toEqual(['first', 'second']);
     // Retry-After was honoured: attempts at least two minutes apart, so about one an interval, not one a minute.
     expect(broken.requests.length).toBeLessThan(60);
-    const letters = dlq.sent.slice(before).map((m) => JSON.parse(m.body) as { route: string; destination: string; lastError: string; findings: number });
+    const letters = dlq.sent
+      .slice(before)
+      .map((m) => JSON.parse(m.body) as { route: string; destination: string; lastError: string; findings: number });
     expect(letters.map((l) => [l.destination, l.lastError, l.findings])).toEqual([['broken', 'HTTP 503', 1]]);
     expect(JSON.stringify(letters)).not.toContain(broken.url);
-    expect(n.metrics.filter((m) => m.metric === 'NotificationsFailed')).toEqual([{ metric: 'NotificationsFailed', destination: 'broken' }]);
+    expect(n.metrics.filter((m) => m.metric === 'NotificationsFailed')).toEqual([
+      { metric: 'NotificationsFailed', destination: 'broken' },
+    ]);
     // The second digest is still within its hour: kept and retried, not dropped.
-    expect(n.metrics.filter((m) => m.destination === 'broken' && m.metric === 'NotificationsDeferred').length).toBeGreaterThan(0);
+    expect(
+      n.metrics.filter((m) => m.destination === 'broken' && m.metric === 'NotificationsDeferred').length,
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -245,10 +298,25 @@ routes:
     destinations: [{ kind: webhook, url: "${digest.url}/d" }]
 `),
     });
-    const up = finding({ transition: 'CHANGED', findingType: 'ERROR_STATUS', severity: 'high', previous: { findingType: 'STUCK', severity: 'medium' }, name: 'went-bad' });
-    const down = finding({ transition: 'CHANGED', findingType: 'STUCK', severity: 'medium', previous: { findingType: 'ERROR_STATUS', severity: 'high' }, name: 'calmer' });
+    const up = finding({
+      transition: 'CHANGED',
+      findingType: 'ERROR_STATUS',
+      severity: 'high',
+      previous: { findingType: 'STUCK', severity: 'medium' },
+      name: 'went-bad',
+    });
+    const down = finding({
+      transition: 'CHANGED',
+      findingType: 'STUCK',
+      severity: 'medium',
+      previous: { findingType: 'ERROR_STATUS', severity: 'high' },
+      name: 'calmer',
+    });
     await n.deliver([up, down]);
-    const paged = pager.accepted() as unknown as Array<{ counts: Array<{ kind: string; count: number }>; findings: Array<{ kind: string; snapshot: { name: string } }> }>;
+    const paged = pager.accepted() as unknown as Array<{
+      counts: Array<{ kind: string; count: number }>;
+      findings: Array<{ kind: string; snapshot: { name: string } }>;
+    }>;
     expect(paged.map((m) => m.findings.map((f) => [f.kind, f.snapshot.name]))).toEqual([[['escalated', 'went-bad']]]);
     expect(paged[0]?.counts).toEqual([expect.objectContaining({ kind: 'escalated', count: 1 })]);
     await n.tick(15);
@@ -273,11 +341,25 @@ routes:
     await n.deliver([opened]);
     await n.tick(15);
     // The owner tag was removed before the snapshot was cleaned up: the resolution still goes to team-a.
-    const resolved = { type: opened.type, detail: { ...opened.detail, transition: 'RESOLVED' as const, transitionId: `r${opened.detail.transitionId.slice(1)}`, openForMinutes: 30, snapshot: { ...opened.detail.snapshot, metadata: {} } } };
+    const resolved = {
+      type: opened.type,
+      detail: {
+        ...opened.detail,
+        transition: 'RESOLVED' as const,
+        transitionId: `r${opened.detail.transitionId.slice(1)}`,
+        openForMinutes: 30,
+        snapshot: { ...opened.detail.snapshot, metadata: {} },
+      },
+    };
     await n.deliver([resolved]);
     await n.tick(15);
-    const bodies = team.accepted() as unknown as Array<{ findings: Array<{ kind: string; snapshot: { name: string } }> }>;
-    expect(bodies.map((b) => b.findings.map((f) => [f.kind, f.snapshot.name]))).toEqual([[['new', 'owned']], [['resolved', 'owned']]]);
+    const bodies = team.accepted() as unknown as Array<{
+      findings: Array<{ kind: string; snapshot: { name: string } }>;
+    }>;
+    expect(bodies.map((b) => b.findings.map((f) => [f.kind, f.snapshot.name]))).toEqual([
+      [['new', 'owned']],
+      [['resolved', 'owned']],
+    ]);
     expect(rest.requests).toHaveLength(0);
   });
 
@@ -286,12 +368,32 @@ routes:
     const n = await notifier({ ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' });
     const where = { projectId: 'f9e8d7c6b5a4938271605f4e3d2c1b0a', region: 'eu-de', target: 'default' };
     const failed = (at: string) => [
-      { type: 'EVS Snapshot Scan Failed', detail: { ...loadEvent<{ detail: object }>('samples/scan-failed.json').detail, ...where, observedAt: at } },
-      { type: 'EVS Snapshot Scan Summary', detail: { ...loadEvent<{ detail: object }>('samples/scan-summary-incomplete.json').detail, ...where, finishedAt: at } },
+      {
+        type: 'EVS Snapshot Scan Failed',
+        detail: { ...loadEvent<{ detail: object }>('samples/scan-failed.json').detail, ...where, observedAt: at },
+      },
+      {
+        type: 'EVS Snapshot Scan Summary',
+        detail: {
+          ...loadEvent<{ detail: object }>('samples/scan-summary-incomplete.json').detail,
+          ...where,
+          finishedAt: at,
+        },
+      },
     ];
-    const healthy = (at: string) => [{ type: 'EVS Snapshot Scan Summary', detail: { ...loadEvent<{ detail: object }>('samples/scan-summary.json').detail, ...where, finishedAt: at } }];
+    const healthy = (at: string) => [
+      {
+        type: 'EVS Snapshot Scan Summary',
+        detail: { ...loadEvent<{ detail: object }>('samples/scan-summary.json').detail, ...where, finishedAt: at },
+      },
+    ];
     await n.deliver(healthy('2026-03-02T09:45:00.000Z'));
-    for (const at of ['2026-03-02T10:00:00.000Z', '2026-03-02T10:15:00.000Z', '2026-03-02T10:30:00.000Z', '2026-03-02T10:45:00.000Z']) {
+    for (const at of [
+      '2026-03-02T10:00:00.000Z',
+      '2026-03-02T10:15:00.000Z',
+      '2026-03-02T10:30:00.000Z',
+      '2026-03-02T10:45:00.000Z',
+    ]) {
       await n.deliver(failed(at));
       await n.tick(15);
     }
@@ -299,7 +401,13 @@ routes:
     await n.tick(15);
     await n.deliver(healthy('2026-03-02T11:15:00.000Z'));
     await n.tick(15);
-    const bodies = hook.requests.map((r) => JSON.parse(r.body) as { health: Array<{ kind: string; since: string; failureCode?: string }>; findings: unknown[] });
+    const bodies = hook.requests.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          health: Array<{ kind: string; since: string; failureCode?: string }>;
+          findings: unknown[];
+        },
+    );
     expect(bodies.map((b) => b.health.map((h) => [h.kind, h.since, h.failureCode]))).toEqual([
       [['failing', '2026-03-02T10:00:00.000Z', 'UPSTREAM_ERROR']],
       [['recovered', '2026-03-02T10:00:00.000Z', undefined]],

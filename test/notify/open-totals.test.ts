@@ -18,9 +18,22 @@ const CYCLE = 15 * 60_000;
 
 beforeAll(async () => {
   [dynamo, hook] = await Promise.all([startLocalDynamo(), startScriptedServer(() => ({ status: 200 }))]);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
-  path = await startNotificationPath(dynamo, { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' }, clock);
-  bus = new EventBridgeClient({ endpoint: path.bus.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  path = await startNotificationPath(
+    dynamo,
+    { ALERT_WEBHOOK_URL: `${hook.url}/hook`, SCAN_CYCLE_MINUTES: '15' },
+    clock,
+  );
+  bus = new EventBridgeClient({
+    endpoint: path.bus.url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 }, 60_000);
 afterAll(async () => {
   await Promise.all([path?.close(), hook?.close()]);
@@ -38,7 +51,11 @@ function snapshotFinding(severity: Sev) {
   const n = String(serial).padStart(8, '0');
   let step = 0;
   let current: Sev = severity;
-  const event = (transition: FindingDetail['transition'], next: Sev, extra: Partial<FindingDetail> = {}): FindingDetail => {
+  const event = (
+    transition: FindingDetail['transition'],
+    next: Sev,
+    extra: Partial<FindingDetail> = {},
+  ): FindingDetail => {
     step++;
     const previous = current;
     current = next;
@@ -50,7 +67,11 @@ function snapshotFinding(severity: Sev) {
       findingType: TYPES[next],
       severity: next,
       observedAt: new Date(clock.now).toISOString(),
-      snapshot: { ...sample.snapshot, id: `${n}-0000-4000-8000-000000000000`, name: `snap-${serial}` } as FindingDetail['snapshot'],
+      snapshot: {
+        ...sample.snapshot,
+        id: `${n}-0000-4000-8000-000000000000`,
+        name: `snap-${serial}`,
+      } as FindingDetail['snapshot'],
       ...(transition === 'CHANGED' ? { previous: { findingType: TYPES[previous], severity: previous } } : {}),
       ...extra,
     } as FindingDetail;
@@ -66,7 +87,9 @@ function snapshotFinding(severity: Sev) {
 async function publish(details: readonly FindingDetail[]) {
   const queued = path.queue.sent.length + details.length;
   for (let i = 0; i < details.length; i += 10) {
-    const entries = details.slice(i, i + 10).map((d) => ({ Source: DEFAULT_SOURCE, DetailType: DETAIL_TYPES.finding, Detail: JSON.stringify(d) }));
+    const entries = details
+      .slice(i, i + 10)
+      .map((d) => ({ Source: DEFAULT_SOURCE, DetailType: DETAIL_TYPES.finding, Detail: JSON.stringify(d) }));
     const out = await bus.send(new PutEventsCommand({ Entries: entries }));
     expect(out.FailedEntryCount ?? 0).toBe(0);
   }

@@ -13,9 +13,20 @@ describe('sending to a destination', () => {
     const hook = await startScriptedServer((req) => ({ status: req.url === '/hooks/live' ? 204 : 404 }));
     try {
       const arn = store.putSecret('alerts/webhook', `${hook.url}/hooks/old`);
-      const secretsManager = new SecretsManagerClient({ endpoint: store.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-      const send = createSender({ fetchSecret: createSecretFetch({ maxAgeSeconds: 300, secretsManager }), timeoutMs: 2_000 });
-      const destination = { kind: 'webhook' as const, name: 'ops', address: { secret: { store: 'secretsmanager' as const, id: arn } } };
+      const secretsManager = new SecretsManagerClient({
+        endpoint: store.url,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      const send = createSender({
+        fetchSecret: createSecretFetch({ maxAgeSeconds: 300, secretsManager }),
+        timeoutMs: 2_000,
+      });
+      const destination = {
+        kind: 'webhook' as const,
+        name: 'ops',
+        address: { secret: { store: 'secretsmanager' as const, id: arn } },
+      };
       // Revoked and not rotated: a failure that is not retried, and whose description holds no URL.
       const refused = await send(destination, message);
       expect(refused).toEqual({ ok: false, retryable: false, status: 404, error: 'HTTP 404' });
@@ -37,7 +48,13 @@ describe('sending to a destination', () => {
     try {
       const send = createSender({ timeoutMs: 2_000 });
       const destination = { kind: 'alertmanager' as const, name: 'am', address: { url: hook.url } };
-      expect(await send(destination, message)).toEqual({ ok: false, retryable: true, status: 429, retryAfterMs: 7_000, error: 'HTTP 429' });
+      expect(await send(destination, message)).toEqual({
+        ok: false,
+        retryable: true,
+        status: 429,
+        retryAfterMs: 7_000,
+        error: 'HTTP 429',
+      });
       expect(await send(destination, message)).toEqual({ ok: false, retryable: true, status: 502, error: 'HTTP 502' });
       expect(await send(destination, message)).toEqual({ ok: false, retryable: false, status: 400, error: 'HTTP 400' });
       // Alertmanager's API path is added to its base URL.

@@ -9,7 +9,9 @@ describe('untrusted text', () => {
   });
 
   it('removes NUL, C1 controls, bidi overrides and zero-width characters', () => {
-    expect(cleanText('nu\u0000l \u0090c1 in\u202evoice \u2066iso\u2069 zero\u200bwidth\ufeff')).toBe('nul c1 invoice iso zerowidth');
+    expect(cleanText('nu\u0000l \u0090c1 in\u202evoice \u2066iso\u2069 zero\u200bwidth\ufeff')).toBe(
+      'nul c1 invoice iso zerowidth',
+    );
   });
 
   it('caps by code points with an ellipsis and never splits a surrogate pair', () => {
@@ -29,9 +31,15 @@ describe('untrusted text', () => {
   });
 
   it('escapes each format its own way', () => {
-    expect(escapeSlack('<!channel> & <https://evil.example|Click>')).toBe('&lt;!channel&gt; &amp; &lt;https://evil.example|Click&gt;');
-    expect(escapeCardMarkdown('**b** [l](u) <at>x</at> {{DATE(2017-02-14T06:08:00Z)}}')).toBe('\\*\\*b\\*\\* \\[l\\]\\(u\\) ‹at›x‹/at› { {DATE\\(2017-02-14T06:08:00Z\\)} }');
-    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+    expect(escapeSlack('<!channel> & <https://evil.example|Click>')).toBe(
+      '&lt;!channel&gt; &amp; &lt;https://evil.example|Click&gt;',
+    );
+    expect(escapeCardMarkdown('**b** [l](u) <at>x</at> {{DATE(2017-02-14T06:08:00Z)}}')).toBe(
+      '\\*\\*b\\*\\* \\[l\\]\\(u\\) ‹at›x‹/at› { {DATE\\(2017-02-14T06:08:00Z\\)} }',
+    );
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe(
+      '&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;',
+    );
     expect(asciiOnly('数据 é\nx')).toBe('?? ? x');
   });
 });

@@ -9,15 +9,22 @@ import { jsonLinesWhile } from '../helpers/stdout';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ projects: generateFleet({ seed: 'logs', size: 100, projects: [SAMPLE_PROJECT] }).projects, auth: { mode: 'noauth' } });
+  emulator = await startEmulator({
+    projects: generateFleet({ seed: 'logs', size: 100, projects: [SAMPLE_PROJECT] }).projects,
+    auth: { mode: 'noauth' },
+  });
 });
 afterAll(() => emulator.close());
-
 
 describe('function logs (Powertools Logger)', () => {
   it('writes one access line per request: who listed which project with which filters, the status and the upstream time, with the Lambda context', async () => {
     const logger = createFunctionLogger('list-snapshots', 'info');
-    const handler = createListSnapshotsHandler(listSnapshotsDepsFromEnv({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT }, logger));
+    const handler = createListSnapshotsHandler(
+      listSnapshotsDepsFromEnv(
+        { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT },
+        logger,
+      ),
+    );
     const lines = await jsonLinesWhile(async () => {
       await handler(httpApiEvent({ query: 'status=available&limit=5' }), lambdaContext());
       await handler(httpApiEvent({ query: 'all_tenants=1' }), lambdaContext());
@@ -42,7 +49,15 @@ describe('function logs (Powertools Logger)', () => {
 
   it('redacts fields whose names may carry credentials, whatever a caller passes', async () => {
     const logger = createFunctionLogger('test', 'debug');
-    const lines = await jsonLinesWhile(async () => logger.debug('fields', { token: 't-123', sk: 's-456', authorization: 'a-789', projectId: 'p' }));
-    expect(lines[0]).toMatchObject({ message: 'fields', token: '[redacted]', sk: '[redacted]', authorization: '[redacted]', projectId: 'p' });
+    const lines = await jsonLinesWhile(async () =>
+      logger.debug('fields', { token: 't-123', sk: 's-456', authorization: 'a-789', projectId: 'p' }),
+    );
+    expect(lines[0]).toMatchObject({
+      message: 'fields',
+      token: '[redacted]',
+      sk: '[redacted]',
+      authorization: '[redacted]',
+      projectId: 'p',
+    });
   });
 });

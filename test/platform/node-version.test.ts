@@ -17,7 +17,15 @@ describe('the Node the tests run on', () => {
 
   it('stops npm scripts with a message naming the version when Node is older than 22.12', () => {
     const pretend = (version: string) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', `Object.defineProperty(process.versions, 'node', { value: '${version}' }); await import('./scripts/check-node.mjs')`], { encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `Object.defineProperty(process.versions, 'node', { value: '${version}' }); await import('./scripts/check-node.mjs')`,
+        ],
+        { encoding: 'utf8' },
+      );
     const old = pretend('22.11.0');
     expect(old.status).toBe(1);
     expect(old.stderr).toContain('needs Node.js 22.12.0 or newer; npm scripts found Node v22.11.0');

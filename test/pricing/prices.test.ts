@@ -4,9 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadPricesFile, parsePrices } from '../../lib/pricing/load';
-import { formatMoney, monthlyCost, monthlyCostByStatus, monthlyCostOf, priceOf, roundMoney } from '../../lib/pricing/prices';
 import { ConfigError } from '../../lib/config/env';
+import { loadPricesFile, parsePrices } from '../../lib/pricing/load';
+import {
+  formatMoney,
+  monthlyCost,
+  monthlyCostByStatus,
+  monthlyCostOf,
+  priceOf,
+  roundMoney,
+} from '../../lib/pricing/prices';
 
 const where = { target: 'default', region: 'eu-de', status: 'available' };
 
@@ -18,8 +25,11 @@ describe('a price file', () => {
     expect(formatMoney(prices.currency, 1_234_567.891)).toBe('USD 1,234,567.89');
   });
 
-  it('prices a digest\'s findings as the report prices them, a size that is not a positive number as 0 GB', () => {
-    const prices = parsePrices('currency: USD\npricePerGbMonth: 0.05\nrules: [{ status: error, pricePerGbMonth: 0.02 }]\n', 'p.yml');
+  it("prices a digest's findings as the report prices them, a size that is not a positive number as 0 GB", () => {
+    const prices = parsePrices(
+      'currency: USD\npricePerGbMonth: 0.05\nrules: [{ status: error, pricePerGbMonth: 0.02 }]\n',
+      'p.yml',
+    );
     const items = [
       { target: 'a', region: 'r', snapshot: { status: 'available', size: 100 } },
       { target: 'a', region: 'r', snapshot: { status: 'error', size: 50 } },
@@ -35,22 +45,37 @@ describe('a price file', () => {
 
   it('prices by the first rule whose every field matches, else the default price', () => {
     const prices = parsePrices(
-      ['currency: CNY', 'pricePerGbMonth: 0.7', 'rules:', '  - { target: otc, status: error, pricePerGbMonth: 0 }', '  - { region: cn-north-4, pricePerGbMonth: 0.5 }', '  - { target: otc, pricePerGbMonth: 0.6 }'].join('\n'),
+      [
+        'currency: CNY',
+        'pricePerGbMonth: 0.7',
+        'rules:',
+        '  - { target: otc, status: error, pricePerGbMonth: 0 }',
+        '  - { region: cn-north-4, pricePerGbMonth: 0.5 }',
+        '  - { target: otc, pricePerGbMonth: 0.6 }',
+      ].join('\n'),
       'p.yml',
     );
     expect(priceOf(prices, { target: 'otc', region: 'eu-de', status: 'error' })).toBe(0);
     expect(priceOf(prices, { target: 'otc', region: 'eu-de', status: 'available' })).toBe(0.6);
     expect(priceOf(prices, { target: 'otc', region: 'cn-north-4', status: 'available' })).toBe(0.5);
     expect(priceOf(prices, { target: 'hw', region: 'ap-1', status: 'error' })).toBe(0.7);
-    expect(monthlyCostByStatus(prices, { target: 'otc', region: 'eu-de' }, { error: { gb: 100 }, available: { gb: 10 } })).toBeCloseTo(6, 10);
+    expect(
+      monthlyCostByStatus(prices, { target: 'otc', region: 'eu-de' }, { error: { gb: 100 }, available: { gb: 10 } }),
+    ).toBeCloseTo(6, 10);
   });
 
   it.each([
     ['currency: usd\npricePerGbMonth: 0.05\n', /^bad\.yml:1:11: currency must match pattern/],
     ['currency: USD\npricePerGbMonth: -1\n', /^bad\.yml:2:18: pricePerGbMonth must be >= 0/],
     ['currency: USD\n', /^bad\.yml:1:1: \(top level\) is missing "pricePerGbMonth"/],
-    ['currency: USD\npricePerGbMonth: 0.05\nrules:\n  - { target: a, pricePerGbMonth: 1, price: 1 }\n', /^bad\.yml:4:45: rules\[0\]\.price is not a field of this object/],
-    ['currency: USD\npricePerGbMonth: 0.05\nrules:\n  - { target: a }\n', /^bad\.yml:4:5: rules\[0\] is missing "pricePerGbMonth"/],
+    [
+      'currency: USD\npricePerGbMonth: 0.05\nrules:\n  - { target: a, pricePerGbMonth: 1, price: 1 }\n',
+      /^bad\.yml:4:45: rules\[0\]\.price is not a field of this object/,
+    ],
+    [
+      'currency: USD\npricePerGbMonth: 0.05\nrules:\n  - { target: a }\n',
+      /^bad\.yml:4:5: rules\[0\] is missing "pricePerGbMonth"/,
+    ],
     ['currency: USD\npricePerGbMonth: "cheap"\n', /^bad\.yml:2:18: pricePerGbMonth must be number/],
     ['currency: USD\n  pricePerGbMonth: 0.05\n', /^bad\.yml:\d+:\d+: not valid YAML or JSON/],
   ])('refuses %j, naming the file, line and field', (text, message) => {
@@ -59,7 +84,9 @@ describe('a price file', () => {
   });
 
   it('that cannot be read is named', () => {
-    expect(() => loadPricesFile('/no/such/prices.yml', '--prices names')).toThrow('--prices names /no/such/prices.yml cannot be read (ENOENT)');
+    expect(() => loadPricesFile('/no/such/prices.yml', '--prices names')).toThrow(
+      '--prices names /no/such/prices.yml cannot be read (ENOENT)',
+    );
   });
 
   it('is shipped as an example whose figures say they are examples to replace', () => {
@@ -68,7 +95,10 @@ describe('a price file', () => {
     expect(text.split('\n')[0]).toMatch(/EXAMPLE PRICES: REPLACE EVERY FIGURE/);
     expect(prices.note).toMatch(/^Example prices/);
     // Every line with a figure says it is an example.
-    for (const line of text.split('\n').filter((l) => /pricePerGbMonth: [\d.]+/.test(l) && !l.trimStart().startsWith('#'))) expect(line).toMatch(/EXAMPLE|rules:|^\s*pricePerGbMonth: [\d.]+\s*$/);
+    for (const line of text
+      .split('\n')
+      .filter((l) => /pricePerGbMonth: [\d.]+/.test(l) && !l.trimStart().startsWith('#')))
+      expect(line).toMatch(/EXAMPLE|rules:|^\s*pricePerGbMonth: [\d.]+\s*$/);
     expect(prices.rules?.length).toBeGreaterThan(0);
   });
 });

@@ -5,8 +5,16 @@ import { listResponse } from '../../lib/proxy/list-response';
 
 describe('the list answer', () => {
   it('carries the rows and the next link in the EVS API shape', () => {
-    const response = listResponse({ snapshotsJson: '[{"id":"a"}]', nextHref: 'https://x/v2/p/snapshots?marker=a', upstreamRequestId: 'req-1' });
-    expect(response).toEqual({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"snapshots":[{"id":"a"}],"snapshots_links":[{"rel":"next","href":"https://x/v2/p/snapshots?marker=a"}]}' });
+    const response = listResponse({
+      snapshotsJson: '[{"id":"a"}]',
+      nextHref: 'https://x/v2/p/snapshots?marker=a',
+      upstreamRequestId: 'req-1',
+    });
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"snapshots":[{"id":"a"}],"snapshots_links":[{"rel":"next","href":"https://x/v2/p/snapshots?marker=a"}]}',
+    });
   });
 
   it('is refused as a 502 asking for a smaller limit when Lambda could not deliver it', () => {
@@ -20,6 +28,11 @@ describe('the list answer', () => {
     const response = errorResponse(refusal);
     expect(response.statusCode).toBe(502);
     expect(response.headers['X-Upstream-Request-Id']).toBe('req-9');
-    expect(JSON.parse(response.body)).toEqual({ computeFault: { code: 'UPSTREAM_BAD_RESPONSE', message: 'The upstream page is too large for one answer; ask for a smaller limit.' } });
+    expect(JSON.parse(response.body)).toEqual({
+      computeFault: {
+        code: 'UPSTREAM_BAD_RESPONSE',
+        message: 'The upstream page is too large for one answer; ask for a smaller limit.',
+      },
+    });
   });
 });

@@ -30,7 +30,13 @@ describe('list query validation', () => {
     [[['name', '']], { name: '' }],
     [[['status', 'backing-up']], { status: 'backing-up' }],
     [[['status', 'error_deleting']], { status: 'error_deleting' }],
-    [[['marker', UUID], ['volume_id', UUID.toUpperCase()]], { marker: UUID, volume_id: UUID.toUpperCase() }],
+    [
+      [
+        ['marker', UUID],
+        ['volume_id', UUID.toUpperCase()],
+      ],
+      { marker: UUID, volume_id: UUID.toUpperCase() },
+    ],
   ] as Array<[Array<[string, string]>, object]>)('accepts %j', (params, expected) => {
     expect(validateListQuery(params)).toEqual(expected);
   });
@@ -49,20 +55,31 @@ describe('list query validation', () => {
     [[['status', 'available ']], 'status', 'one of'],
     [[['marker', '../../admin']], 'marker', 'UUID'],
     [[['volume_id', 'abc']], 'volume_id', 'UUID'],
-  ] as Array<[Array<[string, string]>, string, string]>)('refuses %j naming the parameter and the rule', (params, name, rule) => {
-    const { code, message } = refusal(params);
-    expect(code).toBe('INVALID_PARAMETER');
-    expect(message).toContain(`"${name}"`);
-    expect(message).toContain(rule);
-  });
+  ] as Array<[Array<[string, string]>, string, string]>)(
+    'refuses %j naming the parameter and the rule',
+    (params, name, rule) => {
+      const { code, message } = refusal(params);
+      expect(code).toBe('INVALID_PARAMETER');
+      expect(message).toContain(`"${name}"`);
+      expect(message).toContain(rule);
+    },
+  );
 
-  it.each(['all_tenants', 'project_id', 'sort', 'sort_key', 'with_count', 'metadata', 'LIMIT'])('refuses the unknown parameter %s', (name) => {
-    const { code, message } = refusal([[name, '1']]);
-    expect(code).toBe('UNKNOWN_PARAMETER');
-    expect(message).toContain(`"${name}"`);
-  });
+  it.each(['all_tenants', 'project_id', 'sort', 'sort_key', 'with_count', 'metadata', 'LIMIT'])(
+    'refuses the unknown parameter %s',
+    (name) => {
+      const { code, message } = refusal([[name, '1']]);
+      expect(code).toBe('UNKNOWN_PARAMETER');
+      expect(message).toContain(`"${name}"`);
+    },
+  );
 
   it('refuses a repeated parameter', () => {
-    expect(refusal([['status', 'available'], ['status', 'error']]).code).toBe('REPEATED_PARAMETER');
+    expect(
+      refusal([
+        ['status', 'available'],
+        ['status', 'error'],
+      ]).code,
+    ).toBe('REPEATED_PARAMETER');
   });
 });

@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFleetReportHandler, fleetReportDepsFromEnv, type FleetReportResult } from '../../functions/fleet-report';
+import { createFleetReportHandler, type FleetReportResult, fleetReportDepsFromEnv } from '../../functions/fleet-report';
 import { createCleanupStore } from '../../lib/cleanup/dynamo-store';
 import type { Snapshot } from '../../lib/domain/snapshot';
+import { readTimes } from '../../lib/domain/times';
 import type { CleanupAction, CleanupDetail } from '../../lib/events/contract';
 import { createLogger } from '../../lib/observability/log';
 import type { FleetReport, ProjectReport } from '../../lib/report/fleet';
-import { createStatsAccumulator } from '../../lib/scan/stats';
 import { lazyS3ReportStore } from '../../lib/report/lazy-s3-store';
-import { readTimes } from '../../lib/domain/times';
+import { createStatsAccumulator } from '../../lib/scan/stats';
 import { lambdaContext } from '../../tools/local/loopback';
 import { type LocalS3, startLocalS3 } from '../../tools/local/s3';
 import { launchChromium } from '../helpers/browser';
@@ -31,21 +31,48 @@ const BUCKET = 'evs-reports-removed';
 const NOW = Date.parse('2026-12-06T12:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'removed-'));
 const PRICES = join(dir, 'prices.yml');
-writeFileSync(PRICES, 'currency: EUR\npricePerGbMonth: 0.05\nrules:\n  - { status: error, pricePerGbMonth: 0.01 }\n  - { target: t2, pricePerGbMonth: 0.1 }\n');
+writeFileSync(
+  PRICES,
+  'currency: EUR\npricePerGbMonth: 0.05\nrules:\n  - { status: error, pricePerGbMonth: 0.01 }\n  - { target: t2, pricePerGbMonth: 0.1 }\n',
+);
 
 let s3: LocalS3;
 let dynamo: Awaited<ReturnType<typeof startStateTable>>;
 
 function part(target: string, region: string, projectId: string): ProjectReport {
   const stats = createStatsAccumulator(NOW);
-  const s: Snapshot = { id: `${projectId}-s`, status: 'available', name: 'kept', description: null, created_at: '2026-11-01T00:00:00.000000', updated_at: null, metadata: {}, volume_id: 'v', size: 5 };
+  const s: Snapshot = {
+    id: `${projectId}-s`,
+    status: 'available',
+    name: 'kept',
+    description: null,
+    created_at: '2026-11-01T00:00:00.000000',
+    updated_at: null,
+    metadata: {},
+    volume_id: 'v',
+    size: 5,
+  };
   stats.add(s, readTimes(s), undefined);
-  return { reportVersion: '1.0', target, region, projectId, scanId: 'scan', scannedAt: '2026-12-06T11:00:00.000Z', stats: stats.result() };
+  return {
+    reportVersion: '1.0',
+    target,
+    region,
+    projectId,
+    scanId: 'scan',
+    scannedAt: '2026-12-06T11:00:00.000Z',
+    stats: stats.result(),
+  };
 }
 
 let n = 0;
 /** An audit item as the remediation function records it (CleanupDetail through the cleanup store's own writer). */
-async function audit(action: CleanupAction, at: string, where: { projectId: string; target: string; region: string }, size: number, status = 'available') {
+async function audit(
+  action: CleanupAction,
+  at: string,
+  where: { projectId: string; target: string; region: string },
+  size: number,
+  status = 'available',
+) {
   n++;
   const detail: CleanupDetail = {
     schemaVersion: '2.3',
@@ -56,7 +83,16 @@ async function audit(action: CleanupAction, at: string, where: { projectId: stri
     runId: 'run-1',
     findingId: `finding-${n}`,
     rule: 'old-snapshots',
-    snapshot: { id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, name: `old-${n}`, status, size, volume_id: 'v', created_at: '2025-01-01T00:00:00.000000', updated_at: null, metadata: {} } as CleanupDetail['snapshot'],
+    snapshot: {
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      name: `old-${n}`,
+      status,
+      size,
+      volume_id: 'v',
+      created_at: '2025-01-01T00:00:00.000000',
+      updated_at: null,
+      metadata: {},
+    } as CleanupDetail['snapshot'],
     deleteAfter: '2026-10-01T00:00:00Z',
     approvedBy: null,
     owner: null,
@@ -97,9 +133,21 @@ afterAll(async () => {
 
 async function runReport(env: Record<string, string>) {
   const lines: string[] = [];
-  const deps = fleetReportDepsFromEnv({ REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url, ...env }, createLogger({}, (l) => lines.push(l), 'info'));
-  const result = (await createFleetReportHandler({ ...deps, now: () => NOW })({}, lambdaContext(30_000) as Context)) as FleetReportResult;
-  return { result, lines, report: JSON.parse(s3.text(BUCKET, 'fleet-report.json') as string) as FleetReport, html: s3.text(BUCKET, 'fleet-report.html') as string, prom: s3.text(BUCKET, 'fleet-report.prom') as string };
+  const deps = fleetReportDepsFromEnv(
+    { REPORT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: s3.url, ...env },
+    createLogger({}, (l) => lines.push(l), 'info'),
+  );
+  const result = (await createFleetReportHandler({ ...deps, now: () => NOW })(
+    {},
+    lambdaContext(30_000) as Context,
+  )) as FleetReportResult;
+  return {
+    result,
+    lines,
+    report: JSON.parse(s3.text(BUCKET, 'fleet-report.json') as string) as FleetReport,
+    html: s3.text(BUCKET, 'fleet-report.html') as string,
+    prom: s3.text(BUCKET, 'fleet-report.prom') as string,
+  };
 }
 
 const months = (from: number) => Array.from({ length: 12 }, (_, i) => `2026-${String(from + i).padStart(2, '0')}`);
@@ -143,13 +191,17 @@ describe('GB and money removed per month', () => {
       page.on('pageerror', (e) => problems.push(String(e)));
       page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
       await page.setContent(run.html, { waitUntil: 'load' });
-      const rows = await page.$$eval('#removed tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      const rows = await page.$$eval('#removed tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
       expect(rows).toContainEqual(['2026-11', '2', '120 GB', 'EUR 5.20']);
       expect(rows).toContainEqual(['2026-10', '1', '30 GB', 'EUR 3.00']);
       expect(rows).toContainEqual(['2026-05', '0', '0 GB', 'EUR 0.00']);
       expect(rows.at(-1)).toEqual(['total', '4', '157 GB', 'EUR 8.55']);
       expect(await page.$eval('#removed thead', (h) => h.textContent)).toContain('at most');
-      expect(await page.$eval('#removed-note', (p) => p.textContent)).toMatch(/refused and failed deletes are not counted.*upper bound/);
+      expect(await page.$eval('#removed-note', (p) => p.textContent)).toMatch(
+        /refused and failed deletes are not counted.*upper bound/,
+      );
       const chart = (await readCharts(page))['chart-removed'];
       expect(chart?.labels).toEqual(months(1));
       expect(chart?.datasets.map((d) => d.label)).toEqual(['GB removed', 'saves per month, at most (EUR)']);

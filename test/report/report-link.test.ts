@@ -38,10 +38,21 @@ beforeAll(async () => {
   bus = await startLocalEventBridge();
   pricesFile = join(tmpdir(), `prices-link-${process.pid}.yml`);
   writeFileSync(pricesFile, 'currency: EUR\npricePerGbMonth: 0.04\n');
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_ENDPOINT_URL_S3: s3.url, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+  });
 });
 afterAll(async () => {
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE']) {
+  for (const k of [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  ]) {
     if (saved[k] === undefined) delete process.env[k];
     else process.env[k] = saved[k];
   }
@@ -60,20 +71,41 @@ const env = () => ({
 
 describe('the report link', () => {
   it('is carried by each scan summary with the money, and a plain fetch without credentials opens the latest HTML report', async () => {
-    const scan = createScanSnapshotsHandler(scanSnapshotsDepsFromEnv(env(), createLogger({}, () => undefined, 'silent')));
+    const scan = createScanSnapshotsHandler(
+      scanSnapshotsDepsFromEnv(
+        env(),
+        createLogger({}, () => undefined, 'silent'),
+      ),
+    );
     await scan({}, lambdaContext(60_000) as Context);
-    const report = createFleetReportHandler(fleetReportDepsFromEnv(env(), createLogger({}, () => undefined, 'silent')));
+    const report = createFleetReportHandler(
+      fleetReportDepsFromEnv(
+        env(),
+        createLogger({}, () => undefined, 'silent'),
+      ),
+    );
     await report(loadEvent('scheduled-scan.json'), lambdaContext(30_000) as Context);
 
-    const summaries = bus.received.filter((e) => e.DetailType === 'EVS Snapshot Scan Summary').map((e) => JSON.parse(e.Detail) as SummaryDetail);
+    const summaries = bus.received
+      .filter((e) => e.DetailType === 'EVS Snapshot Scan Summary')
+      .map((e) => JSON.parse(e.Detail) as SummaryDetail);
     expect(summaries).toHaveLength(2);
     for (const summary of summaries) {
       expect(schemaErrors('EVS Snapshot Scan Summary', summary)).toEqual([]);
       expect(summary.schemaVersion).toBe('2.3');
       const project = fleet.projects.find((p) => p.projectId === summary.projectId);
-      const flaggedGb = (project?.snapshots ?? []).filter((s) => fleet.expected.has(s.id)).reduce((n, s) => n + s.size, 0);
+      const flaggedGb = (project?.snapshots ?? [])
+        .filter((s) => fleet.expected.has(s.id))
+        .reduce((n, s) => n + s.size, 0);
       const allGb = (project?.snapshots ?? []).reduce((n, s) => n + s.size, 0);
-      expect(summary.money).toEqual(expect.objectContaining({ currency: 'EUR', basis: 'size', perMonth: Math.round(allGb * 4) / 100, flaggedPerMonth: Math.round(flaggedGb * 4) / 100 }));
+      expect(summary.money).toEqual(
+        expect.objectContaining({
+          currency: 'EUR',
+          basis: 'size',
+          perMonth: Math.round(allGb * 4) / 100,
+          flaggedPerMonth: Math.round(flaggedGb * 4) / 100,
+        }),
+      );
       const url = summary.reportUrl as string;
       expect(url.startsWith(`${s3.url}/${BUCKET}/fleet-report.html?`)).toBe(true);
       expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe(String(24 * 3_600));

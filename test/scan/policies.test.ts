@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, type FindingDetail, type SummaryDetail } from '../../lib/events/contract';
 import { listFindings } from '../../lib/findings/api';
-import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
 import { formatRuleTally } from '../../lib/scan/report';
-import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { createFindingsStore } from '../../lib/state/dynamo/findings-table';
+import { buildScanner, createEventBridgeClient } from '../../lib/wiring/scanner';
+import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { formatCinderTime } from '../../tools/emulator/fleet';
 import { generatePolicyFleet, POLICY_FLEET_RULES, type PolicyFleet } from '../../tools/emulator/policy-fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
@@ -63,8 +63,18 @@ async function scan(policy: string, stateful = true) {
   buses.push(bus);
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
   // Pages of 7: a volume's snapshots come over several pages, between other volumes'.
-  const settings = loadScanSettings({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: PROJECT, SCAN_PAGE_SIZE: '7', SCAN_POLICY_FILE: policy, ...(stateful ? { FINDINGS_TABLE: dynamo.table } : {}) });
-  const result = await buildScanner(settings, { ...(stateful ? { store: createFindingsStore({ tableName: dynamo.table }) } : {}), eventBridge: createEventBridgeClient(2_000) })(Date.now() + 60_000);
+  const settings = loadScanSettings({
+    EVS_ENDPOINT: emulator.url,
+    EVS_AUTH: 'noauth',
+    SCAN_PROJECT_IDS: PROJECT,
+    SCAN_PAGE_SIZE: '7',
+    SCAN_POLICY_FILE: policy,
+    ...(stateful ? { FINDINGS_TABLE: dynamo.table } : {}),
+  });
+  const result = await buildScanner(settings, {
+    ...(stateful ? { store: createFindingsStore({ tableName: dynamo.table }) } : {}),
+    eventBridge: createEventBridgeClient(2_000),
+  })(Date.now() + 60_000);
   const events = bus.received.map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail) }));
   for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
   const findings = events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail as FindingDetail);
@@ -78,32 +88,48 @@ async function scan(policy: string, stateful = true) {
 }
 
 describe('keep the newest N per volume (EXCESS_RETENTION)', () => {
-  it('flags exactly the 3 oldest of each volume of 10 under the issue\'s example policy, with the volume, the rank and the rule', async () => {
+  it("flags exactly the 3 oldest of each volume of 10 under the issue's example policy, with the volume, the rank and the rule", async () => {
     const { snapshotFindings, summary } = await scan(policyFile('example.yml', EXAMPLE), false);
     const byId = new Map(snapshotFindings.map((f) => [f.snapshot?.id, f]));
     // Without a STALE rule, the mixed volume's 3 oldest are EXCESS_RETENTION too.
     const excess = [...fleet.expected.keys()];
     expect(new Set(byId.keys())).toEqual(new Set(excess));
     for (const v of fleet.tenSnapshotVolumes) {
-      const ranks = snapshotFindings.filter((f) => f.retention?.volumeId === v).map((f) => [f.snapshot?.name, f.retention?.rank]);
-      expect(ranks).toEqual([['daily-8', 8], ['daily-9', 9], ['daily-10', 10]]);
+      const ranks = snapshotFindings
+        .filter((f) => f.retention?.volumeId === v)
+        .map((f) => [f.snapshot?.name, f.retention?.rank]);
+      expect(ranks).toEqual([
+        ['daily-8', 8],
+        ['daily-9', 9],
+        ['daily-10', 10],
+      ]);
     }
     for (const f of snapshotFindings) {
-      expect(f).toMatchObject({ findingType: 'EXCESS_RETENTION', severity: 'low', rule: 'keep-seven-per-disk', retention: { keepNewest: 7, volumeId: f.snapshot?.volume_id } });
+      expect(f).toMatchObject({
+        findingType: 'EXCESS_RETENTION',
+        severity: 'low',
+        rule: 'keep-seven-per-disk',
+        retention: { keepNewest: 7, volumeId: f.snapshot?.volume_id },
+      });
       expect(f.reason).toContain(`volume ${f.snapshot?.volume_id}`);
     }
-    expect(summary).toMatchObject({ complete: true, schemaVersion: '2.3', countsByFindingType: { EXCESS_RETENTION: excess.length }, unprotectedVolumes: null });
+    expect(summary).toMatchObject({
+      complete: true,
+      schemaVersion: '2.3',
+      countsByFindingType: { EXCESS_RETENTION: excess.length },
+      unprotectedVolumes: null,
+    });
     // 15 backup snapshots ranked by nothing and flagged by nothing.
     expect(summary.protectedSnapshots).toBe(fleet.systemSnapshots.length);
   });
 
-  it('leaves a snapshot another rule flags with that finding, and still counts it among the volume\'s snapshots', async () => {
+  it("leaves a snapshot another rule flags with that finding, and still counts it among the volume's snapshots", async () => {
     const { snapshotFindings } = await scan(policyFile('rules.yml', POLICY_FLEET_RULES));
     expect(new Map(snapshotFindings.map((f) => [f.snapshot?.id, f.findingType]))).toEqual(fleet.expected);
   });
 });
 
-describe('the cloud\'s own backup snapshots', () => {
+describe("the cloud's own backup snapshots", () => {
   it('are never STALE nor EXCESS_RETENTION, whatever the policy says, and the summary counts them', async () => {
     // A policy that asks for exactly those snapshots, by name and by metadata.
     const greedy = `version: 1
@@ -126,7 +152,11 @@ rules:
     for (const s of fleet.systemSnapshots) expect(flagged.has(s)).toBe(false);
     expect(snapshotFindings.length).toBeGreaterThan(20);
     expect(summary.protectedSnapshots).toBe(fleet.systemSnapshots.length);
-    expect(result.projects[0]?.byRule).toMatchObject({ 'old-backups': { findings: 0, protected: 12 }, automatic: { findings: 0, protected: 3 }, 'keep-one': { protected: 15 } });
+    expect(result.projects[0]?.byRule).toMatchObject({
+      'old-backups': { findings: 0, protected: 12 },
+      automatic: { findings: 0, protected: 3 },
+      'keep-one': { protected: 15 },
+    });
   });
 });
 
@@ -136,7 +166,14 @@ describe('volumes with no recent snapshot (UNPROTECTED_VOLUME)', () => {
     const first = await scan(rules);
     expect(first.volumeFindings.map((f) => f.volume?.id).sort()).toEqual([...fleet.unprotected].sort());
     for (const f of first.volumeFindings) {
-      expect(f).toMatchObject({ transition: 'OPENED', findingType: 'UNPROTECTED_VOLUME', severity: 'medium', rule: 'unprotected-disks', thresholdMinutes: 7 * 1_440, volume: { status: 'in-use', size: 40 } });
+      expect(f).toMatchObject({
+        transition: 'OPENED',
+        findingType: 'UNPROTECTED_VOLUME',
+        severity: 'medium',
+        rule: 'unprotected-disks',
+        thresholdMinutes: 7 * 1_440,
+        volume: { status: 'in-use', size: 40 },
+      });
       expect(f.snapshot).toBeUndefined();
     }
     const eight = first.volumeFindings.find((f) => f.volume?.id === fleet.eightDaysOld);
@@ -144,8 +181,18 @@ describe('volumes with no recent snapshot (UNPROTECTED_VOLUME)', () => {
     expect(eight?.reason).toContain('8 days');
     expect(first.summary).toMatchObject({ complete: true, unprotectedVolumes: 2, opened: fleet.expected.size + 2 });
     // The findings API shows a volume's finding with its volume.
-    const listed = await listFindings({ store: createFindingsStore({ tableName: dynamo.table }), allowedProjects: '*' }, { projectId: PROJECT, params: [['finding_type', 'UNPROTECTED_VOLUME']], selfUrl: 'http://x/v2/p/findings', deadline: Date.now() + 10_000 });
-    expect(listed.findings.map((f) => [f.finding_type, f.state, f.volume_id, f.volume?.status, f.snapshot]).sort()).toEqual(fleet.unprotected.map((v) => ['UNPROTECTED_VOLUME', 'OPEN', v, 'in-use', undefined]).sort());
+    const listed = await listFindings(
+      { store: createFindingsStore({ tableName: dynamo.table }), allowedProjects: '*' },
+      {
+        projectId: PROJECT,
+        params: [['finding_type', 'UNPROTECTED_VOLUME']],
+        selfUrl: 'http://x/v2/p/findings',
+        deadline: Date.now() + 10_000,
+      },
+    );
+    expect(
+      listed.findings.map((f) => [f.finding_type, f.state, f.volume_id, f.volume?.status, f.snapshot]).sort(),
+    ).toEqual(fleet.unprotected.map((v) => ['UNPROTECTED_VOLUME', 'OPEN', v, 'in-use', undefined]).sort());
 
     // Unchanged: nothing new to say.
     const second = await scan(rules);
@@ -154,11 +201,26 @@ describe('volumes with no recent snapshot (UNPROTECTED_VOLUME)', () => {
 
     // A fresh snapshot of the 8-day-old volume, and the never-snapshotted volume deleted.
     const never = fleet.unprotected.find((v) => v !== fleet.eightDaysOld) as string;
-    const fresh = { id: 'ffffffff-0000-4000-8000-000000000001', status: 'available', name: 'fresh', description: null, created_at: formatCinderTime(Date.now() - 60_000, 0), updated_at: null, metadata: {}, volume_id: fleet.eightDaysOld, size: 40 };
+    const fresh = {
+      id: 'ffffffff-0000-4000-8000-000000000001',
+      status: 'available',
+      name: 'fresh',
+      description: null,
+      created_at: formatCinderTime(Date.now() - 60_000, 0),
+      updated_at: null,
+      metadata: {},
+      volume_id: fleet.eightDaysOld,
+      size: 40,
+    };
     emulator.store.load({ ...fleet.project, snapshots: [fresh, ...fleet.project.snapshots] });
     expect(emulator.volumes.remove(PROJECT, never)).toBe(true);
     const third = await scan(rules);
-    expect(third.volumeFindings.map((f) => [f.volume?.id, f.transition]).sort()).toEqual([[fleet.eightDaysOld, 'RESOLVED'], [never, 'RESOLVED']].sort());
+    expect(third.volumeFindings.map((f) => [f.volume?.id, f.transition]).sort()).toEqual(
+      [
+        [fleet.eightDaysOld, 'RESOLVED'],
+        [never, 'RESOLVED'],
+      ].sort(),
+    );
     expect(third.summary).toMatchObject({ unprotectedVolumes: 0, resolved: 2 });
   });
 
@@ -166,7 +228,9 @@ describe('volumes with no recent snapshot (UNPROTECTED_VOLUME)', () => {
     const { result, settings } = await scan(policyFile('rules.yml', POLICY_FLEET_RULES), false);
     const table = formatRuleTally(result, settings.policy.document.rules);
     const excess = [...fleet.expected.values()].filter((t) => t === 'EXCESS_RETENTION').length;
-    expect(table).toMatch(new RegExp(`keep-seven-per-disk +EXCESS_RETENTION +${excess} snapshots +${excess * 40} +15\\n`));
+    expect(table).toMatch(
+      new RegExp(`keep-seven-per-disk +EXCESS_RETENTION +${excess} snapshots +${excess * 40} +15\\n`),
+    );
     expect(table).toMatch(/stale +STALE +2 snapshots +80 +15\n/);
     expect(table).toMatch(/unprotected-disks +UNPROTECTED_VOLUME +2 volumes +80 +0$/);
   });

@@ -12,6 +12,10 @@ describe('the on-demand scan request', () => {
     }
     expect(refusal).toBeInstanceOf(RequestError);
     expect(refusal).not.toBeInstanceOf(ConfigError);
-    expect(refusal).toMatchObject({ code: 'INVALID_SCAN_REQUEST', fault: 'invalid', message: 'scan request: projects must be array' });
+    expect(refusal).toMatchObject({
+      code: 'INVALID_SCAN_REQUEST',
+      fault: 'invalid',
+      message: 'scan request: projects must be array',
+    });
   });
 });

@@ -5,17 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/domain/snapshot';
-import type { SnapshotLister, VolumeLister } from '../../lib/upstream/client';
 import { DETAIL_TYPES, type FindingDetail } from '../../lib/events/contract';
 import { parsePolicy } from '../../lib/policy/load';
 import { createPolicy } from '../../lib/policy/policy';
 import { createPrintingSink } from '../../lib/scan/dry-run';
 import { runScan } from '../../lib/scan/run-scan';
+import type { SnapshotLister, VolumeLister } from '../../lib/upstream/client';
 import { compareCinderOrder } from '../../tools/emulator/fleet';
 import { generatePolicyFleet } from '../../tools/emulator/policy-fleet';
 
 const PROJECT = 'b1b2c3d4e5f60718293a4b5c6d7e8f90';
-const EXAMPLE = 'version: 1\nrules:\n  - name: keep-seven-per-disk\n    finding: EXCESS_RETENTION\n    severity: low\n    match: { status: [available], keepNewestPerVolume: 7 }\n';
+const EXAMPLE =
+  'version: 1\nrules:\n  - name: keep-seven-per-disk\n    finding: EXCESS_RETENTION\n    severity: low\n    match: { status: [available], keepNewestPerVolume: 7 }\n';
 
 /** Lists snapshots in the order given (pages by marker), filtered by volume_id as Cinder filters, and counts the requests. */
 function listerOf(all: Snapshot[]) {
@@ -26,7 +27,11 @@ function listerOf(all: Snapshot[]) {
       const rows = query.volume_id ? all.filter((s) => s.volume_id === query.volume_id) : all;
       const from = query.marker ? rows.findIndex((s) => s.id === query.marker) + 1 : 0;
       const page = rows.slice(from, from + (query.limit ?? 1000));
-      return { snapshots: page, nextMarker: from + page.length < rows.length ? page.at(-1)?.id : undefined, requestId: undefined };
+      return {
+        snapshots: page,
+        nextMarker: from + page.length < rows.length ? page.at(-1)?.id : undefined,
+        requestId: undefined,
+      };
     },
     async listVolumesPage() {
       return { items: [], nextMarker: undefined, requestId: undefined };
@@ -40,9 +45,22 @@ async function scan(all: Snapshot[]) {
   const lines: string[] = [];
   await runScan(
     { createSink: () => createPrintingSink((l) => lines.push(l)) },
-    { scanId: 's', units: [{ target: 'default', region: 'r', projectId: PROJECT, lister }], policy: createPolicy(parsePolicy(EXAMPLE, 'p.yml')), source: 'test', concurrency: 1, pageSize: 5, maxPages: 1_000, deadline: Date.now() + 30_000, reserveMs: 1_000 },
+    {
+      scanId: 's',
+      units: [{ target: 'default', region: 'r', projectId: PROJECT, lister }],
+      policy: createPolicy(parsePolicy(EXAMPLE, 'p.yml')),
+      source: 'test',
+      concurrency: 1,
+      pageSize: 5,
+      maxPages: 1_000,
+      deadline: Date.now() + 30_000,
+      reserveMs: 1_000,
+    },
   );
-  const findings = lines.map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.finding).map((e) => e.detail as FindingDetail);
+  const findings = lines
+    .map((l) => JSON.parse(l))
+    .filter((e) => e['detail-type'] === DETAIL_TYPES.finding)
+    .map((e) => e.detail as FindingDetail);
   return { findings, requests };
 }
 
@@ -52,7 +70,10 @@ describe('ranking volumes an upstream lists out of created_at order', () => {
     const newestFirst = [...fleet.project.snapshots].sort(compareCinderOrder);
     // One volume's snapshots oldest first, at the end of the listing; every other volume in Cinder's order.
     const [shuffledVolume] = fleet.tenSnapshotVolumes as [string];
-    const mixed = [...newestFirst.filter((s) => s.volume_id !== shuffledVolume), ...newestFirst.filter((s) => s.volume_id === shuffledVolume).reverse()];
+    const mixed = [
+      ...newestFirst.filter((s) => s.volume_id !== shuffledVolume),
+      ...newestFirst.filter((s) => s.volume_id === shuffledVolume).reverse(),
+    ];
 
     const inOrder = await scan(newestFirst);
     const outOfOrder = await scan(mixed);
@@ -64,6 +85,10 @@ describe('ranking volumes an upstream lists out of created_at order', () => {
     // As listed: the snapshot's own fields, not a reconstruction.
     const late = outOfOrder.findings.filter((f) => f.snapshot?.volume_id === shuffledVolume);
     expect(late.map((f) => f.snapshot?.name)).toEqual(['daily-8', 'daily-9', 'daily-10']);
-    expect(late.every((f) => f.snapshot?.created_at === fleet.project.snapshots.find((s) => s.id === f.snapshot?.id)?.created_at)).toBe(true);
+    expect(
+      late.every(
+        (f) => f.snapshot?.created_at === fleet.project.snapshots.find((s) => s.id === f.snapshot?.id)?.created_at,
+      ),
+    ).toBe(true);
   });
 });

@@ -1,11 +1,16 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '../../lib/events/contract';
+import { buildScanner } from '../../lib/wiring/scanner';
 import { loadScanSettings } from '../../lib/wiring/settings/scanner';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
-import { type FaultResponse, type ListRequestInfo, type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import { DETAIL_TYPES } from '../../lib/events/contract';
+import {
+  type FaultResponse,
+  type ListRequestInfo,
+  type RunningEmulator,
+  startEmulator,
+} from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
-import { buildScanner } from '../../lib/wiring/scanner';
 import { schemaErrors } from '../helpers/schemas';
 
 let fleet: Fleet;
@@ -16,7 +21,12 @@ const buses: LocalEventBridge[] = [];
 
 beforeAll(async () => {
   fleet = generateFleet({ seed: 'scan', size: 12_000, projects: 4 });
-  emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' }, fault: (r) => fault?.(r), latencyMs: () => latency });
+  emulator = await startEmulator({
+    projects: fleet.projects,
+    auth: { mode: 'noauth' },
+    fault: (r) => fault?.(r),
+    latencyMs: () => latency,
+  });
   Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
 });
 afterAll(() => emulator.close());
@@ -27,7 +37,11 @@ afterEach(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close()));
 });
 
-async function scanOnce(env: Record<string, string> = {}, bus?: Parameters<typeof startLocalEventBridge>[0], deadlineMs = 60_000) {
+async function scanOnce(
+  env: Record<string, string> = {},
+  bus?: Parameters<typeof startLocalEventBridge>[0],
+  deadlineMs = 60_000,
+) {
   const local = await startLocalEventBridge(bus);
   buses.push(local);
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = local.url;
@@ -46,11 +60,16 @@ async function scanOnce(env: Record<string, string> = {}, bus?: Parameters<typeo
   });
   const scan = buildScanner(config, { eventBridge: new EventBridgeClient({}), now: () => fleet.now });
   const result = await scan(Date.now() + deadlineMs);
-  const events = local.received.map((e) => ({ type: e.DetailType, detail: JSON.parse(e.Detail), resources: e.Resources }));
+  const events = local.received.map((e) => ({
+    type: e.DetailType,
+    detail: JSON.parse(e.Detail),
+    resources: e.Resources,
+  }));
   return { result, events, bus: local };
 }
 
-const findingsOf = (events: Array<{ type: string; detail: any }>) => events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail);
+const findingsOf = (events: Array<{ type: string; detail: any }>) =>
+  events.filter((e) => e.type === DETAIL_TYPES.finding).map((e) => e.detail);
 
 describe('a scan of a seeded emulator fleet', () => {
   it('emits exactly the findings the fleet generator says it should, each valid against its schema', async () => {
@@ -61,7 +80,9 @@ describe('a scan of a seeded emulator fleet', () => {
     expect(found).toEqual(fleet.expected);
     for (const e of events) expect(schemaErrors(e.type, e.detail), e.type).toEqual([]);
     const finding = findingsOf(events)[0];
-    expect(events.find((e) => e.detail === finding)?.resources).toEqual([`evs:eu-de:${finding.projectId}:snapshot/${finding.snapshot.id}`]);
+    expect(events.find((e) => e.detail === finding)?.resources).toEqual([
+      `evs:eu-de:${finding.projectId}:snapshot/${finding.snapshot.id}`,
+    ]);
 
     const summaries = events.filter((e) => e.type === DETAIL_TYPES.summary).map((e) => e.detail);
     expect(summaries.map((s) => s.projectId).sort()).toEqual(fleet.projects.map((p) => p.projectId).sort());
@@ -78,7 +99,10 @@ describe('a scan of a seeded emulator fleet', () => {
   it('gives every finding the same findingId on a second run, and a new scanId', async () => {
     const first = await scanOnce();
     const second = await scanOnce();
-    const ids = (r: typeof first) => findingsOf(r.events).map((d) => d.findingId).sort();
+    const ids = (r: typeof first) =>
+      findingsOf(r.events)
+        .map((d) => d.findingId)
+        .sort();
     expect(ids(second)).toEqual(ids(first));
     expect(new Set(ids(first)).size).toBe(fleet.expected.size);
     expect(first.result.scanId).not.toBe(second.result.scanId);
@@ -86,16 +110,19 @@ describe('a scan of a seeded emulator fleet', () => {
 
   it('delivers every finding exactly once when the bus throttles some entries', async () => {
     const seen = new Set<string>();
-    const { result, events } = await scanOnce({}, {
-      failEntry: (entry) => {
-        const key = entry.Detail;
-        if (!seen.has(key) && key.length % 4 === 0) {
-          seen.add(key);
-          return { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' };
-        }
-        return undefined;
+    const { result, events } = await scanOnce(
+      {},
+      {
+        failEntry: (entry) => {
+          const key = entry.Detail;
+          if (!seen.has(key) && key.length % 4 === 0) {
+            seen.add(key);
+            return { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' };
+          }
+          return undefined;
+        },
       },
-    });
+    );
     expect(seen.size).toBeGreaterThan(100);
     expect(result.ok).toBe(true);
     const ids = findingsOf(events).map((d) => d.findingId);
@@ -105,15 +132,31 @@ describe('a scan of a seeded emulator fleet', () => {
 
   it('reports an upstream failure mid-scan as Scan Failed, with an incomplete summary, and finishes the other projects', async () => {
     const broken = fleet.projects[1]?.projectId as string;
-    fault = (r) => (r.projectId === broken && r.query.has('marker') ? { status: 503, body: '{"serviceUnavailable": {"message": "down", "code": 503}}', headers: { 'X-Request-Id': 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f' } } : undefined);
+    fault = (r) =>
+      r.projectId === broken && r.query.has('marker')
+        ? {
+            status: 503,
+            body: '{"serviceUnavailable": {"message": "down", "code": 503}}',
+            headers: { 'X-Request-Id': 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f' },
+          }
+        : undefined;
     const { result, events } = await scanOnce();
     expect(result.ok).toBe(false);
     const failed = events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail);
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ projectId: broken, failureCode: 'UPSTREAM_ERROR', upstreamStatus: 503, upstreamRequestId: 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f', snapshotsRead: 1000, pagesRead: 1 });
+    expect(failed[0]).toMatchObject({
+      projectId: broken,
+      failureCode: 'UPSTREAM_ERROR',
+      upstreamStatus: 503,
+      upstreamRequestId: 'a0e5ba1d1ba2bc4f2d0a8f9b7c3e4d5f',
+      snapshotsRead: 1000,
+      pagesRead: 1,
+    });
     const summary = events.find((e) => e.type === DETAIL_TYPES.summary && e.detail.projectId === broken)?.detail;
     expect(summary).toMatchObject({ complete: false, failureCode: 'UPSTREAM_ERROR', snapshotsRead: 1000 });
-    const others = events.filter((e) => e.type === DETAIL_TYPES.summary && e.detail.projectId !== broken).map((e) => e.detail.complete);
+    const others = events
+      .filter((e) => e.type === DETAIL_TYPES.summary && e.detail.projectId !== broken)
+      .map((e) => e.detail.complete);
     expect(others).toEqual([true, true, true]);
     for (const e of events) expect(schemaErrors(e.type, e.detail)).toEqual([]);
   });
@@ -123,7 +166,12 @@ describe('a scan of a seeded emulator fleet', () => {
     const before = emulator.listRequests;
     const { events } = await scanOnce();
     const failed = events.filter((e) => e.type === DETAIL_TYPES.failed).map((e) => e.detail.failureCode);
-    expect(failed).toEqual(['UPSTREAM_AUTH_FAILED', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_AUTH_FAILED', 'UPSTREAM_AUTH_FAILED']);
+    expect(failed).toEqual([
+      'UPSTREAM_AUTH_FAILED',
+      'UPSTREAM_AUTH_FAILED',
+      'UPSTREAM_AUTH_FAILED',
+      'UPSTREAM_AUTH_FAILED',
+    ]);
     expect(emulator.listRequests - before).toBe(4);
   });
 

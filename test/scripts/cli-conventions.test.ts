@@ -14,9 +14,23 @@ interface Run {
 }
 
 /** Runs a command to its end (or until `until` says so, then stops it) and collects its output. */
-function run(command: string, args: string[], env: Record<string, string> = {}, until?: (stdout: string) => boolean): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  until?: (stdout: string) => boolean,
+): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...env } });
+    const child = spawn(command, args, {
+      env: {
+        PATH: process.env.PATH,
+        LOG_LEVEL: 'silent',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        ...env,
+      },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {
@@ -27,7 +41,8 @@ function run(command: string, args: string[], env: Record<string, string> = {}, 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-const cli = (name: string, args: string[], env?: Record<string, string>, until?: (stdout: string) => boolean) => run('node_modules/.bin/tsx', [`scripts/${name}.ts`, ...args], env, until);
+const cli = (name: string, args: string[], env?: Record<string, string>, until?: (stdout: string) => boolean) =>
+  run('node_modules/.bin/tsx', [`scripts/${name}.ts`, ...args], env, until);
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; version: string };
 
@@ -41,11 +56,12 @@ describe.each([
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(new RegExp(`^Usage: npm run ${name} -- \\[options\\]\\n`));
-    for (const option of ['--help', '--version', '--json', badValue[0] as string]) expect(stdout).toContain(`  ${option}`);
+    for (const option of ['--help', '--version', '--json', badValue[0] as string])
+      expect(stdout).toContain(`  ${option}`);
     expect(stdout).toContain('Exit codes: 0 ');
   });
 
-  it('--version prints the project\'s name and version and exits 0', async () => {
+  it("--version prints the project's name and version and exits 0", async () => {
     const { code, stdout } = await cli(name, ['--version']);
     expect(code).toBe(0);
     expect(stdout).toBe(`${pkg.name} ${pkg.version}\n`);
@@ -83,17 +99,25 @@ describe('--json: one JSON document on stdout, for scripts', () => {
   beforeAll(async () => {
     fleet = generateFleet({ seed: 'cli-json', size: 1_200, projects: 2, now: Date.now() });
     emulator = await startEmulator({ projects: fleet.projects, auth: { mode: 'noauth' } });
-    env = { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(',') };
+    env = {
+      EVS_ENDPOINT: emulator.url,
+      EVS_AUTH: 'noauth',
+      SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','),
+    };
   });
   afterAll(() => emulator.close());
 
-  it('scan --dry-run --json prints the run\'s summary with its events, and nothing else on stdout', async () => {
+  it("scan --dry-run --json prints the run's summary with its events, and nothing else on stdout", async () => {
     const { code, stdout, stderr } = await cli('scan', ['--dry-run', '--json', '--quiet'], env);
     expect(code, stderr).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary.ok).toBe(true);
-    expect(summary.projects.map((p: { projectId: string; snapshotsRead: number }) => [p.projectId, p.snapshotsRead])).toEqual(fleet.projects.map((p) => [p.projectId, p.snapshots.length]));
-    expect(summary.events.filter((e: { 'detail-type': string }) => e['detail-type'] === DETAIL_TYPES.finding)).toHaveLength(fleet.expected.size);
+    expect(
+      summary.projects.map((p: { projectId: string; snapshotsRead: number }) => [p.projectId, p.snapshotsRead]),
+    ).toEqual(fleet.projects.map((p) => [p.projectId, p.snapshots.length]));
+    expect(
+      summary.events.filter((e: { 'detail-type': string }) => e['detail-type'] === DETAIL_TYPES.finding),
+    ).toHaveLength(fleet.expected.size);
     // The table is still there for people, on stderr.
     expect(stderr).toContain(`scan ${summary.scanId}: ok`);
   });
@@ -110,10 +134,21 @@ describe('--json: one JSON document on stdout, for scripts', () => {
   });
 
   it('emulator --json prints where it listens and what it serves once it is up', async () => {
-    const { stdout } = await cli('emulator', ['--json', '--quiet', '--port', '0', '--size', '300', '--seed', 'cli-json'], {}, (s) => s.endsWith('\n'));
-    const doc = JSON.parse(stdout) as { url: string; shouldFlag: number; projects: Array<{ projectId: string; snapshots: number; url: string }> };
+    const { stdout } = await cli(
+      'emulator',
+      ['--json', '--quiet', '--port', '0', '--size', '300', '--seed', 'cli-json'],
+      {},
+      (s) => s.endsWith('\n'),
+    );
+    const doc = JSON.parse(stdout) as {
+      url: string;
+      shouldFlag: number;
+      projects: Array<{ projectId: string; snapshots: number; url: string }>;
+    };
     expect(doc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(doc.projects.reduce((n, p) => n + p.snapshots, 0)).toBe(300);
-    expect(doc.shouldFlag).toBe(generateFleet({ seed: 'cli-json', size: 300, projects: 2, now: Date.now() }).expected.size);
+    expect(doc.shouldFlag).toBe(
+      generateFleet({ seed: 'cli-json', size: 300, projects: 2, now: Date.now() }).expected.size,
+    );
   });
 });

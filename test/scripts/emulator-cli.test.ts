@@ -5,7 +5,9 @@ import { generateFleet } from '../../tools/emulator/fleet';
 /** Starts `npm run emulator` on a free port, reads its start-up lines, and stops it. */
 function startEmulatorCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['scripts/emulator.ts', '--port', '0', ...args], { env: { PATH: process.env.PATH } });
+    const child = spawn('node_modules/.bin/tsx', ['scripts/emulator.ts', '--port', '0', ...args], {
+      env: { PATH: process.env.PATH },
+    });
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -28,7 +28,14 @@ afterAll(() => emulator.close());
 function cli(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      env: { PATH: process.env.PATH, EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', SCAN_PROJECT_IDS: fleet.projects[0]?.projectId, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH,
+        EVS_ENDPOINT: emulator.url,
+        EVS_AUTH: 'noauth',
+        SCAN_PROJECT_IDS: fleet.projects[0]?.projectId,
+        AWS_REGION: 'eu-west-1',
+        LOG_LEVEL: 'silent',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -42,12 +49,18 @@ describe('absurd snapshot values in what people read', () => {
   it('a snapshot created in the future is never "in status error (for -N minutes)"', async () => {
     const { code, stdout, stderr } = await cli('scripts/scan.ts', ['--dry-run']);
     expect(code, stderr).toBe(0);
-    const finding = stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e['detail-type'] === DETAIL_TYPES.finding && e.detail.snapshot.id === future.id);
-    expect(finding?.detail.reason).toBe('Snapshot is in status error (for an unknown time (its timestamp is in the future)).');
+    const finding = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e['detail-type'] === DETAIL_TYPES.finding && e.detail.snapshot.id === future.id);
+    expect(finding?.detail.reason).toBe(
+      'Snapshot is in status error (for an unknown time (its timestamp is in the future)).',
+    );
     expect(finding?.detail.reason).not.toMatch(/-\d/);
   }, 60_000);
 
-  it('a snapshot of size 1e308 shows neither Infinity nor 1e+308 in the report\'s CSV and JSON; the project stays complete', async () => {
+  it("a snapshot of size 1e308 shows neither Infinity nor 1e+308 in the report's CSV and JSON; the project stays complete", async () => {
     const out = mkdtempSync(join(tmpdir(), 'hostile-report-'));
     const { code, stderr } = await cli('scripts/report.ts', ['--out', out]);
     expect(code, stderr).toBe(0);

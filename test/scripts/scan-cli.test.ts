@@ -1,12 +1,12 @@
-import { runScript } from '../helpers/cli';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '../../lib/events/contract';
 import { type Fleet, generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
-import { DETAIL_TYPES } from '../../lib/events/contract';
 import { startLocalEventBridge } from '../../tools/local/eventbridge';
+import { runScript } from '../helpers/cli';
 import { schemaErrors } from '../helpers/schemas';
 
 let fleet: Fleet;
@@ -19,13 +19,24 @@ beforeAll(async () => {
   emulator = await startEmulator({
     projects: fleet.projects,
     auth: { mode: 'noauth' },
-    fault: (r) => (r.projectId === broken ? { status: 500, body: '{"computeFault": {"message": "x", "code": 500}}' } : undefined),
+    fault: (r) =>
+      r.projectId === broken ? { status: 500, body: '{"computeFault": {"message": "x", "code": 500}}' } : undefined,
   });
 });
 afterAll(() => emulator.close());
 
 function runScanCli(args: string[], env: Record<string, string> = {}): ReturnType<typeof runScript> {
-  return runScript('scripts/scan.ts', args, { EVS_ENDPOINT: emulator.url, EVS_AUTH: 'noauth', EVS_RETRY_BASE_MS: '1', SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_LEVEL: 'silent', ...env });
+  return runScript('scripts/scan.ts', args, {
+    EVS_ENDPOINT: emulator.url,
+    EVS_AUTH: 'noauth',
+    EVS_RETRY_BASE_MS: '1',
+    SCAN_PROJECT_IDS: fleet.projects.map((p) => p.projectId).join(','),
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
 }
 
 describe('npm run scan', () => {
@@ -33,21 +44,35 @@ describe('npm run scan', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-policy-'));
     const file = join(dir, 'policy.yml');
     // Only big snapshots in error, as high; everything else healthy under this policy.
-    writeFileSync(file, 'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: high, match: { status: [error, error_deleting], size: { over: 1000 } } }\n');
+    writeFileSync(
+      file,
+      'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: high, match: { status: [error, error_deleting], size: { over: 1000 } } }\n',
+    );
     const { code, stdout, stderr } = await runScanCli(['--dry-run', '--policy', file]);
     expect(code, stderr).toBe(0);
-    const findings = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.finding);
-    const wanted = fleet.projects.flatMap((p) => p.snapshots).filter((s) => (s.status === 'error' || s.status === 'error_deleting') && s.size > 1000);
+    const findings = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e['detail-type'] === DETAIL_TYPES.finding);
+    const wanted = fleet.projects
+      .flatMap((p) => p.snapshots)
+      .filter((s) => (s.status === 'error' || s.status === 'error_deleting') && s.size > 1000);
     expect(wanted.length).toBeGreaterThan(10);
     expect(findings.map((e) => e.detail.snapshot.id).sort()).toEqual(wanted.map((s) => s.id).sort());
     expect(new Set(findings.map((e) => `${e.detail.rule}/${e.detail.severity}`))).toEqual(new Set(['big-errors/high']));
     // No rule asks about volumes, so none were listed.
     expect(stdout).toContain('"volumesRead":null');
 
-    writeFileSync(file, 'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: urgent, match: { status: error } }\n');
+    writeFileSync(
+      file,
+      'version: 1\nrules:\n  - { name: big-errors, finding: ERROR_STATUS, severity: urgent, match: { status: error } }\n',
+    );
     const bad = await runScanCli(['--dry-run', '--policy', file]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`configuration error: ${file}:3:58: rules[0].severity must be one of high, medium, low`);
+    expect(bad.stderr).toContain(
+      `configuration error: ${file}:3:58: rules[0].severity must be one of high, medium, low`,
+    );
   });
 
   it('refuses a --target or --project the configuration does not have with one line and exit 2', async () => {
@@ -62,7 +87,12 @@ describe('npm run scan', () => {
   it('--dry-run --policy FILE prints per rule how many snapshots (volumes) and GB it would flag, the same as the findings it prints', async () => {
     const { code, stdout, stderr } = await runScanCli(['--dry-run', '--policy', 'policies/keep-per-disk.yml']);
     expect(code, stderr).toBe(0);
-    const findings = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.finding).map((e) => e.detail);
+    const findings = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e['detail-type'] === DETAIL_TYPES.finding)
+      .map((e) => e.detail);
     const table = stderr.slice(stderr.indexOf('per rule'));
     for (const rule of ['error-status', 'orphaned', 'keep-per-disk', 'stale', 'unprotected-disks']) {
       const mine = findings.filter((f) => f.rule === rule);
@@ -75,15 +105,22 @@ describe('npm run scan', () => {
     expect(table).toMatch(/\nstale +STALE +\d+ snapshots +\d+ +[1-9]\d*/);
   });
 
-  it('--dry-run prints exactly the fleet\'s findings as JSON lines, a summary per project and a table', async () => {
+  it("--dry-run prints exactly the fleet's findings as JSON lines, a summary per project and a table", async () => {
     const { code, stdout, stderr } = await runScanCli(['--dry-run']);
     expect(code, stderr).toBe(0);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const e of events) expect(schemaErrors(e['detail-type'], e.detail)).toEqual([]);
     const findings = events.filter((e) => e['detail-type'] === DETAIL_TYPES.finding);
     expect(new Map(findings.map((e) => [e.detail.snapshot.id, e.detail.findingType]))).toEqual(fleet.expected);
     expect(findings).toHaveLength(fleet.expected.size);
-    expect(events.filter((e) => e['detail-type'] === DETAIL_TYPES.summary).map((e) => e.detail.complete)).toEqual([true, true, true]);
+    expect(events.filter((e) => e['detail-type'] === DETAIL_TYPES.summary).map((e) => e.detail.complete)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(stderr).toMatch(/project\s+state\s+snapshots\s+pages\s+ERROR_STATUS\s+STUCK\s+STALE\s+UNKNOWN_STATUS/);
     expect(stderr).toContain(': ok');
   });
@@ -91,7 +128,10 @@ describe('npm run scan', () => {
   it('publishes to AWS_ENDPOINT_URL_EVENTBRIDGE without --dry-run', async () => {
     const bus = await startLocalEventBridge();
     try {
-      const { code, stdout } = await runScanCli([], { AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, EVENT_BUS_NAME: 'cli-bus' });
+      const { code, stdout } = await runScanCli([], {
+        AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+        EVENT_BUS_NAME: 'cli-bus',
+      });
       expect(code).toBe(0);
       expect(stdout).toBe('');
       expect(bus.received.filter((e) => e.DetailType === DETAIL_TYPES.finding)).toHaveLength(fleet.expected.size);
@@ -107,7 +147,11 @@ describe('npm run scan', () => {
       const { code, stdout, stderr } = await runScanCli(['--dry-run']);
       expect(code).toBe(1);
       expect(stderr).toContain(`${broken}: UPSTREAM_ERROR`);
-      const failed = stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e['detail-type'] === DETAIL_TYPES.failed);
+      const failed = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((e) => e['detail-type'] === DETAIL_TYPES.failed);
       expect(failed.map((e) => e.detail.projectId)).toEqual([broken]);
     } finally {
       broken = undefined;

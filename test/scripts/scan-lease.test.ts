@@ -60,7 +60,9 @@ function startScan(env: Record<string, string> = {}): Run {
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (c) => (stderr += c));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, stderr: () => stderr, done };
 }
 
@@ -82,7 +84,10 @@ async function killMidListing(env: Record<string, string> = {}): Promise<void> {
   pageLatency = 0;
 }
 
-const summariesOf = (scanOutput: string) => bus.received.filter((e) => e.DetailType === DETAIL_TYPES.summary && scanOutput.includes(JSON.parse(e.Detail).scanId)).map((e) => JSON.parse(e.Detail));
+const summariesOf = (scanOutput: string) =>
+  bus.received
+    .filter((e) => e.DetailType === DETAIL_TYPES.summary && scanOutput.includes(JSON.parse(e.Detail).scanId))
+    .map((e) => JSON.parse(e.Detail));
 
 describe('npm run scan and the project lease', () => {
   it('a scan SIGKILLed mid-listing blocks the next ones for one short lease at most: the one after it scans', async () => {
@@ -105,7 +110,9 @@ describe('npm run scan and the project lease', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`${project()}\\s+skipped`));
     expect(second.stderr).toContain(`${project()}: another scan holds its lease; this run did not scan it`);
-    expect(summariesOf(second.stderr)).toEqual([expect.objectContaining({ skipped: 1, complete: false, failureCode: 'SCAN_IN_PROGRESS' })]);
+    expect(summariesOf(second.stderr)).toEqual([
+      expect.objectContaining({ skipped: 1, complete: false, failureCode: 'SCAN_IN_PROGRESS' }),
+    ]);
     const first = await holder.done;
     expect(first.code, first.stderr).toBe(0);
     // Every finding announced once, by the holder.

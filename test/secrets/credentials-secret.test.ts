@@ -9,9 +9,9 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createScanSnapshotsHandler, scanSnapshotsDepsFromEnv } from '../../functions/scan-snapshots';
-import type { AkSkCredentials } from '../../lib/upstream/signer';
 import { createLogger } from '../../lib/observability/log';
 import { createSecretFetch } from '../../lib/secrets/reader';
+import type { AkSkCredentials } from '../../lib/upstream/signer';
 import { generateFleet } from '../../tools/emulator/fleet';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server';
 import { type LocalEventBridge, startLocalEventBridge } from '../../tools/local/eventbridge';
@@ -32,15 +32,33 @@ let bus: LocalEventBridge;
 const accepted: { mode: 'aksk'; credentials: AkSkCredentials[] } = { mode: 'aksk', credentials: [OLD] };
 const logs: string[] = [];
 const logger = () => createLogger({}, (line) => logs.push(line), 'debug');
-const clientConfig = () => ({ endpoint: store.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const clientConfig = () => ({
+  endpoint: store.url,
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 /** The production reader, its SDK clients aimed at the local endpoint. */
-const io = (maxAgeSeconds = 300) => ({ fetchSecret: createSecretFetch({ maxAgeSeconds, secretsManager: new SecretsManagerClient(clientConfig()), ssm: new SSMClient(clientConfig()) }) });
+const io = (maxAgeSeconds = 300) => ({
+  fetchSecret: createSecretFetch({
+    maxAgeSeconds,
+    secretsManager: new SecretsManagerClient(clientConfig()),
+    ssm: new SSMClient(clientConfig()),
+  }),
+});
 
 beforeAll(async () => {
-  emulator = await startEmulator({ projects: generateFleet({ seed: 'secrets', size: 40, projects: [SAMPLE_PROJECT] }).projects, auth: accepted });
+  emulator = await startEmulator({
+    projects: generateFleet({ seed: 'secrets', size: 40, projects: [SAMPLE_PROJECT] }).projects,
+    auth: accepted,
+  });
   store = await startLocalSecrets();
   bus = await startLocalEventBridge();
-  Object.assign(process.env, { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+  });
 });
 afterAll(async () => {
   await Promise.all([emulator.close(), store.close(), bus.close()]);
@@ -50,8 +68,15 @@ beforeEach(() => {
   logs.length = 0;
 });
 
-const proxyEnv = (secret: string) => ({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'aksk', EVS_CREDENTIALS_SECRET: secret, ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_MAX_ATTEMPTS: '1' });
-const list = async (handler: Awaited<ReturnType<typeof importProxyHandler>>) => handler(httpApiEvent({ query: 'limit=5' }), lambdaContext(5_000));
+const proxyEnv = (secret: string) => ({
+  EVS_ENDPOINT: emulator.url,
+  EVS_AUTH: 'aksk',
+  EVS_CREDENTIALS_SECRET: secret,
+  ALLOWED_PROJECT_IDS: SAMPLE_PROJECT,
+  EVS_MAX_ATTEMPTS: '1',
+});
+const list = async (handler: Awaited<ReturnType<typeof importProxyHandler>>) =>
+  handler(httpApiEvent({ query: 'limit=5' }), lambdaContext(5_000));
 
 function expectNoSecret(text: string) {
   for (const secret of [OLD.sk, NEW.sk, 'Signature=']) expect(text.includes(secret), `contains ${secret}`).toBe(false);
@@ -103,7 +128,12 @@ describe('credentials from a secret', () => {
     const handler = await importProxyHandler(proxyEnv('evs/never-created'), logger(), io());
     const answer = await list(handler);
     expect(answer.statusCode).toBe(503);
-    expect(JSON.parse(answer.body)).toEqual({ serviceUnavailable: { code: 'CREDENTIALS_UNAVAILABLE', message: "The service's upstream credentials could not be read." } });
+    expect(JSON.parse(answer.body)).toEqual({
+      serviceUnavailable: {
+        code: 'CREDENTIALS_UNAVAILABLE',
+        message: "The service's upstream credentials could not be read.",
+      },
+    });
     expect(logs.join('\n')).toContain('ResourceNotFoundException');
   });
 
@@ -122,12 +152,21 @@ describe('credentials from a secret', () => {
 
   it('keeps the last good credentials while Secrets Manager is failing', async () => {
     let failing = false;
-    const flaky = await startLocalSecrets({ failCall: () => (failing ? { status: 500, type: 'InternalServiceError', message: 'down' } : undefined) });
+    const flaky = await startLocalSecrets({
+      failCall: () => (failing ? { status: 500, type: 'InternalServiceError', message: 'down' } : undefined),
+    });
     try {
       const arn = flaky.putSecret('evs/flaky', secretText(OLD));
-      const config = { endpoint: flaky.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+      const config = {
+        endpoint: flaky.url,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      };
       // maxAge 0: every request would read the secret again.
-      const handler = await importProxyHandler(proxyEnv(arn), logger(), { fetchSecret: createSecretFetch({ maxAgeSeconds: 0, secretsManager: new SecretsManagerClient(config) }) });
+      const handler = await importProxyHandler(proxyEnv(arn), logger(), {
+        fetchSecret: createSecretFetch({ maxAgeSeconds: 0, secretsManager: new SecretsManagerClient(config) }),
+      });
       expect((await list(handler)).statusCode).toBe(200);
       failing = true;
       expect((await list(handler)).statusCode).toBe(200);
@@ -142,8 +181,25 @@ describe('credentials from a secret', () => {
   it('scans with credentials from an SSM SecureString, and reports an unreadable secret as Scan Failed', async () => {
     store.putParameter('/evs/scan', secretText(OLD));
     const scan = async (secret: string) => {
-      const deps = scanSnapshotsDepsFromEnv({ EVS_ENDPOINT: emulator.url, EVS_AUTH: 'aksk', EVS_CREDENTIALS_SECRET: secret, SCAN_PROJECT_IDS: SAMPLE_PROJECT, EVENT_BUS_NAME: 'evs-sentinel-test', SCAN_RESERVE_MS: '200' }, logger(), io());
-      const handler = createScanSnapshotsHandler(deps) as unknown as (e: unknown, c: Context) => Promise<{ ok: boolean; projects: Array<{ complete: boolean; snapshotsRead: number; failureCode?: string }> }>;
+      const deps = scanSnapshotsDepsFromEnv(
+        {
+          EVS_ENDPOINT: emulator.url,
+          EVS_AUTH: 'aksk',
+          EVS_CREDENTIALS_SECRET: secret,
+          SCAN_PROJECT_IDS: SAMPLE_PROJECT,
+          EVENT_BUS_NAME: 'evs-sentinel-test',
+          SCAN_RESERVE_MS: '200',
+        },
+        logger(),
+        io(),
+      );
+      const handler = createScanSnapshotsHandler(deps) as unknown as (
+        e: unknown,
+        c: Context,
+      ) => Promise<{
+        ok: boolean;
+        projects: Array<{ complete: boolean; snapshotsRead: number; failureCode?: string }>;
+      }>;
       return handler(loadEvent('scheduled-scan.json'), lambdaContext(10_000));
     };
     const good = await scan('ssm:/evs/scan');
@@ -155,7 +211,10 @@ describe('credentials from a secret', () => {
     const bad = await scan('ssm:/evs/missing');
     expect(bad.ok).toBe(false);
     expect(bad.projects[0]).toMatchObject({ complete: false, snapshotsRead: 0 });
-    const failed = bus.received.slice(before).filter((e) => e.DetailType === 'EVS Snapshot Scan Failed').map((e) => JSON.parse(e.Detail));
+    const failed = bus.received
+      .slice(before)
+      .filter((e) => e.DetailType === 'EVS Snapshot Scan Failed')
+      .map((e) => JSON.parse(e.Detail));
     expect(failed.map((d) => d.failureCode)).toEqual(['CREDENTIALS_UNAVAILABLE']);
     expectNoSecret(JSON.stringify(bus.received) + logs.join('\n'));
   });
@@ -164,14 +223,35 @@ describe('credentials from a secret', () => {
     let password = 'pw-OLD-FAKE-never-shown';
     const iam = await startScriptedServer((_req, _n, body) =>
       JSON.parse(body).auth.identity.password.user.password === password
-        ? { status: 201, body: JSON.stringify({ token: { expires_at: '2099-01-01T00:00:00Z' } }), headers: { 'X-Subject-Token': `issued-for-${password.length}` } }
-        : { status: 401, body: JSON.stringify({ error: { code: 401, message: 'The request you have made requires authentication.' } }) },
+        ? {
+            status: 201,
+            body: JSON.stringify({ token: { expires_at: '2099-01-01T00:00:00Z' } }),
+            headers: { 'X-Subject-Token': `issued-for-${password.length}` },
+          }
+        : {
+            status: 401,
+            body: JSON.stringify({
+              error: { code: 401, message: 'The request you have made requires authentication.' },
+            }),
+          },
     );
     const tokens = { mode: 'token' as const, tokens: ['issued-for-23'] };
-    const tokenEmulator = await startEmulator({ projects: generateFleet({ seed: 'secrets', size: 10, projects: [SAMPLE_PROJECT] }).projects, auth: tokens });
+    const tokenEmulator = await startEmulator({
+      projects: generateFleet({ seed: 'secrets', size: 10, projects: [SAMPLE_PROJECT] }).projects,
+      auth: tokens,
+    });
     try {
       const arn = store.putSecret('evs/iam', JSON.stringify({ password }));
-      const env = { EVS_ENDPOINT: tokenEmulator.url, EVS_AUTH: 'token', EVS_CREDENTIALS_SECRET: arn, EVS_IAM_ENDPOINT: iam.url, EVS_IAM_USER: 'svc', EVS_IAM_DOMAIN: 'acme', ALLOWED_PROJECT_IDS: SAMPLE_PROJECT, EVS_MAX_ATTEMPTS: '1' };
+      const env = {
+        EVS_ENDPOINT: tokenEmulator.url,
+        EVS_AUTH: 'token',
+        EVS_CREDENTIALS_SECRET: arn,
+        EVS_IAM_ENDPOINT: iam.url,
+        EVS_IAM_USER: 'svc',
+        EVS_IAM_DOMAIN: 'acme',
+        ALLOWED_PROJECT_IDS: SAMPLE_PROJECT,
+        EVS_MAX_ATTEMPTS: '1',
+      };
       const handler = await importProxyHandler(env, logger(), io());
       expect((await list(handler)).statusCode).toBe(200);
       // Rotation: a new password in IAM and in the secret, and the old password's token revoked.

@@ -4,7 +4,14 @@ import { decideSeen } from '../../lib/state/lifecycle';
 import { FindingIndex } from '../../lib/state/records';
 
 const id = (n: number) => createHash('sha256').update(String(n)).digest('hex').slice(0, 32);
-const entry = (n: number) => ({ findingId: id(n), findingType: 'STALE' as const, severity: 'low' as const, state: 'OPEN' as const, firstSeenAt: '2026-12-01T00:00:00.000Z', lastNotifiedAt: '2026-12-01T00:00:00.000Z' });
+const entry = (n: number) => ({
+  findingId: id(n),
+  findingType: 'STALE' as const,
+  severity: 'low' as const,
+  state: 'OPEN' as const,
+  firstSeenAt: '2026-12-01T00:00:00.000Z',
+  lastNotifiedAt: '2026-12-01T00:00:00.000Z',
+});
 
 describe('finding index', () => {
   it('finds every id it holds and no other, across growth, and gives each id back', () => {
@@ -35,10 +42,35 @@ describe('finding index', () => {
     const index = new FindingIndex();
     index.add(entry(1));
     const now = Date.parse('2026-12-02T01:00:00.000Z');
-    const c = { type: 'STALE' as const, severity: 'low' as const, rule: 'stale', reason: 'r', thresholdMinutes: 1, ageMinutes: 2, measuredFrom: 'created_at' as const };
-    expect(decideSeen(index, index.positionOf(id(2)), c, now, { remindAfterMs: 0 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'OPENED' });
-    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 0 }, 'stamp')).toEqual({ kind: 'quiet', suppressed: false });
-    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 24 * 3_600_000 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'REMINDER' });
-    expect(decideSeen(index, index.positionOf(id(1)), { ...c, type: 'ERROR_STATUS', severity: 'high' }, now, { remindAfterMs: 0 }, 'stamp')).toMatchObject({ kind: 'announce', transition: 'CHANGED', previous: { findingType: 'STALE', severity: 'low' } });
+    const c = {
+      type: 'STALE' as const,
+      severity: 'low' as const,
+      rule: 'stale',
+      reason: 'r',
+      thresholdMinutes: 1,
+      ageMinutes: 2,
+      measuredFrom: 'created_at' as const,
+    };
+    expect(decideSeen(index, index.positionOf(id(2)), c, now, { remindAfterMs: 0 }, 'stamp')).toMatchObject({
+      kind: 'announce',
+      transition: 'OPENED',
+    });
+    expect(decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 0 }, 'stamp')).toEqual({
+      kind: 'quiet',
+      suppressed: false,
+    });
+    expect(
+      decideSeen(index, index.positionOf(id(1)), c, now, { remindAfterMs: 24 * 3_600_000 }, 'stamp'),
+    ).toMatchObject({ kind: 'announce', transition: 'REMINDER' });
+    expect(
+      decideSeen(
+        index,
+        index.positionOf(id(1)),
+        { ...c, type: 'ERROR_STATUS', severity: 'high' },
+        now,
+        { remindAfterMs: 0 },
+        'stamp',
+      ),
+    ).toMatchObject({ kind: 'announce', transition: 'CHANGED', previous: { findingType: 'STALE', severity: 'low' } });
   });
 });

@@ -6,13 +6,18 @@ import { type ScriptedReply, startScriptedServer } from '../helpers/scripted-ser
 
 const P = '0123456789abcdef0123456789abcdef';
 const page = (ids: string[], next?: string) =>
-  JSON.stringify({ snapshots: ids.map((id) => ({ id, status: 'available' })), ...(next ? { snapshots_links: [{ rel: 'next', href: next }] } : {}) });
+  JSON.stringify({
+    snapshots: ids.map((id) => ({ id, status: 'available' })),
+    ...(next ? { snapshots_links: [{ rel: 'next', href: next }] } : {}),
+  });
 const servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function server(reply: (n: number, url: string, headers: Record<string, unknown>, body: string) => ScriptedReply) {
+async function server(
+  reply: (n: number, url: string, headers: Record<string, unknown>, body: string) => ScriptedReply,
+) {
   const s = await startScriptedServer((req, n, body) => reply(n, req.url ?? '', req.headers, body));
   servers.push(s);
   return s;
@@ -22,9 +27,19 @@ const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10 };
 
 describe('EVS client', () => {
   it('sends the query keys in a fixed order and reads the next marker from the next link', async () => {
-    const s = await server(() => ({ status: 200, body: page(['a', 'b'], `http://elsewhere.example/v2/${P}/snapshots?limit=2&marker=b`) }));
+    const s = await server(() => ({
+      status: 200,
+      body: page(['a', 'b'], `http://elsewhere.example/v2/${P}/snapshots?limit=2&marker=b`),
+    }));
     const client = createEvsClient({ endpoint: `${s.url}/`, auth: noauthAuth() });
-    const result = await client.listSnapshotsPage(P, { volume_id: 'v', status: 'available', name: 'n', limit: 2, offset: 1, marker: 'm' });
+    const result = await client.listSnapshotsPage(P, {
+      volume_id: 'v',
+      status: 'available',
+      name: 'n',
+      limit: 2,
+      offset: 1,
+      marker: 'm',
+    });
     expect(s.requests[0]?.url).toBe(`/v2/${P}/snapshots?marker=m&offset=1&limit=2&name=n&status=available&volume_id=v`);
     expect(s.requests[0]?.headers['x-auth-token']).toBe(`admin:${P}`);
     expect(result.nextMarker).toBe('b');
@@ -38,9 +53,17 @@ describe('EVS client', () => {
 
   it('retries 5xx and 429, honouring Retry-After, then succeeds', async () => {
     const s = await server((n) =>
-      n === 1 ? { status: 503, body: '' } : n === 2 ? { status: 429, body: '', headers: { 'Retry-After': '1' } } : { status: 200, body: page(['a']) },
+      n === 1
+        ? { status: 503, body: '' }
+        : n === 2
+          ? { status: 429, body: '', headers: { 'Retry-After': '1' } }
+          : { status: 200, body: page(['a']) },
     );
-    const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const client = createEvsClient({
+      endpoint: s.url,
+      auth: noauthAuth(),
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     await client.listSnapshotsPage(P, {});
     expect(s.requests).toHaveLength(3);
     const waited = (s.requests[2]?.at ?? 0) - (s.requests[1]?.at ?? 0);
@@ -65,7 +88,9 @@ describe('EVS client', () => {
     const s = await server(() => ({ status: 503, body: '', headers: { 'Retry-After': '30' } }));
     const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), retry: fast });
     const started = Date.now();
-    await expect(client.listSnapshotsPage(P, {}, { deadline: Date.now() + 2_000 })).rejects.toMatchObject({ status: 503 });
+    await expect(client.listSnapshotsPage(P, {}, { deadline: Date.now() + 2_000 })).rejects.toMatchObject({
+      status: 503,
+    });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(s.requests).toHaveLength(1);
   });
@@ -74,7 +99,12 @@ describe('EVS client', () => {
     // Wide margins: on a loaded machine a 100 ms budget can run out before the second attempt's
     // connection is even accepted, and then the server never sees it.
     const s = await server(() => ({ status: 200, body: page([]), delayMs: 2_000 }));
-    const client = createEvsClient({ endpoint: s.url, auth: noauthAuth(), timeoutMs: 400, retry: { ...fast, maxAttempts: 2 } });
+    const client = createEvsClient({
+      endpoint: s.url,
+      auth: noauthAuth(),
+      timeoutMs: 400,
+      retry: { ...fast, maxAttempts: 2 },
+    });
     await expect(client.listSnapshotsPage(P, {})).rejects.toMatchObject({ name: 'UpstreamTimeoutError' });
     expect(s.requests).toHaveLength(2);
   });
@@ -90,7 +120,9 @@ describe('EVS client', () => {
         headers: { 'X-Subject-Token': `tok-${issued}` },
       };
     });
-    const evs = await server((n, _url, headers) => (n === 2 && headers['x-auth-token'] === 'tok-1' ? { status: 401, body: '' } : { status: 200, body: page(['a']) }));
+    const evs = await server((n, _url, headers) =>
+      n === 2 && headers['x-auth-token'] === 'tok-1' ? { status: 401, body: '' } : { status: 200, body: page(['a']) },
+    );
     const client = createEvsClient({
       endpoint: evs.url,
       auth: iamPasswordAuth({ iamEndpoint: iam.url, userName: 'u', password: 'p', domainName: 'd' }),
@@ -105,6 +137,8 @@ describe('EVS client', () => {
 
   it('refuses a 200 whose body is not a snapshot list', async () => {
     const s = await server(() => ({ status: 200, body: '{"volumes": []}' }));
-    await expect(createEvsClient({ endpoint: s.url, auth: noauthAuth() }).listSnapshotsPage(P, {})).rejects.toMatchObject({ name: 'UpstreamBadResponseError' });
+    await expect(
+      createEvsClient({ endpoint: s.url, auth: noauthAuth() }).listSnapshotsPage(P, {}),
+    ).rejects.toMatchObject({ name: 'UpstreamBadResponseError' });
   });
 });

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../lib/domain/snapshot';
 import type { SnapshotLister } from '../../lib/upstream/client';
 import { PaginationError } from '../../lib/upstream/errors';
 import { paginateSnapshots } from '../../lib/upstream/pager';
-import type { Snapshot } from '../../lib/domain/snapshot';
 import type { PageQuery, SnapshotPage } from '../../lib/upstream/types';
 
 function snap(id: string): Snapshot {
-  return { id, status: 'available', name: id, description: null, created_at: '2026-01-01T00:00:00.000000', updated_at: null, metadata: {}, volume_id: 'v', size: 1 };
+  return {
+    id,
+    status: 'available',
+    name: id,
+    description: null,
+    created_at: '2026-01-01T00:00:00.000000',
+    updated_at: null,
+    metadata: {},
+    volume_id: 'v',
+    size: 1,
+  };
 }
 
 /** A scripted upstream that records every query it was asked. */
@@ -73,11 +83,7 @@ describe('snapshot pager', () => {
   });
 
   it('follows next markers and stops at the empty page after a full last page', async () => {
-    const lister = scripted([
-      { ids: ['a', 'b'], nextMarker: 'b' },
-      { ids: ['c', 'd'], nextMarker: 'd' },
-      { ids: [] },
-    ]);
+    const lister = scripted([{ ids: ['a', 'b'], nextMarker: 'b' }, { ids: ['c', 'd'], nextMarker: 'd' }, { ids: [] }]);
     expect(await collect(lister, {}, { pageSize: 2 })).toEqual(['a', 'b', 'c', 'd']);
     expect(lister.calls).toEqual([{ limit: 2 }, { limit: 2, marker: 'b' }, { limit: 2, marker: 'd' }]);
   });
@@ -104,7 +110,8 @@ describe('snapshot pager', () => {
     ]);
     const ids: string[] = [];
     const run = async () => {
-      for await (const page of paginateSnapshots(lister, 'p', {}, { pageSize: 1 })) ids.push(...page.snapshots.map((s) => s.id));
+      for await (const page of paginateSnapshots(lister, 'p', {}, { pageSize: 1 }))
+        ids.push(...page.snapshots.map((s) => s.id));
     };
     await expect(run()).rejects.toMatchObject({ name: 'PaginationError', reason: 'repeated-marker' });
     expect(ids).toEqual(['a', 'b']);
@@ -118,11 +125,7 @@ describe('snapshot pager', () => {
   });
 
   it('with prefetch, asks for the next page before the caller has finished with this one, and still stops right', async () => {
-    const lister = scripted([
-      { ids: ['a'], nextMarker: 'a' },
-      { ids: ['b'], nextMarker: 'b' },
-      { ids: [] },
-    ]);
+    const lister = scripted([{ ids: ['a'], nextMarker: 'a' }, { ids: ['b'], nextMarker: 'b' }, { ids: [] }]);
     const callsWhenYielded: number[] = [];
     const ids: string[] = [];
     for await (const page of paginateSnapshots(lister, 'p', { offset: 1 }, { pageSize: 1, prefetch: true })) {
@@ -131,7 +134,11 @@ describe('snapshot pager', () => {
     }
     expect(ids).toEqual(['a', 'b']);
     expect(callsWhenYielded).toEqual([2, 3]);
-    expect(lister.calls).toEqual([{ offset: 1, limit: 1 }, { limit: 1, marker: 'a' }, { limit: 1, marker: 'b' }]);
+    expect(lister.calls).toEqual([
+      { offset: 1, limit: 1 },
+      { limit: 1, marker: 'a' },
+      { limit: 1, marker: 'b' },
+    ]);
   });
 
   it('with prefetch, a repeated marker still ends with a PaginationError and no further request', async () => {
@@ -139,7 +146,9 @@ describe('snapshot pager', () => {
       { ids: ['a'], nextMarker: 'a' },
       { ids: ['b'], nextMarker: 'a' },
     ]);
-    await expect(collect(lister, {}, { pageSize: 1, prefetch: true })).rejects.toMatchObject({ reason: 'repeated-marker' });
+    await expect(collect(lister, {}, { pageSize: 1, prefetch: true })).rejects.toMatchObject({
+      reason: 'repeated-marker',
+    });
     expect(lister.calls).toHaveLength(2);
   });
 

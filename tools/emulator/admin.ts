@@ -22,9 +22,20 @@ function readBody(req: IncomingMessage): Promise<string> {
  * and `POST /v2/{p}/snapshots/{id}/action` with `{"os-reset_status": {"status": "available"}}` (202).
  * Returns false when the request is not one of them.
  */
-export function handleSnapshotChange(req: IncomingMessage, res: ServerResponse, pathname: string, store: SnapshotStore, authorised: (projectId: string) => boolean): boolean {
+export function handleSnapshotChange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  store: SnapshotStore,
+  authorised: (projectId: string) => boolean,
+): boolean {
   const match = SNAPSHOT_PATH.exec(pathname);
-  if (!match || (req.method !== 'DELETE' && req.method !== 'POST' && req.method !== 'GET') || (req.method === 'GET' && match[3])) return false;
+  if (
+    !match ||
+    (req.method !== 'DELETE' && req.method !== 'POST' && req.method !== 'GET') ||
+    (req.method === 'GET' && match[3])
+  )
+    return false;
   const projectId = decodeURIComponent(match[1] as string);
   const snapshotId = match[2] as string;
   if (!authorised(projectId)) return true;
@@ -36,7 +47,8 @@ export function handleSnapshotChange(req: IncomingMessage, res: ServerResponse, 
   }
   if (req.method === 'DELETE' && !match[3]) {
     const snapshot = store.get(projectId, snapshotId);
-    if (snapshot && !DELETABLE.has(snapshot.status)) fault(res, 400, 'Invalid snapshot: Snapshot status must be available or error and must not be part of a group.');
+    if (snapshot && !DELETABLE.has(snapshot.status))
+      fault(res, 400, 'Invalid snapshot: Snapshot status must be available or error and must not be part of a group.');
     else if (store.remove(projectId, snapshotId)) send(res, 202, '');
     else fault(res, 404, `Snapshot ${snapshotId} could not be found.`);
     return true;
@@ -50,7 +62,13 @@ export function handleSnapshotChange(req: IncomingMessage, res: ServerResponse, 
       } catch {
         metadata = undefined;
       }
-      if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) return fault(res, 400, 'Malformed request body: metadata must be an object of strings.');
+      if (
+        !metadata ||
+        typeof metadata !== 'object' ||
+        Array.isArray(metadata) ||
+        Object.values(metadata).some((v) => typeof v !== 'string')
+      )
+        return fault(res, 400, 'Malformed request body: metadata must be an object of strings.');
       const merged = store.setMetadata(projectId, snapshotId, metadata as Record<string, string>);
       if (merged) send(res, 200, { metadata: merged });
       else fault(res, 404, `Snapshot ${snapshotId} could not be found.`);
@@ -64,7 +82,8 @@ export function handleSnapshotChange(req: IncomingMessage, res: ServerResponse, 
     } catch {
       status = undefined;
     }
-    if (typeof status !== 'string') return fault(res, 400, 'Invalid action: only os-reset_status with a status is served.');
+    if (typeof status !== 'string')
+      return fault(res, 400, 'Invalid action: only os-reset_status with a status is served.');
     const now = new Date().toISOString().replace('Z', '').slice(0, 26);
     if (store.resetStatus(projectId, snapshotId, status, now)) send(res, 202, '');
     else fault(res, 404, `Snapshot ${snapshotId} could not be found.`);

@@ -34,10 +34,17 @@ export function authorise(req: IncomingMessage, res: ServerResponse, projectId: 
     }
     case 'aksk': {
       const authorization = header(req, 'authorization') ?? '';
-      const m = new RegExp(`^${SIGNING_ALGORITHM} Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)$`).exec(authorization);
+      const m = new RegExp(`^${SIGNING_ALGORITHM} Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)$`).exec(
+        authorization,
+      );
       const credentials = m ? auth.credentials.find((c) => c.ak === m[1]) : undefined;
       if (!m || !credentials) {
-        apigwError(res, 401, 'APIGW.0301', 'Incorrect IAM authentication information: AK not found or malformed Authorization');
+        apigwError(
+          res,
+          401,
+          'APIGW.0301',
+          'Incorrect IAM authentication information: AK not found or malformed Authorization',
+        );
         return false;
       }
       const sdkDate = parseSdkDate(header(req, 'x-sdk-date') ?? '');
@@ -65,4 +72,3 @@ export function authorise(req: IncomingMessage, res: ServerResponse, projectId: 
     }
   }
 }
-

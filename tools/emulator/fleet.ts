@@ -1,5 +1,5 @@
-import type { Snapshot } from '../../lib/domain/snapshot';
 import type { FindingType } from '../../lib/domain/finding';
+import type { Snapshot } from '../../lib/domain/snapshot';
 import { AUTOMATIC_SNAPSHOT_KEY } from '../../lib/domain/snapshot';
 
 export interface FleetOptions {
@@ -62,7 +62,14 @@ const DAY = 1_440 * MINUTE;
  * by the code it checks (lib/policy/default-policy.json says the same in its own format).
  */
 const STALE_AFTER_DAYS = 90;
-const STUCK_AFTER_MINUTES: Readonly<Record<string, number>> = { creating: 60, deleting: 60, rollbacking: 360, 'backing-up': 1440, restoring: 360, unmanaging: 60 };
+const STUCK_AFTER_MINUTES: Readonly<Record<string, number>> = {
+  creating: 60,
+  deleting: 60,
+  rollbacking: 360,
+  'backing-up': 1440,
+  restoring: 360,
+  unmanaging: 60,
+};
 
 /** mulberry32: small, fast and deterministic. */
 function prng(seed: number): () => number {
@@ -85,7 +92,10 @@ function seedNumber(seed: number | string): number {
 
 function hex(random: () => number, length: number): string {
   let out = '';
-  while (out.length < length) out += Math.floor(random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(random() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 }
 
@@ -154,7 +164,9 @@ export function generateFleet(options: FleetOptions): Fleet {
         status = transitional[Math.floor(random() * transitional.length)] ?? 'creating';
         const threshold = (STUCK_AFTER_MINUTES[status] ?? 60) * MINUTE;
         const stuck = random() < 0.5;
-        const measuredAge = stuck ? between(random, threshold * 1.2, threshold * 400) : between(random, 0, threshold * 0.8);
+        const measuredAge = stuck
+          ? between(random, threshold * 1.2, threshold * 400)
+          : between(random, 0, threshold * 0.8);
         if (random() < 0.4) {
           updatedAge = null;
           createdAge = measuredAge;
@@ -209,7 +221,13 @@ const scale = (options: FleetOptions) => options.problemScale ?? 1;
  * deleted, and a few volumes have no snapshot at all. Drawn from their own generator, so the
  * snapshots of a seed are the same as before volumes existed.
  */
-function splitVolumes(snapshots: Snapshot[], ids: string[], random: () => number, now: number, problemScale: number): { kept: FleetVolume[]; deleted: Map<string, FleetVolume> } {
+function splitVolumes(
+  snapshots: Snapshot[],
+  ids: string[],
+  random: () => number,
+  now: number,
+  problemScale: number,
+): { kept: FleetVolume[]; deleted: Map<string, FleetVolume> } {
   const oldest = new Map<string, Snapshot>();
   for (const s of snapshots) {
     const seen = oldest.get(s.volume_id);
@@ -223,7 +241,9 @@ function splitVolumes(snapshots: Snapshot[], ids: string[], random: () => number
     status: random() < 0.6 ? 'in-use' : 'available',
     size: Math.max(first?.size ?? 10, 10 + Math.floor(random() * 500)),
     // A disk is older than its first snapshot.
-    created_at: first ? formatCinderTime(Date.parse(`${first.created_at.slice(0, 19)}Z`) - Math.floor(random() * 30 * DAY), 0) : formatCinderTime(now - Math.floor(random() * 365 * DAY), 0),
+    created_at: first
+      ? formatCinderTime(Date.parse(`${first.created_at.slice(0, 19)}Z`) - Math.floor(random() * 30 * DAY), 0)
+      : formatCinderTime(now - Math.floor(random() * 365 * DAY), 0),
   });
   for (const id of ids) {
     const first = oldest.get(id);
@@ -237,7 +257,10 @@ function splitVolumes(snapshots: Snapshot[], ids: string[], random: () => number
 }
 
 /** `created_at desc, id desc`: Cinder's default list order, for snapshots and volumes alike. */
-export function compareCinderOrder(a: { created_at: string; id: string }, b: { created_at: string; id: string }): number {
+export function compareCinderOrder(
+  a: { created_at: string; id: string },
+  b: { created_at: string; id: string },
+): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

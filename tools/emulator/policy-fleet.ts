@@ -64,7 +64,17 @@ export function generatePolicyFleet(projectId: string, now: number, tag = 'polic
   };
   const snapshot = (volumeId: string, ageMs: number, name: string, metadata: Record<string, string> = {}): string => {
     const s = id();
-    snapshots.push({ id: s, status: 'available', name, description: null, created_at: at(now - ageMs), updated_at: null, metadata, volume_id: volumeId, size: 40 });
+    snapshots.push({
+      id: s,
+      status: 'available',
+      name,
+      description: null,
+      created_at: at(now - ageMs),
+      updated_at: null,
+      metadata,
+      volume_id: volumeId,
+      size: 40,
+    });
     return s;
   };
 
@@ -91,10 +101,19 @@ export function generatePolicyFleet(projectId: string, now: number, tag = 'polic
   const backups = volume('available', 900);
   const systemSnapshots = [
     ...Array.from({ length: 12 }, (_, i) => snapshot(backups, (100 + i) * DAY, `autobk_snapshot_${i + 1}`)),
-    ...Array.from({ length: 3 }, (_, i) => snapshot(backups, (200 + i) * DAY, `server-backup-${i + 1}`, { [AUTOMATIC_SNAPSHOT_KEY]: 'true' })),
+    ...Array.from({ length: 3 }, (_, i) =>
+      snapshot(backups, (200 + i) * DAY, `server-backup-${i + 1}`, { [AUTOMATIC_SNAPSHOT_KEY]: 'true' }),
+    ),
   ];
 
   snapshots.sort(compareCinderOrder);
   volumes.sort(compareCinderOrder);
-  return { project: { projectId, snapshots, volumes, deletedVolumes: [] }, expected, unprotected: [eightDaysOld, never], tenSnapshotVolumes, eightDaysOld, systemSnapshots };
+  return {
+    project: { projectId, snapshots, volumes, deletedVolumes: [] },
+    expected,
+    unprotected: [eightDaysOld, never],
+    tenSnapshotVolumes,
+    eightDaysOld,
+    systemSnapshots,
+  };
 }

@@ -6,6 +6,7 @@ import { listPage, listVolumesPage } from './paging';
 import { fault, header, send } from './respond';
 
 export type { EmulatorAuth } from './auth';
+
 import type { FleetProject } from './fleet';
 import { SnapshotStore, VolumeStore } from './store';
 
@@ -93,7 +94,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${header(req, 'host') ?? '127.0.0.1'}`);
-    if (handleSnapshotChange(req, res, url.pathname, store, (projectId) => authorise(req, res, projectId, auth))) return;
+    if (handleSnapshotChange(req, res, url.pathname, store, (projectId) => authorise(req, res, projectId, auth)))
+      return;
     const volume = VOLUME_PATH.exec(url.pathname);
     if (volume && req.method === 'DELETE') {
       // A disk deleted with its snapshots left behind: they become orphans.
@@ -107,8 +109,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (url.pathname === '/v3/auth/projects') {
       // Keystone's (and Huawei IAM's) list of the projects a credential can see.
       if (!authorise(req, res, '', auth)) return;
-      const projects = store.projectIds().map((id) => ({ id, name: options.projectNames?.[id] ?? `${options.region ?? 'local'}_${id.slice(0, 8)}`, enabled: true, domain_id: 'default', links: { self: `${url.origin}/v3/projects/${id}` } }));
-      return send(res, 200, { projects, links: { self: `${url.origin}/v3/auth/projects`, previous: null, next: null } });
+      const projects = store.projectIds().map((id) => ({
+        id,
+        name: options.projectNames?.[id] ?? `${options.region ?? 'local'}_${id.slice(0, 8)}`,
+        enabled: true,
+        domain_id: 'default',
+        links: { self: `${url.origin}/v3/projects/${id}` },
+      }));
+      return send(res, 200, {
+        projects,
+        links: { self: `${url.origin}/v3/auth/projects`, previous: null, next: null },
+      });
     }
     const volumeList = VOLUMES_PATH.exec(url.pathname);
     if (volumeList) {
@@ -120,7 +131,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const injected = options.volumeFault?.(info);
       if (injected) return answerFault(res, injected);
       const serve = () => {
-        const page = listVolumesPage(volumes, { projectId, query: url.searchParams, pathname: url.pathname, origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin, detail: volumeList[2] !== undefined, maxLimit });
+        const page = listVolumesPage(volumes, {
+          projectId,
+          query: url.searchParams,
+          pathname: url.pathname,
+          origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin,
+          detail: volumeList[2] !== undefined,
+          maxLimit,
+        });
         if (!page.ok) return fault(res, page.status, page.message);
         send(res, 200, page.body);
       };
@@ -162,7 +180,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   function serveList(res: ServerResponse, url: URL, projectId: string, detail: boolean): void {
     const startedAt = performance.now();
-    const page = listPage(store, { projectId, query: url.searchParams, pathname: url.pathname, origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin, detail, maxLimit });
+    const page = listPage(store, {
+      projectId,
+      query: url.searchParams,
+      pathname: url.pathname,
+      origin: options.publicEndpoint?.replace(/\/+$/, '') ?? url.origin,
+      detail,
+      maxLimit,
+    });
     if (!page.ok) {
       fault(res, page.status, page.message);
       return;

@@ -85,7 +85,10 @@ export class SnapshotStore {
   resetStatus(projectId: string, snapshotId: string, status: string, at: string): boolean {
     const index = this.projects.get(projectId);
     if (!index?.rank.has(snapshotId)) return false;
-    this.load({ projectId, snapshots: index.all.map((s) => (s.id === snapshotId ? { ...s, status, updated_at: at } : s)) });
+    this.load({
+      projectId,
+      snapshots: index.all.map((s) => (s.id === snapshotId ? { ...s, status, updated_at: at } : s)),
+    });
     return true;
   }
 
@@ -97,7 +100,11 @@ export class SnapshotStore {
   }
 
   /** Adds or replaces metadata keys of one snapshot (Cinder's POST .../metadata); its metadata after, or undefined. */
-  setMetadata(projectId: string, snapshotId: string, metadata: Record<string, string>): Record<string, string> | undefined {
+  setMetadata(
+    projectId: string,
+    snapshotId: string,
+    metadata: Record<string, string>,
+  ): Record<string, string> | undefined {
     const index = this.projects.get(projectId);
     const current = this.get(projectId, snapshotId);
     if (!index || !current) return undefined;
@@ -147,7 +154,8 @@ export class SnapshotStore {
     }
     const start = upperBound(view, after) + query.offset;
     const items: Snapshot[] = [];
-    for (let i = start; i < view.length && items.length < query.limit; i++) items.push(index.all[view[i] as number] as Snapshot);
+    for (let i = start; i < view.length && items.length < query.limit; i++)
+      items.push(index.all[view[i] as number] as Snapshot);
     return { ok: true, items };
   }
 }
@@ -164,7 +172,15 @@ export class VolumeStore {
   }
 
   load(project: FleetProject): void {
-    const volumes = project.volumes ?? [...new Set(project.snapshots.map((s) => s.volume_id))].map((id) => ({ id, name: `disk-${id.slice(0, 8)}`, status: 'in-use', size: 10, created_at: '2020-01-01T00:00:00.000000' }));
+    const volumes =
+      project.volumes ??
+      [...new Set(project.snapshots.map((s) => s.volume_id))].map((id) => ({
+        id,
+        name: `disk-${id.slice(0, 8)}`,
+        status: 'in-use',
+        size: 10,
+        created_at: '2020-01-01T00:00:00.000000',
+      }));
     const all = [...volumes].sort(compareCinderOrder);
     this.projects.set(project.projectId, { all, rank: new Map(all.map((v, i) => [v.id, i])) });
   }
@@ -182,7 +198,10 @@ export class VolumeStore {
     return this.projects.get(projectId)?.all.length ?? 0;
   }
 
-  list(projectId: string, query: { marker: string | undefined; offset: number; limit: number }): { ok: true; items: FleetVolume[] } | { ok: false } {
+  list(
+    projectId: string,
+    query: { marker: string | undefined; offset: number; limit: number },
+  ): { ok: true; items: FleetVolume[] } | { ok: false } {
     const index = this.projects.get(projectId);
     if (!index) return query.marker ? { ok: false } : { ok: true, items: [] };
     let start = 0;

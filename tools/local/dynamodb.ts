@@ -19,7 +19,11 @@ export interface LocalDynamo {
 export async function startLocalDynamo(port = 0): Promise<LocalDynamo> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const bound = await listenOnLoopback(server, port);
-  const client = new DynamoDBClient({ endpoint: bound.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: bound.url,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   return {
     url: bound.url,
     port: bound.port,
@@ -37,6 +41,15 @@ export async function startLocalDynamo(port = 0): Promise<LocalDynamo> {
  * features dynalite does not have; keys and billing are what the code depends on.
  */
 export async function createFindingsTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { Properties } = JSON.parse(readFileSync(definition, 'utf8')) as { Properties: { AttributeDefinitions: never; KeySchema: never; BillingMode: 'PAY_PER_REQUEST' } };
-  await client.send(new CreateTableCommand({ TableName: tableName, AttributeDefinitions: Properties.AttributeDefinitions, KeySchema: Properties.KeySchema, BillingMode: Properties.BillingMode }));
+  const { Properties } = JSON.parse(readFileSync(definition, 'utf8')) as {
+    Properties: { AttributeDefinitions: never; KeySchema: never; BillingMode: 'PAY_PER_REQUEST' };
+  };
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: Properties.AttributeDefinitions,
+      KeySchema: Properties.KeySchema,
+      BillingMode: Properties.BillingMode,
+    }),
+  );
 }

@@ -34,7 +34,11 @@ export interface LocalEventBridgeOptions {
   port?: number;
   maxRequestBytes?: number;
   /** Per-entry failure injection: return an error code to fail that entry in this call. */
-  failEntry?: (entry: ReceivedEntry, callNumber: number, indexInCall: number) => { ErrorCode: string; ErrorMessage: string } | undefined;
+  failEntry?: (
+    entry: ReceivedEntry,
+    callNumber: number,
+    indexInCall: number,
+  ) => { ErrorCode: string; ErrorMessage: string } | undefined;
   /** Fail a whole call (e.g. 500) instead of answering it. */
   failCall?: (callNumber: number) => { status: number; type: string; message: string } | undefined;
   rules?: LocalRule[];
@@ -51,10 +55,15 @@ export function matchesPattern(pattern: Record<string, unknown>, value: unknown)
       return expected.some((option) => {
         if (option && typeof option === 'object') {
           const o = option as { prefix?: string; numeric?: [string, number] };
-          if (o.prefix !== undefined) return candidates.some((c) => typeof c === 'string' && c.startsWith(o.prefix as string));
+          if (o.prefix !== undefined)
+            return candidates.some((c) => typeof c === 'string' && c.startsWith(o.prefix as string));
           if (o.numeric) {
             const [op, n] = o.numeric;
-            return candidates.some((c) => typeof c === 'number' && (op === '>=' ? c >= n : op === '>' ? c > n : op === '<' ? c < n : op === '<=' ? c <= n : c === n));
+            return candidates.some(
+              (c) =>
+                typeof c === 'number' &&
+                (op === '>=' ? c >= n : op === '>' ? c > n : op === '<' ? c < n : op === '<=' ? c <= n : c === n),
+            );
           }
           return false;
         }
@@ -84,23 +93,41 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     req.on('data', (chunk) => (body += chunk));
     req.on('end', async () => {
       const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() }).end(JSON.stringify(payload));
+        res
+          .writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() })
+          .end(JSON.stringify(payload));
       };
       if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
-        return reply(400, { __type: 'UnknownOperationException', message: `unsupported ${req.headers['x-amz-target']}` });
+        return reply(400, {
+          __type: 'UnknownOperationException',
+          message: `unsupported ${req.headers['x-amz-target']}`,
+        });
       }
       const callNumber = ++calls;
       const callFailure = options.failCall?.(callNumber);
       if (callFailure) return reply(callFailure.status, { __type: callFailure.type, message: callFailure.message });
       const entries = (JSON.parse(body) as { Entries?: ReceivedEntry[] }).Entries ?? [];
       if (entries.length < 1 || entries.length > 10) {
-        return reply(400, { __type: 'ValidationException', message: `1 validation error detected: Entries must have between 1 and 10 items, got ${entries.length}` });
+        return reply(400, {
+          __type: 'ValidationException',
+          message: `1 validation error detected: Entries must have between 1 and 10 items, got ${entries.length}`,
+        });
       }
       const size = entries.reduce(
-        (sum, e) => sum + utf8(e.Source) + utf8(e.DetailType) + utf8(e.Detail) + (e.Resources ?? []).reduce((s, r) => s + utf8(r), 0) + (e.Time !== undefined ? 14 : 0),
+        (sum, e) =>
+          sum +
+          utf8(e.Source) +
+          utf8(e.DetailType) +
+          utf8(e.Detail) +
+          (e.Resources ?? []).reduce((s, r) => s + utf8(r), 0) +
+          (e.Time !== undefined ? 14 : 0),
         0,
       );
-      if (size > maxBytes) return reply(400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+      if (size > maxBytes)
+        return reply(400, {
+          __type: 'ValidationException',
+          message: 'Total size of the entries in the request is over the limit.',
+        });
       const results: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }> = [];
       const deliveries: Array<Promise<void>> = [];
       entries.forEach((entry, index) => {
@@ -115,7 +142,10 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
           return;
         }
         if (entry.Source?.startsWith('aws.')) {
-          results.push({ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' });
+          results.push({
+            ErrorCode: 'NotAuthorizedForSourceException',
+            ErrorMessage: 'Not authorized for the source.',
+          });
           return;
         }
         const injected = options.failEntry?.(entry, callNumber, index);
@@ -132,13 +162,16 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
           'detail-type': entry.DetailType,
           source: entry.Source,
           account: '000000000000',
-          time: new Date(entry.Time !== undefined ? entry.Time * 1000 : Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          time: new Date(entry.Time !== undefined ? entry.Time * 1000 : Date.now())
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
           region: 'local',
           resources: entry.Resources ?? [],
           detail,
         };
         for (const rule of options.rules ?? []) {
-          if (matchesPattern(rule.pattern, event)) deliveries.push(Promise.resolve(rule.deliver(event)).catch(() => undefined));
+          if (matchesPattern(rule.pattern, event))
+            deliveries.push(Promise.resolve(rule.deliver(event)).catch(() => undefined));
         }
       });
       reply(200, { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results });

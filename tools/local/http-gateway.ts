@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { lambdaContext, listenOnLoopback } from './loopback';
 
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
 
 export interface RunningGateway {
   url: string;
@@ -16,7 +19,10 @@ const ROUTE = /^\/(v[23])\/([^/]*)\/snapshots(\/detail)?$|^\/$|^\/openapi\.json$
  * API Gateway does (raw path and query, lower-cased headers) so tests and benchmarks can drive
  * the handler over real HTTP without the serverless-offline process.
  */
-export async function startHttpGateway(handler: Handler, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningGateway> {
+export async function startHttpGateway(
+  handler: Handler,
+  options: { timeoutMs?: number; port?: number } = {},
+): Promise<RunningGateway> {
   const server: Server = createServer(async (req, res) => {
     const [rawPath = '/', rawQueryString = ''] = (req.url ?? '/').split('?', 2);
     const match = req.method === 'GET' ? ROUTE.exec(rawPath) : null;
@@ -28,7 +34,8 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     headers['x-forwarded-proto'] = 'http';
     const query: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+    for (const [k, v] of new URLSearchParams(rawQueryString))
+      query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
     const event = {
       version: '2.0',
       routeKey: match[2] === undefined ? `GET ${match[0]}` : `GET /${match[1]}/{project_id}/snapshots${match[3] ?? ''}`,
@@ -40,7 +47,13 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
       requestContext: {
         domainName: headers.host ?? '127.0.0.1',
         requestId: `local-${Date.now()}`,
-        http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method: 'GET',
+          path: rawPath,
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         stage: '$default',
         timeEpoch: Date.now(),
       },
@@ -56,4 +69,3 @@ export async function startHttpGateway(handler: Handler, options: { timeoutMs?: 
   const bound = await listenOnLoopback(server, options.port);
   return { url: bound.url, close: bound.close };
 }
-

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 
 /** Listens on 127.0.0.1 (port 0: any free one) and says where. */
-export async function listenOnLoopback(server: Server, port = 0): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function listenOnLoopback(
+  server: Server,
+  port = 0,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

@@ -25,8 +25,19 @@ export async function createNotificationsTable(client: DynamoDBClient, tableName
  * event, as EventBridge shapes it, to the notifier's queue through the real SQS client.
  */
 export function toQueue(endpoint: string, queueUrl: string): (event: DeliveredEvent) => Promise<void> {
-  const sqs = new SQSClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   return async (event) => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event), MessageGroupId: 'notifications', MessageDeduplicationId: event.id }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(event),
+        MessageGroupId: 'notifications',
+        MessageDeduplicationId: event.id,
+      }),
+    );
   };
 }

@@ -51,11 +51,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
 
 /** Whether a presigned GET/HEAD is signed with this key and not expired (SigV4 query signing, UNSIGNED-PAYLOAD). */
-export function checkPresigned(method: string, url: URL, host: string, key: { accessKeyId: string; secretAccessKey: string }, now = Date.now()): 'ok' | 'unsigned' | 'expired' | 'bad-signature' {
+export function checkPresigned(
+  method: string,
+  url: URL,
+  host: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  now = Date.now(),
+): 'ok' | 'unsigned' | 'expired' | 'bad-signature' {
   const q = url.searchParams;
   const signature = q.get('X-Amz-Signature');
   const credential = q.get('X-Amz-Credential');
@@ -63,8 +70,11 @@ export function checkPresigned(method: string, url: URL, host: string, key: { ac
   const expires = Number(q.get('X-Amz-Expires'));
   if (!signature || !credential || !date || !q.get('X-Amz-SignedHeaders')) return 'unsigned';
   const [accessKeyId, day, region, service] = credential.split('/');
-  const signedAt = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
-  if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800) return 'bad-signature';
+  const signedAt = Date.parse(
+    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+  );
+  if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800)
+    return 'bad-signature';
   if (now > signedAt + expires * 1000) return 'expired';
   if (accessKeyId !== key.accessKeyId || !day || !region || !service) return 'bad-signature';
   const query = [...q.entries()]
@@ -75,7 +85,10 @@ export function checkPresigned(method: string, url: URL, host: string, key: { ac
     .join('&');
   const signedHeaders = q.get('X-Amz-SignedHeaders') as string;
   if (signedHeaders !== 'host') return 'bad-signature';
-  const path = url.pathname.split('/').map((segment) => encode(decodeURIComponent(segment))).join('/');
+  const path = url.pathname
+    .split('/')
+    .map((segment) => encode(decodeURIComponent(segment)))
+    .join('/');
   const canonical = [method, path, query, `host:${host}\n`, signedHeaders, 'UNSIGNED-PAYLOAD'].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
@@ -102,7 +115,11 @@ export async function startLocalS3(options: LocalS3Options = {}) {
     const method = req.method ?? 'GET';
     calls.push({ method, bucket: bucketName, key });
     const error = (status: number, code: string, message: string) => {
-      res.writeHead(status, { 'Content-Type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xml(message)}</Message></Error>`);
+      res
+        .writeHead(status, { 'Content-Type': 'application/xml' })
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xml(message)}</Message></Error>`,
+        );
     };
     const injected = options.fail?.(method, bucketName, key);
     if (injected) {
@@ -122,7 +139,12 @@ export async function startLocalS3(options: LocalS3Options = {}) {
     if (method === 'PUT') {
       void readBody(req).then((body) => {
         const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-        bucket.set(key, { body, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), etag, lastModified: new Date() });
+        bucket.set(key, {
+          body,
+          contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+          etag,
+          lastModified: new Date(),
+        });
         res.writeHead(200, { ETag: etag }).end();
       });
       return;
@@ -132,11 +154,23 @@ export async function startLocalS3(options: LocalS3Options = {}) {
       if (options.private && req.headers.authorization === undefined) {
         const verdict = checkPresigned(method, url, String(req.headers.host ?? ''), options.private);
         if (verdict === 'expired') return error(403, 'AccessDenied', 'Request has expired');
-        if (verdict !== 'ok') return error(403, verdict === 'unsigned' ? 'AccessDenied' : 'SignatureDoesNotMatch', verdict === 'unsigned' ? 'Access Denied' : 'The request signature we calculated does not match the signature you provided.');
+        if (verdict !== 'ok')
+          return error(
+            403,
+            verdict === 'unsigned' ? 'AccessDenied' : 'SignatureDoesNotMatch',
+            verdict === 'unsigned'
+              ? 'Access Denied'
+              : 'The request signature we calculated does not match the signature you provided.',
+          );
       }
       const object = bucket.get(key);
       if (!object) return error(404, 'NoSuchKey', 'The specified key does not exist.');
-      res.writeHead(200, { 'Content-Type': object.contentType, 'Content-Length': object.body.length, ETag: object.etag, 'Last-Modified': object.lastModified.toUTCString() });
+      res.writeHead(200, {
+        'Content-Type': object.contentType,
+        'Content-Length': object.body.length,
+        ETag: object.etag,
+        'Last-Modified': object.lastModified.toUTCString(),
+      });
       return res.end(method === 'HEAD' ? undefined : object.body);
     }
     if (method === 'GET' && url.searchParams.get('list-type') === '2') {
@@ -152,10 +186,14 @@ export async function startLocalS3(options: LocalS3Options = {}) {
           return `<Contents><Key>${xml(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xml(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
         })
         .join('');
-      const next = truncated ? `<NextContinuationToken>${xml(page[page.length - 1] as string)}</NextContinuationToken>` : '';
+      const next = truncated
+        ? `<NextContinuationToken>${xml(page[page.length - 1] as string)}</NextContinuationToken>`
+        : '';
       return res
         .writeHead(200, { 'Content-Type': 'application/xml' })
-        .end(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xml(bucketName)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`);
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xml(bucketName)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`,
+        );
     }
     return error(405, 'MethodNotAllowed', `${method} is not served here`);
   });

@@ -23,8 +23,10 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}) {
   const calls: Array<{ target: string; id: string }> = [];
 
   const secretArn = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
-  const parameterArn = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
-  const secretName = (id: string) => /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(id)?.[1] ?? id;
+  const parameterArn = (name: string) =>
+    `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+  const secretName = (id: string) =>
+    /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(id)?.[1] ?? id;
   const parameterName = (id: string) => {
     const m = /^arn:[^:]+:ssm:[^:]*:[^:]*:parameter(\/.+)$/.exec(id);
     if (!m) return id;
@@ -38,7 +40,10 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}) {
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const send = (status: number, body: unknown, type?: string) => {
-        res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-ErrorType': type } : {}) });
+        res.writeHead(status, {
+          'Content-Type': 'application/x-amz-json-1.1',
+          ...(type ? { 'x-amzn-ErrorType': type } : {}),
+        });
         res.end(JSON.stringify(body));
       };
       // AWS JSON protocol errors name their type twice: in the body and in a header.
@@ -56,7 +61,14 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}) {
         const name = secretName(input.SecretId ?? '');
         const secret = secrets.get(name);
         if (!secret) return fail(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-        send(200, { ARN: secretArn(name), Name: name, SecretString: secret.value, VersionId: `v${secret.version}`, VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 });
+        send(200, {
+          ARN: secretArn(name),
+          Name: name,
+          SecretString: secret.value,
+          VersionId: `v${secret.version}`,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: Date.now() / 1000,
+        });
         return;
       }
       if (target === 'AmazonSSM.GetParameter') {
@@ -64,7 +76,16 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}) {
         const parameter = parameters.get(name);
         if (!parameter) return fail(400, 'ParameterNotFound', '');
         const value = input.WithDecryption ? parameter.value : Buffer.from(parameter.value).toString('base64');
-        send(200, { Parameter: { Name: name, Type: 'SecureString', Value: value, Version: parameter.version, ARN: parameterArn(name), DataType: 'text' } });
+        send(200, {
+          Parameter: {
+            Name: name,
+            Type: 'SecureString',
+            Value: value,
+            Version: parameter.version,
+            ARN: parameterArn(name),
+            DataType: 'text',
+          },
+        });
         return;
       }
       fail(400, 'UnknownOperationException', `unsupported target ${target}`);

@@ -55,7 +55,14 @@ export async function startLocalFifoQueue(options: LocalFifoQueueOptions = {}) {
   const visibilityMs = options.visibilityMs ?? 200;
 
   const accept = (entry: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }) => {
-    if (!entry.MessageBody || !entry.MessageGroupId) return { error: { Code: 'MissingParameter', Message: 'MessageBody and MessageGroupId are required on a FIFO queue', SenderFault: true } };
+    if (!entry.MessageBody || !entry.MessageGroupId)
+      return {
+        error: {
+          Code: 'MissingParameter',
+          Message: 'MessageBody and MessageGroupId are required on a FIFO queue',
+          SenderFault: true,
+        },
+      };
     const dedupId = entry.MessageDeduplicationId ?? createHash('sha256').update(entry.MessageBody).digest('hex');
     const now = Date.now();
     const seenAt = dedup.get(dedupId);
@@ -63,7 +70,15 @@ export async function startLocalFifoQueue(options: LocalFifoQueueOptions = {}) {
     // A copy within five minutes is accepted and dropped, as SQS does.
     if (seenAt !== undefined && now - seenAt < 5 * 60_000) return { messageId };
     dedup.set(dedupId, now);
-    queue.push({ messageId, body: entry.MessageBody, groupId: entry.MessageGroupId, dedupId, sentAt: now, receiveCount: 0, visibleAt: 0 });
+    queue.push({
+      messageId,
+      body: entry.MessageBody,
+      groupId: entry.MessageGroupId,
+      dedupId,
+      sentAt: now,
+      receiveCount: 0,
+      visibleAt: 0,
+    });
     sent.push({ groupId: entry.MessageGroupId, body: entry.MessageBody });
     schedule(0);
     return { messageId };
@@ -147,10 +162,18 @@ export async function startLocalFifoQueue(options: LocalFifoQueueOptions = {}) {
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', ...(status >= 400 ? { 'x-amzn-query-error': `${(body as { __type?: string }).__type};Sender` } : {}) });
+        res.writeHead(status, {
+          'Content-Type': 'application/x-amz-json-1.0',
+          ...(status >= 400 ? { 'x-amzn-query-error': `${(body as { __type?: string }).__type};Sender` } : {}),
+        });
         res.end(JSON.stringify(body));
       };
-      let input: { Entries?: Array<{ Id: string; MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }>; MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string };
+      let input: {
+        Entries?: Array<{ Id: string; MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }>;
+        MessageBody?: string;
+        MessageGroupId?: string;
+        MessageDeduplicationId?: string;
+      };
       try {
         input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {
@@ -160,7 +183,10 @@ export async function startLocalFifoQueue(options: LocalFifoQueueOptions = {}) {
       if (target === 'AmazonSQS.SendMessageBatch') {
         const entries = input.Entries ?? [];
         if (entries.length === 0 || entries.length > 10) {
-          send(400, { __type: 'com.amazonaws.sqs#TooManyEntriesInBatchRequest', message: 'a batch holds 1 to 10 entries' });
+          send(400, {
+            __type: 'com.amazonaws.sqs#TooManyEntriesInBatchRequest',
+            message: 'a batch holds 1 to 10 entries',
+          });
           return;
         }
         const Successful: unknown[] = [];
@@ -168,15 +194,29 @@ export async function startLocalFifoQueue(options: LocalFifoQueueOptions = {}) {
         for (const entry of entries) {
           const r = accept(entry);
           if ('error' in r && r.error) Failed.push({ Id: entry.Id, ...r.error });
-          else Successful.push({ Id: entry.Id, MessageId: r.messageId, MD5OfMessageBody: createHash('md5').update(entry.MessageBody ?? '').digest('hex') });
+          else
+            Successful.push({
+              Id: entry.Id,
+              MessageId: r.messageId,
+              MD5OfMessageBody: createHash('md5')
+                .update(entry.MessageBody ?? '')
+                .digest('hex'),
+            });
         }
         send(200, { Successful, Failed });
         return;
       }
       if (target === 'AmazonSQS.SendMessage') {
         const r = accept(input);
-        if ('error' in r && r.error) send(400, { __type: `com.amazonaws.sqs#${r.error.Code}`, message: r.error.Message });
-        else send(200, { MessageId: r.messageId, MD5OfMessageBody: createHash('md5').update(input.MessageBody ?? '').digest('hex') });
+        if ('error' in r && r.error)
+          send(400, { __type: `com.amazonaws.sqs#${r.error.Code}`, message: r.error.Message });
+        else
+          send(200, {
+            MessageId: r.messageId,
+            MD5OfMessageBody: createHash('md5')
+              .update(input.MessageBody ?? '')
+              .digest('hex'),
+          });
         return;
       }
       send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `unsupported target ${target}` });

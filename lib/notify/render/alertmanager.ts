@@ -67,7 +67,9 @@ export function renderAlertmanager(digest: Digest, options: AlertmanagerOptions 
   };
   const alerts: PostableAlert[] = [];
   for (const f of orderFindings(digest.findings)) {
-    const startsAt = f.firstSeenAt ?? (f.openForMinutes === undefined ? f.observedAt : plusHours(f.observedAt, -f.openForMinutes / 60));
+    const startsAt =
+      f.firstSeenAt ??
+      (f.openForMinutes === undefined ? f.observedAt : plusHours(f.observedAt, -f.openForMinutes / 60));
     const ending = f.kind === 'resolved';
     alerts.push({
       labels: findingLabels(f, f.findingType, f.severity, digest.route),
@@ -76,22 +78,35 @@ export function renderAlertmanager(digest: Digest, options: AlertmanagerOptions 
       endsAt: ending ? f.observedAt : plusHours(f.observedAt, hold),
       ...common,
     });
-    if (f.previous && (f.kind === 'escalated' || f.kind === 'deescalated') && (f.previous.findingType !== f.findingType || f.previous.severity !== f.severity)) {
+    if (
+      f.previous &&
+      (f.kind === 'escalated' || f.kind === 'deescalated') &&
+      (f.previous.findingType !== f.findingType || f.previous.severity !== f.severity)
+    ) {
       alerts.push({
         labels: findingLabels(f, f.previous.findingType, f.previous.severity, digest.route),
-        annotations: { summary: annotation(`${f.previous.findingType} became ${f.findingType} (${f.severity})`), ...linkNotes },
+        annotations: {
+          summary: annotation(`${f.previous.findingType} became ${f.findingType} (${f.severity})`),
+          ...linkNotes,
+        },
         startsAt,
         endsAt: f.observedAt,
         ...common,
       });
     }
   }
-  for (const h of digest.health) alerts.push(healthAlert(h, digest.route, options.healthHoldHours ?? DEFAULT_HEALTH_HOLD_HOURS, linkNotes));
+  for (const h of digest.health)
+    alerts.push(healthAlert(h, digest.route, options.healthHoldHours ?? DEFAULT_HEALTH_HOLD_HOURS, linkNotes));
   for (const c of digest.cleanup) if (c.action === 'BRAKE') alerts.push(brakeAlert(c, digest.route, linkNotes));
   return alerts;
 }
 
-function findingLabels(f: NoticeFinding, findingType: string, severity: Severity, route: string): Record<string, string> {
+function findingLabels(
+  f: NoticeFinding,
+  findingType: string,
+  severity: Severity,
+  route: string,
+): Record<string, string> {
   return {
     alertname: FINDING_ALERTNAME,
     severity,
@@ -106,10 +121,26 @@ function findingLabels(f: NoticeFinding, findingType: string, severity: Severity
 }
 
 function findingAnnotations(f: NoticeFinding): Record<string, string> {
-  const [line] = viewDigest({ id: '', route: '', mode: 'immediate', window: { from: f.observedAt, to: f.observedAt }, counts: [], openTotals: null, findings: [f], health: [], cleanup: [], links: {} }, 1).lines;
+  const [line] = viewDigest(
+    {
+      id: '',
+      route: '',
+      mode: 'immediate',
+      window: { from: f.observedAt, to: f.observedAt },
+      counts: [],
+      openTotals: null,
+      findings: [f],
+      health: [],
+      cleanup: [],
+      links: {},
+    },
+    1,
+  ).lines;
   const name = cleanText(f.snapshot.name, 200);
   return {
-    summary: annotation(`${f.findingType} (${f.severity}) snapshot "${name || f.snapshot.id}" in ${f.target}/${f.projectId}/${f.region}`),
+    summary: annotation(
+      `${f.findingType} (${f.severity}) snapshot "${name || f.snapshot.id}" in ${f.target}/${f.projectId}/${f.region}`,
+    ),
     description: annotation(line ? plainFindingLine(line) : f.reason),
     snapshot_name: annotation(name),
     volume_id: annotation(f.snapshot.volume_id),
@@ -119,7 +150,12 @@ function findingAnnotations(f: NoticeFinding): Record<string, string> {
   };
 }
 
-function healthAlert(h: ScanHealthNotice, route: string, hold: number, linkNotes: Record<string, string>): PostableAlert {
+function healthAlert(
+  h: ScanHealthNotice,
+  route: string,
+  hold: number,
+  linkNotes: Record<string, string>,
+): PostableAlert {
   const project = `${h.target}/${h.projectId}/${h.region}`;
   return {
     labels: {

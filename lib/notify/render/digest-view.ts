@@ -110,7 +110,10 @@ const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 export function orderFindings(findings: readonly NoticeFinding[]): NoticeFinding[] {
   const since = (f: NoticeFinding) => Date.parse(f.firstSeenAt ?? f.snapshot.created_at) || 0;
   return [...findings].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || since(a) - since(b) || a.findingId.localeCompare(b.findingId),
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      since(a) - since(b) ||
+      a.findingId.localeCompare(b.findingId),
   );
 }
 
@@ -130,14 +133,21 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
     totalsByKind[c.kind] += c.count;
     gbChanged += c.gb;
     const key = `${c.severity}\u0000${c.findingType}`;
-    const row = rowsByKey.get(key) ?? { findingType: cleanText(c.findingType, 40), severity: c.severity, byKind: emptyKinds(), gb: 0 };
+    const row = rowsByKey.get(key) ?? {
+      findingType: cleanText(c.findingType, 40),
+      severity: c.severity,
+      byKind: emptyKinds(),
+      gb: 0,
+    };
     row.byKind[c.kind] += c.count;
     row.gb += c.gb;
     rowsByKey.set(key, row);
   }
   const rows = [...rowsByKey.values()]
     .map((r) => ({ ...r, gb: round(r.gb) }))
-    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.findingType.localeCompare(b.findingType));
+    .sort(
+      (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.findingType.localeCompare(b.findingType),
+    );
 
   const route = cleanText(digest.route, 64);
   const parts = KIND_ORDER.filter((k) => totalsByKind[k] > 0).map((k) => `${totalsByKind[k]} ${KIND_LABEL[k]}`);
@@ -150,10 +160,14 @@ export function viewDigest(digest: Digest, maxLines = DEFAULT_MAX_LINES): Digest
   const changes = `${parts.join(', ') || 'no changes'}${gbText}`;
   const headline = `${route}: ${changes}`;
 
-  const open = digest.openTotals ? `open now: ${SEVERITIES.map((s) => `${digest.openTotals?.[s] ?? 0} ${s}`).join(', ')}` : null;
+  const open = digest.openTotals
+    ? `open now: ${SEVERITIES.map((s) => `${digest.openTotals?.[s] ?? 0} ${s}`).join(', ')}`
+    : null;
   const money = digest.money
     ? `${formatMoney(digest.money.newPerMonth, digest.money.currency)}/month in new findings${
-        digest.money.openPerMonth === null ? '' : `, ${formatMoney(digest.money.openPerMonth, digest.money.currency)}/month open in total`
+        digest.money.openPerMonth === null
+          ? ''
+          : `, ${formatMoney(digest.money.openPerMonth, digest.money.currency)}/month open in total`
       }`
     : null;
 
@@ -223,7 +237,8 @@ function formatMoney(amount: number, currency: string): string {
 function lineOf(f: NoticeFinding): FindingLine {
   const name = cleanText(f.snapshot.name, NAME_MAX);
   let detail: string;
-  if (f.kind === 'resolved') detail = f.openForMinutes === undefined ? 'resolved' : `resolved after ${describeMinutes(f.openForMinutes)} open`;
+  if (f.kind === 'resolved')
+    detail = f.openForMinutes === undefined ? 'resolved' : `resolved after ${describeMinutes(f.openForMinutes)} open`;
   else if (f.previous && (f.kind === 'escalated' || f.kind === 'deescalated'))
     detail = `was ${cleanText(f.previous.findingType, 40)}/${f.previous.severity}`;
   else if (f.firstSeenAt) detail = `open since ${minuteOf(f.firstSeenAt)} UTC`;
@@ -261,11 +276,14 @@ function cleanupLine(c: CleanupNotice): CleanupLine {
   const reason = cleanText(c.reason, REASON_MAX);
   const s = c.snapshot;
   let text: string;
-  if (c.action === 'MARKED') text = `will be deleted after ${c.deleteAfter ? `${minuteOf(c.deleteAfter)} UTC` : 'its grace period'} under rule ${rule}`;
+  if (c.action === 'MARKED')
+    text = `will be deleted after ${c.deleteAfter ? `${minuteOf(c.deleteAfter)} UTC` : 'its grace period'} under rule ${rule}`;
   else if (c.action === 'DELETED') text = `deleted under rule ${rule}`;
   else if (c.action === 'REFUSED') text = `${c.refusal ? `${cleanText(c.refusal, 32)}: ` : ''}${reason}`;
   else text = reason;
-  const stop = c.stop ? `To keep it: suppress finding ${cleanText(c.findingId, 64)} (${cleanText(c.stop.suppress, 200)}), or remove the metadata key ${cleanText(c.stop.metadataKey, 64)} from the snapshot.` : null;
+  const stop = c.stop
+    ? `To keep it: suppress finding ${cleanText(c.findingId, 64)} (${cleanText(c.stop.suppress, 200)}), or remove the metadata key ${cleanText(c.stop.metadataKey, 64)} from the snapshot.`
+    : null;
   return {
     action: c.action,
     severity: c.severity,
@@ -282,7 +300,8 @@ function cleanupLine(c: CleanupNotice): CleanupLine {
 /** A cleanup line as plain text: "[MEDIUM] marked for deletion: "name" (id, 40 GB) in place, owner team — will be deleted after … To keep it: …". */
 export function plainCleanupLine(l: CleanupLine): string {
   const owner = l.owner === UNOWNED ? 'unowned' : `owner ${l.owner}`;
-  const what = l.name === null ? `in ${l.project}` : `"${l.name}" (${l.snapshotId}, ${l.gb} GB) in ${l.project}, ${owner}`;
+  const what =
+    l.name === null ? `in ${l.project}` : `"${l.name}" (${l.snapshotId}, ${l.gb} GB) in ${l.project}, ${owner}`;
   return `[${l.severity.toUpperCase()}] ${CLEANUP_LABEL[l.action]}: ${what} — ${l.text}${l.stop ? `. ${l.stop}` : ''}`;
 }
 

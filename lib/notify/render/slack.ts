@@ -8,14 +8,30 @@ import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeSlack, truncate } from '../text';
-import { CLEANUP_LABEL, type CleanupLine, type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, shorterView, viewDigest } from './digest-view';
+import {
+  CLEANUP_LABEL,
+  type CleanupLine,
+  type DigestView,
+  type FindingLine,
+  KIND_LABEL,
+  KIND_ORDER,
+  shorterView,
+  viewDigest,
+} from './digest-view';
 
 /**
  * Slack's documented limits, and `messageText`: Slack refuses (msg_blocks_too_long) messages whose
  * blocks hold about 13,000 characters in all (slackapi/bolt-js#2509), fewer than the documented
  * limits allow, so the renderer keeps the blocks' text under 12,000.
  */
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3_000, headerText: 150, contextElements: 10, fallbackText: 3_000, messageText: 12_000 } as const;
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3_000,
+  headerText: 150,
+  contextElements: 10,
+  fallbackText: 3_000,
+  messageText: 12_000,
+} as const;
 
 export interface SlackMessage {
   /** The notification text (shown in pushes and by clients that cannot show blocks). */
@@ -24,14 +40,27 @@ export interface SlackMessage {
 }
 
 const DOT: Record<Severity, string> = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':white_circle:' };
-const KIND_MARK = { new: ':new:', escalated: ':arrow_double_up:', deescalated: ':arrow_down_small:', reminded: ':repeat:', resolved: ':white_check_mark:' } as const;
+const KIND_MARK = {
+  new: ':new:',
+  escalated: ':arrow_double_up:',
+  deescalated: ':arrow_down_small:',
+  reminded: ':repeat:',
+  resolved: ':white_check_mark:',
+} as const;
 
 /** Escaped for mrkdwn; backticks become `ˋ` so a value shown as code cannot close its span. */
 const esc = (s: string) => escapeSlack(s);
 const code = (s: string) => `\`${escapeSlack(s.replace(/`/g, 'ˋ'))}\``;
-const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText), verbatim: true });
+const mrkdwn = (text: string): MrkdwnElement => ({
+  type: 'mrkdwn',
+  text: truncate(text, SLACK_LIMITS.sectionText),
+  verbatim: true,
+});
 const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(text) });
-const context = (...texts: string[]): ContextBlock => ({ type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map(mrkdwn) });
+const context = (...texts: string[]): ContextBlock => ({
+  type: 'context',
+  elements: texts.slice(0, SLACK_LIMITS.contextElements).map(mrkdwn),
+});
 /** A link people click: the URL comes from configuration; `|` and `>` would end it, so they are percent-encoded. */
 const link = (url: string, label: string) => `<${escapeSlack(url).replace(/\|/g, '%7C')}|${esc(label)}>`;
 
@@ -59,29 +88,53 @@ export function blocksText(message: SlackMessage): number {
 }
 
 function slackMessage(digest: Digest, view: DigestView): SlackMessage {
-  const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.route}`, SLACK_LIMITS.headerText), emoji: true } };
-  const blocks: KnownBlock[] = [header, context(`${esc(view.window)} · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`)];
+  const header: HeaderBlock = {
+    type: 'header',
+    text: { type: 'plain_text', text: truncate(`EVS snapshots · ${view.route}`, SLACK_LIMITS.headerText), emoji: true },
+  };
+  const blocks: KnownBlock[] = [
+    header,
+    context(`${esc(view.window)} · ${digest.mode === 'digest' ? 'digest' : 'immediate'}`),
+  ];
 
-  const summary = [`*${esc(view.changes)}*`, countsText(view), view.open ? `*${esc(capitalise(view.open))}*` : '', view.money ? `:moneybag: ${esc(view.money)}` : ''].filter(Boolean).join('\n\n');
+  const summary = [
+    `*${esc(view.changes)}*`,
+    countsText(view),
+    view.open ? `*${esc(capitalise(view.open))}*` : '',
+    view.money ? `:moneybag: ${esc(view.money)}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   if (summary) blocks.push(section(summary));
 
   if (view.lines.length > 0) {
     blocks.push({ type: 'divider' });
     for (const chunk of chunkLines(view.lines.map(findingText), SLACK_LIMITS.sectionText)) blocks.push(section(chunk));
   }
-  if (view.more > 0) blocks.push(context(`…and ${view.more} more${view.links.findings ? `: ${link(view.links.findings, 'list them all')}` : ''}`));
+  if (view.more > 0)
+    blocks.push(
+      context(`…and ${view.more} more${view.links.findings ? `: ${link(view.links.findings, 'list them all')}` : ''}`),
+    );
 
   if (view.health.length > 0) {
-    const lines = view.health.map((h) => `${h.kind === 'failing' ? ':warning:' : ':large_green_circle:'} ${code(h.project)} ${esc(h.text)}`);
+    const lines = view.health.map(
+      (h) => `${h.kind === 'failing' ? ':warning:' : ':large_green_circle:'} ${code(h.project)} ${esc(h.text)}`,
+    );
     for (const chunk of chunkLines(['*Scan health*', ...lines], SLACK_LIMITS.sectionText)) blocks.push(section(chunk));
   }
 
   if (view.cleanup.length > 0) {
-    const lines = [...view.cleanup.map(cleanupText), ...(view.cleanupMore > 0 ? [`…and ${view.cleanupMore} more`] : [])];
+    const lines = [
+      ...view.cleanup.map(cleanupText),
+      ...(view.cleanupMore > 0 ? [`…and ${view.cleanupMore} more`] : []),
+    ];
     for (const chunk of chunkLines(['*Cleanup*', ...lines], SLACK_LIMITS.sectionText)) blocks.push(section(chunk));
   }
 
-  const links = [view.links.report ? link(view.links.report, 'Fleet report') : '', view.links.findings ? link(view.links.findings, 'Open findings') : ''].filter(Boolean);
+  const links = [
+    view.links.report ? link(view.links.report, 'Fleet report') : '',
+    view.links.findings ? link(view.links.findings, 'Open findings') : '',
+  ].filter(Boolean);
   if (links.length > 0) blocks.push(context(links.join(' · ')));
 
   return { text: truncate(esc(`EVS snapshots · ${view.headline}`), SLACK_LIMITS.fallbackText), blocks };
@@ -105,10 +158,19 @@ function findingText(l: FindingLine): string {
   return `${DOT[l.severity]} ${KIND_MARK[l.kind]} *${l.severity.toUpperCase()}* ${code(l.findingType)} ${KIND_LABEL[l.kind]}: ${code(l.name)} (${l.gb} GB, ${esc(l.status)}) in ${esc(l.project)} · owner ${esc(l.owner)}${detail} — ${esc(l.reason)}`;
 }
 
-const CLEANUP_MARK = { BRAKE: ':octagonal_sign:', FAILED: ':x:', REFUSED: ':no_entry_sign:', MARKED: ':wastebasket:', DELETED: ':heavy_minus_sign:' } as const;
+const CLEANUP_MARK = {
+  BRAKE: ':octagonal_sign:',
+  FAILED: ':x:',
+  REFUSED: ':no_entry_sign:',
+  MARKED: ':wastebasket:',
+  DELETED: ':heavy_minus_sign:',
+} as const;
 
 function cleanupText(l: CleanupLine): string {
-  const what = l.name === null ? `in ${esc(l.project)}` : `${code(l.name)} (${l.gb} GB) in ${esc(l.project)} · owner ${esc(l.owner)}`;
+  const what =
+    l.name === null
+      ? `in ${esc(l.project)}`
+      : `${code(l.name)} (${l.gb} GB) in ${esc(l.project)} · owner ${esc(l.owner)}`;
   return `${DOT[l.severity]} ${CLEANUP_MARK[l.action]} *${CLEANUP_LABEL[l.action]}*: ${what} — ${esc(l.text)}${l.stop ? `\n${esc(l.stop)}` : ''}`;
 }
 

@@ -5,7 +5,15 @@
  */
 import type { Digest } from '../model';
 import { asciiOnly } from '../text';
-import { cleanupCounts, type DigestView, KIND_LABEL, KIND_ORDER, plainCleanupLine, plainFindingLine, viewDigest } from './digest-view';
+import {
+  cleanupCounts,
+  type DigestView,
+  KIND_LABEL,
+  KIND_ORDER,
+  plainCleanupLine,
+  plainFindingLine,
+  viewDigest,
+} from './digest-view';
 
 export const SNS_SUBJECT_MAX = 100;
 
@@ -22,7 +30,9 @@ export function renderSns(digest: Digest, maxLines: number): SnsMessage {
 
 /** "EVS snapshots default: 23 new, 1 escalated, 1 resolved, 1 failing": the kinds that happened, no GB, to fit 100 characters. */
 function subjectOf(view: DigestView, digest: Digest): string {
-  const parts = KIND_ORDER.filter((k) => view.totalsByKind[k] > 0).map((k) => `${view.totalsByKind[k]} ${KIND_LABEL[k]}`);
+  const parts = KIND_ORDER.filter((k) => view.totalsByKind[k] > 0).map(
+    (k) => `${view.totalsByKind[k]} ${KIND_LABEL[k]}`,
+  );
   const failing = digest.health.filter((h) => h.kind === 'failing').length;
   const recovered = digest.health.length - failing;
   if (failing) parts.push(`${failing} failing`);
@@ -60,7 +70,8 @@ function bodyOf(view: DigestView, digest: Digest): string {
   if (view.health.length > 0) {
     out.push('');
     out.push('Scan health:');
-    for (const h of view.health) out.push(`  ${h.kind === 'failing' ? 'FAILING  ' : 'RECOVERED'} ${h.project}: ${h.text}`);
+    for (const h of view.health)
+      out.push(`  ${h.kind === 'failing' ? 'FAILING  ' : 'RECOVERED'} ${h.project}: ${h.text}`);
   }
   if (view.cleanup.length > 0) {
     out.push('');

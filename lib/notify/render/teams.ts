@@ -7,7 +7,16 @@
 import type { Severity } from '../../domain/finding';
 import type { Digest } from '../model';
 import { escapeCardMarkdown as md } from '../text';
-import { CLEANUP_LABEL, type CleanupLine, type DigestView, type FindingLine, KIND_LABEL, KIND_ORDER, shorterView, viewDigest } from './digest-view';
+import {
+  CLEANUP_LABEL,
+  type CleanupLine,
+  type DigestView,
+  type FindingLine,
+  KIND_LABEL,
+  KIND_ORDER,
+  shorterView,
+  viewDigest,
+} from './digest-view';
 
 export const ADAPTIVE_CARD_VERSION = '1.4';
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -30,13 +39,38 @@ export interface AdaptiveCard {
 }
 
 export type CardElement =
-  | { type: 'TextBlock'; text: string; wrap: true; size?: 'Small' | 'Medium' | 'Large'; weight?: 'Bolder'; color?: 'Attention' | 'Warning' | 'Good' | 'Accent'; isSubtle?: boolean; spacing?: 'None' | 'Small' | 'Medium' | 'Large'; separator?: boolean }
+  | {
+      type: 'TextBlock';
+      text: string;
+      wrap: true;
+      size?: 'Small' | 'Medium' | 'Large';
+      weight?: 'Bolder';
+      color?: 'Attention' | 'Warning' | 'Good' | 'Accent';
+      isSubtle?: boolean;
+      spacing?: 'None' | 'Small' | 'Medium' | 'Large';
+      separator?: boolean;
+    }
   | { type: 'FactSet'; facts: { title: string; value: string }[]; spacing?: 'Medium' }
-  | { type: 'Container'; items: CardElement[]; separator?: boolean; spacing?: 'Medium'; style?: 'emphasis' | 'warning' };
+  | {
+      type: 'Container';
+      items: CardElement[];
+      separator?: boolean;
+      spacing?: 'Medium';
+      style?: 'emphasis' | 'warning';
+    };
 
-const COLOR: Record<Severity, 'Attention' | 'Warning' | 'Accent'> = { high: 'Attention', medium: 'Warning', low: 'Accent' };
+const COLOR: Record<Severity, 'Attention' | 'Warning' | 'Accent'> = {
+  high: 'Attention',
+  medium: 'Warning',
+  low: 'Accent',
+};
 
-const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBlock' }>> = {}): CardElement => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+const text = (value: string, extra: Partial<Extract<CardElement, { type: 'TextBlock' }>> = {}): CardElement => ({
+  type: 'TextBlock',
+  text: value,
+  wrap: true,
+  ...extra,
+});
 
 /** The Teams workflow webhook body for a digest: fewer finding lines (and a larger "and N more") when long text would pass Teams' size limit. */
 export function renderTeams(digest: Digest, maxLines: number): TeamsMessage {
@@ -61,7 +95,12 @@ function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
   if (view.open) body.push(text(`**${md(view.open.replace(/^open now/, 'Open now'))}**`));
   if (view.money) body.push(text(`Cost: ${md(view.money)}`, { spacing: 'None' }));
   if (view.lines.length > 0) {
-    body.push({ type: 'Container', separator: true, spacing: 'Medium', items: [text('**Top findings** (high first, then oldest)'), ...view.lines.map(findingBlock)] });
+    body.push({
+      type: 'Container',
+      separator: true,
+      spacing: 'Medium',
+      items: [text('**Top findings** (high first, then oldest)'), ...view.lines.map(findingBlock)],
+    });
   }
   if (view.more > 0) body.push(text(`…and ${view.more} more`, { isSubtle: true }));
   if (view.health.length > 0) {
@@ -70,7 +109,12 @@ function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
       separator: true,
       items: [
         text('**Scan health**'),
-        ...view.health.map((h) => text(`${h.kind === 'failing' ? 'FAILING' : 'RECOVERED'} ${md(h.project)}: ${md(h.text)}`, { color: h.kind === 'failing' ? 'Warning' : 'Good', spacing: 'Small' })),
+        ...view.health.map((h) =>
+          text(`${h.kind === 'failing' ? 'FAILING' : 'RECOVERED'} ${md(h.project)}: ${md(h.text)}`, {
+            color: h.kind === 'failing' ? 'Warning' : 'Good',
+            spacing: 'Small',
+          }),
+        ),
       ],
     });
   }
@@ -78,12 +122,21 @@ function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
     body.push({
       type: 'Container',
       separator: true,
-      items: [text('**Cleanup**'), ...view.cleanup.map(cleanupBlock), ...(view.cleanupMore > 0 ? [text(`…and ${view.cleanupMore} more`, { isSubtle: true })] : [])],
+      items: [
+        text('**Cleanup**'),
+        ...view.cleanup.map(cleanupBlock),
+        ...(view.cleanupMore > 0 ? [text(`…and ${view.cleanupMore} more`, { isSubtle: true })] : []),
+      ],
     });
   }
   const actions: NonNullable<AdaptiveCard['actions']> = [];
   if (view.links.report) actions.push({ type: 'Action.OpenUrl', title: 'Fleet report', url: view.links.report });
-  if (view.links.findings) actions.push({ type: 'Action.OpenUrl', title: view.more > 0 ? `All ${view.lines.length + view.more} findings` : 'Open findings', url: view.links.findings });
+  if (view.links.findings)
+    actions.push({
+      type: 'Action.OpenUrl',
+      title: view.more > 0 ? `All ${view.lines.length + view.more} findings` : 'Open findings',
+      url: view.links.findings,
+    });
   const card: AdaptiveCard = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
@@ -92,7 +145,10 @@ function cardMessage(digest: Digest, view: DigestView): TeamsMessage {
     ...(actions.length > 0 ? { actions } : {}),
     msteams: { width: 'Full' },
   };
-  return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: card }],
+  };
 }
 
 function countFacts(view: DigestView): { title: string; value: string }[] {
@@ -113,9 +169,15 @@ function findingBlock(l: FindingLine): CardElement {
 }
 
 function cleanupBlock(l: CleanupLine): CardElement {
-  const what = l.name === null ? `in ${md(l.project)}` : `**${md(l.name)}** (${l.gb} GB) in ${md(l.project)} · owner ${md(l.owner)}`;
-  return text(`**${l.severity.toUpperCase()}** ${CLEANUP_LABEL[l.action]}: ${what} — ${md(l.text)}${l.stop ? ` ${md(l.stop)}` : ''}`, {
-    color: l.action === 'DELETED' ? 'Good' : COLOR[l.severity],
-    spacing: 'Small',
-  });
+  const what =
+    l.name === null
+      ? `in ${md(l.project)}`
+      : `**${md(l.name)}** (${l.gb} GB) in ${md(l.project)} · owner ${md(l.owner)}`;
+  return text(
+    `**${l.severity.toUpperCase()}** ${CLEANUP_LABEL[l.action]}: ${what} — ${md(l.text)}${l.stop ? ` ${md(l.stop)}` : ''}`,
+    {
+      color: l.action === 'DELETED' ? 'Good' : COLOR[l.severity],
+      spacing: 'Small',
+    },
+  );
 }

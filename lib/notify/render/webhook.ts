@@ -95,7 +95,15 @@ function cleanCleanup(c: CleanupNotice): CleanupNotice {
     region: cleanText(c.region, 64),
     target: cleanText(c.target, 64),
     rule: c.rule === null ? null : cleanText(c.rule, 64),
-    snapshot: s ? { id: cleanText(s.id, 64), name: s.name === null ? null : cleanText(s.name, 255), status: cleanText(s.status, 32), size: s.size, ...(metadata ? { metadata } : {}) } : null,
+    snapshot: s
+      ? {
+          id: cleanText(s.id, 64),
+          name: s.name === null ? null : cleanText(s.name, 255),
+          status: cleanText(s.status, 32),
+          size: s.size,
+          ...(metadata ? { metadata } : {}),
+        }
+      : null,
     deleteAfter: c.deleteAfter === null ? null : cleanText(c.deleteAfter, 40),
     owner: c.owner === null ? null : cleanText(c.owner, 128),
     reason: cleanText(c.reason, 1_000),
@@ -122,7 +130,9 @@ function cleanFinding(f: NoticeFinding): NoticeFinding {
       volume_id: cleanText(s.volume_id, 64),
       size: s.size,
       created_at: s.created_at,
-      ...(s.description === undefined ? {} : { description: s.description === null ? null : cleanText(s.description, 500) }),
+      ...(s.description === undefined
+        ? {}
+        : { description: s.description === null ? null : cleanText(s.description, 500) }),
       ...(metadata ? { metadata } : {}),
     },
   };

@@ -29,7 +29,10 @@ export async function conditionHeld(write: () => Promise<unknown>): Promise<bool
 }
 
 /** Every page of a Query, each sent through the store's own `send` (its retries and deadline). */
-export async function* queryPages(send: (command: QueryCommand) => Promise<QueryPage>, input: QueryCommandInput): AsyncGenerator<Record<string, unknown>[]> {
+export async function* queryPages(
+  send: (command: QueryCommand) => Promise<QueryPage>,
+  input: QueryCommandInput,
+): AsyncGenerator<Record<string, unknown>[]> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const out = await send(new QueryCommand({ ...input, ExclusiveStartKey }));

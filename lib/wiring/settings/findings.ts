@@ -13,8 +13,11 @@ export interface FindingsApiSettings {
 /** Settings of the findings API. */
 export function loadFindingsApiSettings(env: Env = process.env): FindingsApiSettings {
   const table = tableName(env, 'FINDINGS_TABLE');
-  if (!table) throw new ConfigError('FINDINGS_TABLE is not set: the findings API reads the scanner\'s findings table');
-  if (text(env, 'ALLOWED_PROJECT_IDS') === undefined) throw new ConfigError('ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all');
+  if (!table) throw new ConfigError("FINDINGS_TABLE is not set: the findings API reads the scanner's findings table");
+  if (text(env, 'ALLOWED_PROJECT_IDS') === undefined)
+    throw new ConfigError(
+      'ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all',
+    );
   return {
     table,
     allowedProjects: projectList(env, 'ALLOWED_PROJECT_IDS', true),

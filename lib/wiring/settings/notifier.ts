@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseRoutes, defaultRoutes, type Destination, type Routes } from '../../notify/routes';
-import type { DestinationKind } from '../../notify/model';
-import { parseSecretRef } from '../../secrets/reader';
-import type { PriceList } from '../../pricing/prices';
 import { ConfigError, type Env, flag, integer, oneOf, optionalHttpUrl, tableName, text } from '../../config/env';
+import type { DestinationKind } from '../../notify/model';
+import { type Destination, defaultRoutes, parseRoutes, type Routes } from '../../notify/routes';
+import type { PriceList } from '../../pricing/prices';
+import { parseSecretRef } from '../../secrets/reader';
 import { loadReportBucket, loadReportExtras, type ReportSettings } from './report';
 import { isDeployed, refusePlainSecrets } from './upstream';
 
@@ -41,7 +41,9 @@ export function readRoutesFile(file: string, env: Env): Routes {
   try {
     content = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`NOTIFY_ROUTES_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      `NOTIFY_ROUTES_FILE names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseRoutes(content, file, { allowPlainUrls: plainUrlsAllowed(env) });
 }
@@ -51,7 +53,8 @@ function defaultDestinations(env: Env): Destination[] {
   const destinations: Destination[] = [];
   const kind = oneOf(env, 'ALERT_WEBHOOK_KIND', KINDS, 'webhook');
   const secret = text(env, 'ALERT_WEBHOOK_SECRET');
-  if (secret !== undefined) destinations.push({ kind, name: 'webhook', address: { secret: parseSecretRef(secret, 'ALERT_WEBHOOK_SECRET') } });
+  if (secret !== undefined)
+    destinations.push({ kind, name: 'webhook', address: { secret: parseSecretRef(secret, 'ALERT_WEBHOOK_SECRET') } });
   else {
     refusePlainSecrets(env, ['ALERT_WEBHOOK_URL'], 'ALERT_WEBHOOK_SECRET (Secrets Manager or SSM)');
     const url = optionalHttpUrl(env, 'ALERT_WEBHOOK_URL', 'where alerts are posted', { secret: true });
@@ -59,7 +62,8 @@ function defaultDestinations(env: Env): Destination[] {
   }
   const topic = text(env, 'ALERT_TOPIC_ARN');
   if (topic !== undefined) {
-    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) throw new ConfigError('ALERT_TOPIC_ARN must be an SNS topic ARN');
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic))
+      throw new ConfigError('ALERT_TOPIC_ARN must be an SNS topic ARN');
     destinations.push({ kind: 'sns', name: 'topic', address: { topicArn: topic } });
   }
   return destinations;
@@ -75,12 +79,18 @@ export function loadNotifierSettings(env: Env = process.env): NotifierSettings {
   if (file !== undefined) {
     const fromFile = readRoutesFile(file, env);
     routes = { ...fromFile, links: { ...links, ...fromFile.links } };
-  } else routes = defaultRoutes({ destinations: defaultDestinations(env), cycleMinutes: integer(env, 'SCAN_CYCLE_MINUTES', 15, 1, 1_440), links });
+  } else
+    routes = defaultRoutes({
+      destinations: defaultDestinations(env),
+      cycleMinutes: integer(env, 'SCAN_CYCLE_MINUTES', 15, 1, 1_440),
+      links,
+    });
   const bucket = loadReportBucket(env);
   const extras = loadReportExtras(env);
   return {
     routes,
-    reportLink: bucket && !routes.links.report ? { ...bucket, linkExpiresSeconds: extras.linkExpiresSeconds } : undefined,
+    reportLink:
+      bucket && !routes.links.report ? { ...bucket, linkExpiresSeconds: extras.linkExpiresSeconds } : undefined,
     prices: extras.prices,
     table: tableName(env, 'NOTIFICATIONS_TABLE'),
     deadLetterQueueUrl: optionalHttpUrl(env, 'NOTIFY_DEAD_LETTER_QUEUE_URL', 'where undeliverable notifications go'),

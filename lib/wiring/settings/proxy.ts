@@ -1,5 +1,5 @@
-import type { UpstreamOptions } from '../../upstream/factory';
 import { ConfigError, type Env, optionalHttpUrl, projectList, text } from '../../config/env';
+import type { UpstreamOptions } from '../../upstream/factory';
 import { loadUpstreamSettings } from './upstream';
 
 export interface ProxySettings {
@@ -12,7 +12,9 @@ export interface ProxySettings {
 /** Settings of the list proxy. */
 export function loadProxySettings(env: Env = process.env): ProxySettings {
   if (text(env, 'ALLOWED_PROJECT_IDS') === undefined) {
-    throw new ConfigError('ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all');
+    throw new ConfigError(
+      'ALLOWED_PROJECT_IDS is not set: list the project ids callers may read, comma separated, or * for all',
+    );
   }
   return {
     upstream: loadUpstreamSettings(env),

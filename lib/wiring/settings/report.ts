@@ -1,6 +1,6 @@
+import { bucketName, ConfigError, type Env, integer, tableName, text } from '../../config/env';
 import { loadPricesFile } from '../../pricing/load';
 import type { ReportExtras, ReportSettings } from '../../report/settings';
-import { bucketName, ConfigError, type Env, integer, tableName, text } from '../../config/env';
 
 export type { ReportExtras, ReportSettings } from '../../report/settings';
 
@@ -14,7 +14,8 @@ export function loadReportBucket(env: Env): ReportSettings | undefined {
 export function loadReportExtras(env: Env): ReportExtras {
   const file = text(env, 'PRICES_FILE');
   const ownerMetadataKey = text(env, 'OWNER_METADATA_KEY') ?? 'owner';
-  if (ownerMetadataKey.length > 255) throw new ConfigError('OWNER_METADATA_KEY is longer than a metadata key can be (255)');
+  if (ownerMetadataKey.length > 255)
+    throw new ConfigError('OWNER_METADATA_KEY is longer than a metadata key can be (255)');
   return {
     prices: file === undefined ? undefined : loadPricesFile(file, 'PRICES_FILE names'),
     ownerMetadataKey,
@@ -23,9 +24,14 @@ export function loadReportExtras(env: Env): ReportExtras {
 }
 
 /** Settings of the fleet report function: the bucket is what it is for. */
-export function loadReportSettings(env: Env = process.env): ReportSettings & ReportExtras & { findingsTable: string | undefined } {
+export function loadReportSettings(
+  env: Env = process.env,
+): ReportSettings & ReportExtras & { findingsTable: string | undefined } {
   const settings = loadReportBucket(env);
-  if (!settings) throw new ConfigError('REPORT_BUCKET is not set: the fleet report reads the projects\' parts from that bucket and writes the report there');
+  if (!settings)
+    throw new ConfigError(
+      "REPORT_BUCKET is not set: the fleet report reads the projects' parts from that bucket and writes the report there",
+    );
   // FINDINGS_TABLE: the cleanup's audit trail, for what it removed per month; unset, the report shows no removals.
   return { ...settings, ...loadReportExtras(env), findingsTable: tableName(env, 'FINDINGS_TABLE') };
 }

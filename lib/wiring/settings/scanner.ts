@@ -1,11 +1,17 @@
+import { readConfigFile } from '../../config/config-file';
+import { ConfigError, type Env, flag, integer, projectList, tableName, text } from '../../config/env';
+import type { RetryOptions } from '../../core/retry';
 import { DEFAULT_SOURCE } from '../../events/contract';
+import {
+  type DefaultPolicyTuning,
+  defaultPolicy,
+  type PolicyDocument,
+  parsePolicy,
+  tuneDefaultPolicy,
+} from '../../policy/load';
+import { createPolicy, type Policy, stuckLimits } from '../../policy/policy';
 import { parseSecretRef, type SecretRef } from '../../secrets/reader';
 import { parseTargets, type ScanTarget, type TargetDefaults, type TargetsSource } from '../../targets/load';
-import type { RetryOptions } from '../../core/retry';
-import { defaultPolicy, type DefaultPolicyTuning, parsePolicy, type PolicyDocument, tuneDefaultPolicy } from '../../policy/load';
-import { createPolicy, type Policy, stuckLimits } from '../../policy/policy';
-import { ConfigError, type Env, flag, integer, projectList, tableName, text } from '../../config/env';
-import { readConfigFile } from '../../config/config-file';
 import { loadReportBucket, loadReportExtras, type ReportExtras, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
@@ -46,13 +52,20 @@ function stuckThresholds(env: Env, builtIn: PolicyDocument): Record<string, numb
   if (raw === undefined) return undefined;
   const known = stuckLimits(builtIn);
   const thresholds: Record<string, number> = {};
-  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [status, minutes] = pair.split('=').map((s) => s.trim());
     if (!status || !Object.hasOwn(known, status)) {
-      throw new ConfigError(`STUCK_AFTER_MINUTES names "${status}", which is not one of ${Object.keys(known).join(', ')}`);
+      throw new ConfigError(
+        `STUCK_AFTER_MINUTES names "${status}", which is not one of ${Object.keys(known).join(', ')}`,
+      );
     }
     if (!minutes || !/^\d+$/.test(minutes) || Number(minutes) < 1 || Number(minutes) > 525_600) {
-      throw new ConfigError(`STUCK_AFTER_MINUTES gives ${status} "${minutes ?? ''}"; use status=minutes with minutes from 1 to 525600`);
+      throw new ConfigError(
+        `STUCK_AFTER_MINUTES gives ${status} "${minutes ?? ''}"; use status=minutes with minutes from 1 to 525600`,
+      );
     }
     thresholds[status] = Number(minutes);
   }
@@ -71,13 +84,20 @@ export function loadPolicy(env: Env): Policy {
   const file = text(env, 'SCAN_POLICY_FILE');
   if (file !== undefined) {
     const tuned = TUNING_VARIABLES.find((name) => text(env, name) !== undefined);
-    if (tuned) throw new ConfigError(`${tuned} and SCAN_POLICY_FILE are both set: with a policy file, its rules hold the thresholds`);
+    if (tuned)
+      throw new ConfigError(
+        `${tuned} and SCAN_POLICY_FILE are both set: with a policy file, its rules hold the thresholds`,
+      );
     return createPolicy(parsePolicy(readConfigFile(file, 'SCAN_POLICY_FILE'), file));
   }
   const builtIn = defaultPolicy();
   const tuning: DefaultPolicyTuning = {
-    ...(text(env, 'STALE_AFTER_DAYS') !== undefined ? { staleAfterDays: integer(env, 'STALE_AFTER_DAYS', 90, 1, 36_500) } : {}),
-    ...(text(env, 'STALE_EXCLUDE_AUTOMATIC') !== undefined ? { staleExcludesAutomatic: flag(env, 'STALE_EXCLUDE_AUTOMATIC', true) } : {}),
+    ...(text(env, 'STALE_AFTER_DAYS') !== undefined
+      ? { staleAfterDays: integer(env, 'STALE_AFTER_DAYS', 90, 1, 36_500) }
+      : {}),
+    ...(text(env, 'STALE_EXCLUDE_AUTOMATIC') !== undefined
+      ? { staleExcludesAutomatic: flag(env, 'STALE_EXCLUDE_AUTOMATIC', true) }
+      : {}),
   };
   const stuck = stuckThresholds(env, builtIn);
   if (stuck) tuning.stuckAfterMinutes = stuck;
@@ -104,29 +124,46 @@ export function loadTargetsSource(env: Env): TargetsSource {
   const defaults = targetDefaults(env);
   if (file !== undefined || parameter !== undefined) {
     for (const name of ['SCAN_PROJECT_IDS', 'EVS_ENDPOINT']) {
-      if (text(env, name) !== undefined) throw new ConfigError(`${name} and ${file !== undefined ? 'SCAN_TARGETS_FILE' : 'SCAN_TARGETS_PARAMETER'} are both set: with a targets file, each target names its endpoint and projects`);
+      if (text(env, name) !== undefined)
+        throw new ConfigError(
+          `${name} and ${file !== undefined ? 'SCAN_TARGETS_FILE' : 'SCAN_TARGETS_PARAMETER'} are both set: with a targets file, each target names its endpoint and projects`,
+        );
     }
-    if (file !== undefined && parameter !== undefined) throw new ConfigError('SCAN_TARGETS_FILE and SCAN_TARGETS_PARAMETER are both set: keep one');
-    if (parameter !== undefined) return { kind: 'parameter', ref: parseSecretRef(parameter, 'SCAN_TARGETS_PARAMETER'), defaults };
-    return { kind: 'static', targets: parseTargets(readConfigFile(file as string, 'SCAN_TARGETS_FILE'), file as string, defaults) };
+    if (file !== undefined && parameter !== undefined)
+      throw new ConfigError('SCAN_TARGETS_FILE and SCAN_TARGETS_PARAMETER are both set: keep one');
+    if (parameter !== undefined)
+      return { kind: 'parameter', ref: parseSecretRef(parameter, 'SCAN_TARGETS_PARAMETER'), defaults };
+    return {
+      kind: 'static',
+      targets: parseTargets(readConfigFile(file as string, 'SCAN_TARGETS_FILE'), file as string, defaults),
+    };
   }
   let projects = projectList(env, 'SCAN_PROJECT_IDS', false) as string[];
   if (projects.length === 0) {
     const allowed = text(env, 'ALLOWED_PROJECT_IDS') === undefined ? [] : projectList(env, 'ALLOWED_PROJECT_IDS', true);
     if (allowed === '*' || allowed.length === 0) {
-      throw new ConfigError('SCAN_PROJECT_IDS is not set: list the project ids to scan (ALLOWED_PROJECT_IDS is used when it names projects rather than *), or give SCAN_TARGETS_FILE');
+      throw new ConfigError(
+        'SCAN_PROJECT_IDS is not set: list the project ids to scan (ALLOWED_PROJECT_IDS is used when it names projects rather than *), or give SCAN_TARGETS_FILE',
+      );
     }
     projects = allowed;
   }
   const name = text(env, 'SCAN_TARGET_NAME') ?? 'default';
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new ConfigError(`SCAN_TARGET_NAME must be lower-case letters, digits and dashes, got "${name}"`);
-  return { kind: 'static', targets: [{ name, upstream: loadUpstreamSettings(env), projects, discover: undefined, concurrency: defaults.concurrency }] };
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name))
+    throw new ConfigError(`SCAN_TARGET_NAME must be lower-case letters, digits and dashes, got "${name}"`);
+  return {
+    kind: 'static',
+    targets: [
+      { name, upstream: loadUpstreamSettings(env), projects, discover: undefined, concurrency: defaults.concurrency },
+    ],
+  };
 }
 
 /** Settings of the scanner, validated at start-up. */
 export function loadScanSettings(env: Env = process.env): ScanSettingsFromEnv {
   const eventSource = text(env, 'EVENT_SOURCE') ?? DEFAULT_SOURCE;
-  if (eventSource.startsWith('aws.')) throw new ConfigError(`EVENT_SOURCE must not start with "aws.", got "${eventSource}"`);
+  if (eventSource.startsWith('aws.'))
+    throw new ConfigError(`EVENT_SOURCE must not start with "aws.", got "${eventSource}"`);
   return {
     targets: loadTargetsSource(env),
     policy: loadPolicy(env),

@@ -1,9 +1,15 @@
-import type { UpstreamAuthOptions, UpstreamOptions } from '../../upstream/factory';
-import { parseSecretRef } from '../../secrets/reader';
 import { ConfigError, type Env, flag, httpUrl, integer, required, text } from '../../config/env';
+import { parseSecretRef } from '../../secrets/reader';
+import type { UpstreamAuthOptions, UpstreamOptions } from '../../upstream/factory';
 
 /** Credential values that may sit in the environment for local use only. */
-export const PLAIN_CREDENTIAL_VARIABLES = ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'EVS_TOKEN', 'EVS_IAM_PASSWORD'] as const;
+export const PLAIN_CREDENTIAL_VARIABLES = [
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+  'EVS_TOKEN',
+  'EVS_IAM_PASSWORD',
+] as const;
 
 /** Running as a deployed Lambda function (serverless-offline sets IS_OFFLINE). */
 export function isDeployed(env: Env): boolean {
@@ -18,21 +24,38 @@ export function isDeployed(env: Env): boolean {
 export function refusePlainSecrets(env: Env, names: readonly string[], instead: string): void {
   const set = names.filter((name) => text(env, name) !== undefined);
   if (set.length > 0 && isDeployed(env) && !flag(env, 'ALLOW_PLAIN_SECRETS', false)) {
-    throw new ConfigError(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set in a deployed function's environment: keep secrets in ${instead}, or set ALLOW_PLAIN_SECRETS=true to allow plain values`);
+    throw new ConfigError(
+      `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set in a deployed function's environment: keep secrets in ${instead}, or set ALLOW_PLAIN_SECRETS=true to allow plain values`,
+    );
   }
 }
 
 function iamAccount(env: Env) {
-  const [iamEndpoint, userName, domainName] = [text(env, 'EVS_IAM_ENDPOINT'), text(env, 'EVS_IAM_USER'), text(env, 'EVS_IAM_DOMAIN')];
+  const [iamEndpoint, userName, domainName] = [
+    text(env, 'EVS_IAM_ENDPOINT'),
+    text(env, 'EVS_IAM_USER'),
+    text(env, 'EVS_IAM_DOMAIN'),
+  ];
   if (!iamEndpoint && !userName && !domainName) return undefined;
-  const why = 'a password in EVS_CREDENTIALS_SECRET fetches tokens from IAM with EVS_IAM_ENDPOINT, EVS_IAM_USER and EVS_IAM_DOMAIN';
-  return { iamEndpoint: httpUrl(env, 'EVS_IAM_ENDPOINT', why), userName: required(env, 'EVS_IAM_USER', why), domainName: required(env, 'EVS_IAM_DOMAIN', why) };
+  const why =
+    'a password in EVS_CREDENTIALS_SECRET fetches tokens from IAM with EVS_IAM_ENDPOINT, EVS_IAM_USER and EVS_IAM_DOMAIN';
+  return {
+    iamEndpoint: httpUrl(env, 'EVS_IAM_ENDPOINT', why),
+    userName: required(env, 'EVS_IAM_USER', why),
+    domainName: required(env, 'EVS_IAM_DOMAIN', why),
+  };
 }
 
 function readSecretAuth(env: Env, secret: string, mode: string): UpstreamAuthOptions {
   const plain = PLAIN_CREDENTIAL_VARIABLES.filter((name) => text(env, name) !== undefined);
-  if (plain.length > 0) throw new ConfigError(`EVS_CREDENTIALS_SECRET and ${plain.join(', ')} are both set: credentials come from one place`);
-  if (mode !== 'aksk' && mode !== 'token') throw new ConfigError(`EVS_CREDENTIALS_SECRET holds credentials for EVS_AUTH=aksk or token, but EVS_AUTH is "${mode}"`);
+  if (plain.length > 0)
+    throw new ConfigError(
+      `EVS_CREDENTIALS_SECRET and ${plain.join(', ')} are both set: credentials come from one place`,
+    );
+  if (mode !== 'aksk' && mode !== 'token')
+    throw new ConfigError(
+      `EVS_CREDENTIALS_SECRET holds credentials for EVS_AUTH=aksk or token, but EVS_AUTH is "${mode}"`,
+    );
   return {
     mode: 'secret',
     auth: mode,
@@ -51,14 +74,23 @@ function readAuth(env: Env): UpstreamAuthOptions {
     case 'aksk':
       return {
         mode,
-        ak: required(env, 'HUAWEICLOUD_SDK_AK', 'EVS_AUTH=aksk signs requests with an access key: set EVS_CREDENTIALS_SECRET, or locally HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK'),
-        sk: required(env, 'HUAWEICLOUD_SDK_SK', 'EVS_AUTH=aksk signs requests with a secret key: set EVS_CREDENTIALS_SECRET, or locally HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK'),
+        ak: required(
+          env,
+          'HUAWEICLOUD_SDK_AK',
+          'EVS_AUTH=aksk signs requests with an access key: set EVS_CREDENTIALS_SECRET, or locally HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK',
+        ),
+        sk: required(
+          env,
+          'HUAWEICLOUD_SDK_SK',
+          'EVS_AUTH=aksk signs requests with a secret key: set EVS_CREDENTIALS_SECRET, or locally HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK',
+        ),
         securityToken: text(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
       };
     case 'token': {
       const token = text(env, 'EVS_TOKEN');
       if (token) return { mode: 'token', token };
-      const why = 'EVS_AUTH=token needs EVS_CREDENTIALS_SECRET, or locally EVS_TOKEN, or IAM password settings to fetch one';
+      const why =
+        'EVS_AUTH=token needs EVS_CREDENTIALS_SECRET, or locally EVS_TOKEN, or IAM password settings to fetch one';
       return {
         mode: 'iam',
         iamEndpoint: httpUrl(env, 'EVS_IAM_ENDPOINT', why),

@@ -7,13 +7,19 @@
 import { writeFileSync } from 'node:fs';
 import type { FindingType } from '../../../lib/domain/finding';
 import type { Snapshot } from '../../../lib/domain/snapshot';
-import { formatCinderTime, type FleetProject, type FleetVolume } from '../../../tools/emulator/fleet';
+import { type FleetProject, type FleetVolume, formatCinderTime } from '../../../tools/emulator/fleet';
 
 const ACCEPTANCE_PROJECT = 'acce97a1c5b60718293a4b5c6d7e8f22';
 const DAY = 86_400_000;
 const now = Date.now();
 const id = (kind: string, n: number) => `acce${kind}-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const volume = (n: number): FleetVolume => ({ id: id('0001', n), name: `disk-${n}`, status: 'in-use', size: 100, created_at: formatCinderTime(now - 800 * DAY, 0) });
+const volume = (n: number): FleetVolume => ({
+  id: id('0001', n),
+  name: `disk-${n}`,
+  status: 'in-use',
+  size: 100,
+  created_at: formatCinderTime(now - 800 * DAY, 0),
+});
 const live = Array.from({ length: 40 }, (_, v) => volume(v));
 const deleted = Array.from({ length: 10 }, (_, v) => volume(100 + v));
 
@@ -33,10 +39,29 @@ for (const { count, type } of LAYOUT) {
   for (let i = 0; i < count; i++, n++) {
     // Ages well away from every threshold: healthy and orphaned ones are days old, stuck ones two days in creating/deleting, stale ones 100+ days.
     const ageDays = type === 'STALE' ? 100 + (i % 300) : type === 'STUCK' ? 2 : 1 + (i % 80);
-    const status = type === 'ERROR_STATUS' ? (i % 2 ? 'error' : 'error_deleting') : type === 'STUCK' ? (i % 2 ? 'creating' : 'deleting') : 'available';
+    const status =
+      type === 'ERROR_STATUS'
+        ? i % 2
+          ? 'error'
+          : 'error_deleting'
+        : type === 'STUCK'
+          ? i % 2
+            ? 'creating'
+            : 'deleting'
+          : 'available';
     const from = type === 'ORPHANED' ? deleted : live;
     const at = formatCinderTime(now - ageDays * DAY - n * 1_000, n % 1_000_000);
-    const s: Snapshot = { id: id('0000', n), status, name: `acceptance-${n}`, description: null, created_at: at, updated_at: at, metadata: {}, volume_id: from[n % from.length]?.id as string, size: 10 + (n % 50) };
+    const s: Snapshot = {
+      id: id('0000', n),
+      status,
+      name: `acceptance-${n}`,
+      description: null,
+      created_at: at,
+      updated_at: at,
+      metadata: {},
+      volume_id: from[n % from.length]?.id as string,
+      size: 10 + (n % 50),
+    };
     snapshots.push(s);
     if (type) expected.push([s.id, type]);
   }

@@ -7,7 +7,13 @@ export const CINDER_PROJECTS = ['c1d2e3f4a5b60718293a4b5c6d7e8f90', '90f8e7d6c5b
 /** A third project, laid out for the retention, coverage and system-snapshot rules (tools/emulator/policy-fleet.ts). */
 export const POLICY_PROJECT = '5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d';
 
-const fleet = generateFleet({ seed: 'cinder', size: 2_400, projects: CINDER_PROJECTS, now: Date.now(), cinderCompatible: true });
+const fleet = generateFleet({
+  seed: 'cinder',
+  size: 2_400,
+  projects: CINDER_PROJECTS,
+  now: Date.now(),
+  cinderCompatible: true,
+});
 // One snapshot of the second project in error with an absurd size, as a hostile or broken upstream
 // could list it: the scanner must report it as malformed and go on, not flag it or fail the project.
 const second = fleet.projects[1];
@@ -23,6 +29,13 @@ writeFileSync(
     projects: [...fleet.projects, policy.project],
     expected: [...fleet.expected],
     malformed: [absurd.id],
-    policy: { projectId: POLICY_PROJECT, expected: [...policy.expected], unprotected: policy.unprotected, eightDaysOld: policy.eightDaysOld, tenSnapshotVolumes: policy.tenSnapshotVolumes, systemSnapshots: policy.systemSnapshots },
+    policy: {
+      projectId: POLICY_PROJECT,
+      expected: [...policy.expected],
+      unprotected: policy.unprotected,
+      eightDaysOld: policy.eightDaysOld,
+      tenSnapshotVolumes: policy.tenSnapshotVolumes,
+      systemSnapshots: policy.systemSnapshots,
+    },
   }),
 );

@@ -11,15 +11,36 @@ const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js')
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Every string inside a value. */
-const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : []);
+const strings = (v: unknown): string[] =>
+  typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : [];
 
 /** A digest whose names, owners, reasons and descriptions are arbitrary strings. */
 const arbitraryDigest = fc
-  .array(fc.record({ name: fc.string({ unit: 'binary', maxLength: 400 }), owner: fc.string({ unit: 'grapheme', maxLength: 60 }), reason: fc.string({ unit: 'binary', maxLength: 300 }) }), { minLength: 1, maxLength: 30 })
+  .array(
+    fc.record({
+      name: fc.string({ unit: 'binary', maxLength: 400 }),
+      owner: fc.string({ unit: 'grapheme', maxLength: 60 }),
+      reason: fc.string({ unit: 'binary', maxLength: 300 }),
+    }),
+    { minLength: 1, maxLength: 30 },
+  )
   .map((rows) =>
     digestOf(
       rows.map((r, i) =>
-        noticeFinding(i + 1, { kind: i % 3 === 0 ? 'resolved' : 'new', type: 'STUCK', severity: 'medium', status: 'deleting', size: 1, name: r.name, firstSeen: null, owner: r.owner }, { reason: r.reason }),
+        noticeFinding(
+          i + 1,
+          {
+            kind: i % 3 === 0 ? 'resolved' : 'new',
+            type: 'STUCK',
+            severity: 'medium',
+            status: 'deleting',
+            size: 1,
+            name: r.name,
+            firstSeen: null,
+            owner: r.owner,
+          },
+          { reason: r.reason },
+        ),
       ),
     ),
   );
@@ -45,8 +66,11 @@ describe('every format, whatever the names', () => {
         const sns = render('sns', digest);
         if (sns.kind !== 'sns') throw new Error('expected an SNS message');
         expect(sns.subject).toMatch(/^[\u0020-\u007e]{1,100}$/);
-        for (const text of [sns.message, ...strings(teams), ...strings(slack)]) expect(text.replace(/\n/g, ' ')).not.toMatch(CONTROL);
-        expect(sns.message.split('\n').filter((l) => /^ +\d+\. \[/.test(l))).toHaveLength(Math.min(20, digest.findings.length));
+        for (const text of [sns.message, ...strings(teams), ...strings(slack)])
+          expect(text.replace(/\n/g, ' ')).not.toMatch(CONTROL);
+        expect(sns.message.split('\n').filter((l) => /^ +\d+\. \[/.test(l))).toHaveLength(
+          Math.min(20, digest.findings.length),
+        );
       }),
       { numRuns: 60 },
     );

@@ -6,13 +6,37 @@ export function hostileDigest(): Digest {
   const findings = Object.values(HOSTILE_NAMES).map((name, i) =>
     noticeFinding(
       i + 1,
-      { kind: i % 2 ? 'new' : 'escalated', type: 'ERROR_STATUS', severity: 'high', status: 'error', size: 1, name, firstSeen: null, owner: name, previous: { findingType: 'STUCK', severity: 'medium' } },
-      { reason: `status is error ${name}`, snapshot: { description: name, metadata: { owner: name, [`k\n${name}`]: name } } as never },
+      {
+        kind: i % 2 ? 'new' : 'escalated',
+        type: 'ERROR_STATUS',
+        severity: 'high',
+        status: 'error',
+        size: 1,
+        name,
+        firstSeen: null,
+        owner: name,
+        previous: { findingType: 'STUCK', severity: 'medium' },
+      },
+      {
+        reason: `status is error ${name}`,
+        snapshot: { description: name, metadata: { owner: name, [`k\n${name}`]: name } } as never,
+      },
     ),
   );
   return digestOf(findings, {
     route: 'team\nRESOLVED route',
-    health: [{ kind: 'failing', projectId: 'p', region: 'r', target: 't', failureCode: 'X\nRESOLVED', message: HOSTILE_NAMES.slackChannel, since: '2026-12-05T08:00:00.000Z', observedAt: '2026-12-05T09:15:00.000Z' }],
+    health: [
+      {
+        kind: 'failing',
+        projectId: 'p',
+        region: 'r',
+        target: 't',
+        failureCode: 'X\nRESOLVED',
+        message: HOSTILE_NAMES.slackChannel,
+        since: '2026-12-05T08:00:00.000Z',
+        observedAt: '2026-12-05T09:15:00.000Z',
+      },
+    ],
   });
 }
 
@@ -26,7 +50,17 @@ export function longestDigest(): Digest {
     Array.from({ length: 100 }, (_, i) =>
       noticeFinding(
         i + 1,
-        { kind: 'escalated', type: 'ERROR_STATUS', severity: 'high', status: cjk, size: 1, name: '*<&'.repeat(3_400), firstSeen: null, owner: cjk, previous: { findingType: cjk, severity: 'medium' } },
+        {
+          kind: 'escalated',
+          type: 'ERROR_STATUS',
+          severity: 'high',
+          status: cjk,
+          size: 1,
+          name: '*<&'.repeat(3_400),
+          firstSeen: null,
+          owner: cjk,
+          previous: { findingType: cjk, severity: 'medium' },
+        },
         { reason: cjk, projectId: cjk, region: cjk, target: cjk },
       ),
     ),

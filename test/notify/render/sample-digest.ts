@@ -123,17 +123,72 @@ export function sampleDigest(): Digest {
   );
   for (let n = 0; n < 8; n += 1)
     findings.push(
-      noticeFinding(i++, { kind: 'new', type: 'STUCK', severity: 'medium', status: 'deleting', size: 40, name: `stuck-${n}`, firstSeen: '2026-12-05T04:00:00.000Z', owner: null }),
+      noticeFinding(i++, {
+        kind: 'new',
+        type: 'STUCK',
+        severity: 'medium',
+        status: 'deleting',
+        size: 40,
+        name: `stuck-${n}`,
+        firstSeen: '2026-12-05T04:00:00.000Z',
+        owner: null,
+      }),
     );
   for (let n = 0; n < 3; n += 1)
-    findings.push(noticeFinding(i++, { kind: 'new', type: 'ORPHANED', severity: 'medium', status: 'available', size: 10, name: null, firstSeen: '2026-11-20T00:00:00.000Z' }));
-  findings.push(noticeFinding(i++, { kind: 'reminded', type: 'ERROR_STATUS', severity: 'high', status: 'error', size: 80, name: 'old-broken', firstSeen: '2026-11-02T10:00:00.000Z' }));
-  findings.push(noticeFinding(i++, { kind: 'resolved', type: 'STUCK', severity: 'medium', status: 'available', size: 30, name: 'was-stuck', firstSeen: '2026-12-04T07:00:00.000Z' }));
+    findings.push(
+      noticeFinding(i++, {
+        kind: 'new',
+        type: 'ORPHANED',
+        severity: 'medium',
+        status: 'available',
+        size: 10,
+        name: null,
+        firstSeen: '2026-11-20T00:00:00.000Z',
+      }),
+    );
+  findings.push(
+    noticeFinding(i++, {
+      kind: 'reminded',
+      type: 'ERROR_STATUS',
+      severity: 'high',
+      status: 'error',
+      size: 80,
+      name: 'old-broken',
+      firstSeen: '2026-11-02T10:00:00.000Z',
+    }),
+  );
+  findings.push(
+    noticeFinding(i++, {
+      kind: 'resolved',
+      type: 'STUCK',
+      severity: 'medium',
+      status: 'available',
+      size: 30,
+      name: 'was-stuck',
+      firstSeen: '2026-12-04T07:00:00.000Z',
+    }),
+  );
   return digestOf(findings, {
     money: { currency: 'EUR', newPerMonth: 61.2, openPerMonth: 412.75 },
     health: [
-      { kind: 'failing', projectId: 'f9e8d7c6b5a4938271605f4e3d2c1b0a', region: 'eu-west-101', target: 'staging', failureCode: 'UPSTREAM_UNAVAILABLE', message: 'Cinder answered 503 three times', since: '2026-12-05T08:45:00.000Z', observedAt: OBSERVED },
-      { kind: 'recovered', projectId: '11111111111111111111111111111111', region: 'eu-west-101', target: 'dev', since: '2026-12-05T06:00:00.000Z', observedAt: OBSERVED },
+      {
+        kind: 'failing',
+        projectId: 'f9e8d7c6b5a4938271605f4e3d2c1b0a',
+        region: 'eu-west-101',
+        target: 'staging',
+        failureCode: 'UPSTREAM_UNAVAILABLE',
+        message: 'Cinder answered 503 three times',
+        since: '2026-12-05T08:45:00.000Z',
+        observedAt: OBSERVED,
+      },
+      {
+        kind: 'recovered',
+        projectId: '11111111111111111111111111111111',
+        region: 'eu-west-101',
+        target: 'dev',
+        since: '2026-12-05T06:00:00.000Z',
+        observedAt: OBSERVED,
+      },
     ],
   });
 }
@@ -158,5 +213,7 @@ export const HOSTILE_NAMES = {
 export function observedAt<T>(value: T, at: Date): T {
   const shift = at.getTime() - Date.parse(OBSERVED);
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-  return JSON.parse(JSON.stringify(value), (_k, v) => (typeof v === 'string' && iso.test(v) ? new Date(Date.parse(v) + shift).toISOString() : v)) as T;
+  return JSON.parse(JSON.stringify(value), (_k, v) =>
+    typeof v === 'string' && iso.test(v) ? new Date(Date.parse(v) + shift).toISOString() : v,
+  ) as T;
 }

@@ -14,8 +14,10 @@ const slack = (digest = sampleDigest()) => {
 function texts(message: SlackMessage): { block: string; text: string }[] {
   const out: { block: string; text: string }[] = [];
   for (const b of message.blocks) {
-    if (b.type === 'header' || b.type === 'section') out.push({ block: b.type, text: (b as { text: { text: string } }).text.text });
-    if (b.type === 'context') for (const e of (b as { elements: { text: string }[] }).elements) out.push({ block: 'context', text: e.text });
+    if (b.type === 'header' || b.type === 'section')
+      out.push({ block: b.type, text: (b as { text: { text: string } }).text.text });
+    if (b.type === 'context')
+      for (const e of (b as { elements: { text: string }[] }).elements) out.push({ block: 'context', text: e.text });
   }
   return out;
 }
@@ -25,9 +27,12 @@ function expectWithinSlackLimits(message: SlackMessage): void {
   expect(message.text.length).toBeGreaterThan(0);
   for (const t of texts(message)) {
     expect(t.text.length).toBeGreaterThan(0);
-    expect(t.text.length).toBeLessThanOrEqual(t.block === 'header' ? SLACK_LIMITS.headerText : SLACK_LIMITS.sectionText);
+    expect(t.text.length).toBeLessThanOrEqual(
+      t.block === 'header' ? SLACK_LIMITS.headerText : SLACK_LIMITS.sectionText,
+    );
   }
-  for (const b of message.blocks) if (b.type === 'context') expect((b as { elements: unknown[] }).elements.length).toBeLessThanOrEqual(10);
+  for (const b of message.blocks)
+    if (b.type === 'context') expect((b as { elements: unknown[] }).elements.length).toBeLessThanOrEqual(10);
   expect(blocksText(message)).toBeLessThanOrEqual(12_000);
 }
 
@@ -35,15 +40,21 @@ describe('the Slack message', () => {
   it('states the counts, open totals, money, top 20 findings, "and N more", health and links', () => {
     const m = slack();
     expectWithinSlackLimits(m);
-    const all = texts(m).map((t) => t.text).join('\n');
+    const all = texts(m)
+      .map((t) => t.text)
+      .join('\n');
     expect(m.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     expect(all).toContain('*high* `ERROR_STATUS`: 12 new, 1 escalated, 1 reminded (1480 GB)');
     expect(all).toContain('Open now: 14 high, 9 medium, 41 low');
     expect(all).toContain('EUR 61.20/month in new findings, EUR 412.75/month open in total');
     expect(all.split('\n').filter((l) => /^:(red|large_orange|white)_circle: :/.test(l))).toHaveLength(20);
-    expect(all).toContain('…and 6 more: <https://api.example.com/prod/findings?route=default&amp;state=open|list them all>');
+    expect(all).toContain(
+      '…and 6 more: <https://api.example.com/prod/findings?route=default&amp;state=open|list them all>',
+    );
     expect(all).toContain('`数据库备份-生产`');
-    expect(all).toMatch(/:warning: `staging\/f9e8d7c6\/eu-west-101` scans failing since 2026-12-05 08:45 UTC \(UPSTREAM_UNAVAILABLE\)/);
+    expect(all).toMatch(
+      /:warning: `staging\/f9e8d7c6\/eu-west-101` scans failing since 2026-12-05 08:45 UTC \(UPSTREAM_UNAVAILABLE\)/,
+    );
     expect(all).toContain('<https://reports.example.com/fleet/latest.html|Fleet report>');
   });
 
@@ -54,7 +65,16 @@ describe('the Slack message', () => {
 
   it('stays within 50 blocks and 3,000 characters a section with 2,000 findings of maximal names', () => {
     const long = Array.from({ length: 2_000 }, (_, i) =>
-      noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: `名${'&<>'.repeat(5_000)}`, firstSeen: null, owner: '<!here>'.repeat(100) }),
+      noticeFinding(i + 1, {
+        kind: 'new',
+        type: 'STALE',
+        severity: 'low',
+        status: 'available',
+        size: 1,
+        name: `名${'&<>'.repeat(5_000)}`,
+        firstSeen: null,
+        owner: '<!here>'.repeat(100),
+      }),
     );
     const m = (render('slack', digestOf(long), { maxLines: 200 }) as { body: SlackMessage }).body;
     expectWithinSlackLimits(m);
@@ -81,7 +101,9 @@ describe('the Slack message', () => {
   it('lists fewer findings, and says how many more, when the longest text would pass 12,000 characters', () => {
     const m = slack(longestDigest());
     expectWithinSlackLimits(m);
-    const all = texts(m).map((t) => t.text).join('\n');
+    const all = texts(m)
+      .map((t) => t.text)
+      .join('\n');
     const listed = all.split('\n').filter((l) => l.startsWith(':red_circle: :arrow_double_up: ')).length;
     expect(listed).toBeGreaterThan(0);
     expect(listed).toBeLessThan(20);

@@ -17,7 +17,9 @@ describe('the SNS message', () => {
       expect(subject.length).toBeLessThanOrEqual(100);
       expect(subject).toMatch(/^[\u0020-\u007e]+$/);
     }
-    expect(sns().subject).toBe('EVS snapshots default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 failing, 1 recovered');
+    expect(sns().subject).toBe(
+      'EVS snapshots default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 failing, 1 recovered',
+    );
     expect(sns(hostileDigest()).subject).toBe('EVS snapshots team RESOLVED route: 6 new, 6 escalated, 1 failing');
   });
 
@@ -26,14 +28,18 @@ describe('the SNS message', () => {
     expect(() => JSON.parse(message)).toThrow();
     const lines = message.split('\n');
     expect(lines[0]).toBe('EVS snapshot digest for route "default"');
-    expect(message).toContain('Changes: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 project failing, 1 project recovered (1860 GB)');
+    expect(message).toContain(
+      'Changes: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 project failing, 1 project recovered (1860 GB)',
+    );
     expect(message).toContain('Open now: 14 high, 9 medium, 41 low');
     expect(message).toContain('Cost: EUR 61.20/month in new findings, EUR 412.75/month open in total');
     expect(message).toMatch(/\n {2}high {3}ERROR_STATUS {2}12 new, 1 escalated, 1 reminded \(1480 GB\)\n/);
     expect(lines.filter((l) => /^ +\d+\. \[/.test(l))).toHaveLength(20);
     expect(lines.find((l) => l.startsWith('   1. '))).toMatch(/^ {3}1\. \[HIGH\] ERROR_STATUS reminded: "old-broken"/);
     expect(message).toContain('  ...and 6 more: https://api.example.com/prod/findings?route=default&state=open');
-    expect(message).toContain('  FAILING   staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC (UPSTREAM_UNAVAILABLE): Cinder answered 503 three times');
+    expect(message).toContain(
+      '  FAILING   staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC (UPSTREAM_UNAVAILABLE): Cinder answered 503 three times',
+    );
     expect(message).toContain('Fleet report:  https://reports.example.com/fleet/latest.html');
     expect(message).toContain('"数据库备份-生产"');
   });

@@ -22,7 +22,12 @@ function cardTexts(node: unknown): string[] {
 
 describe('the Teams message', () => {
   it('is checked by a validator that does reject a broken card (unknown element, action without url)', () => {
-    const broken = { type: 'AdaptiveCard', version: '1.4', body: [{ type: 'Bogus' }], actions: [{ type: 'Action.OpenUrl', title: 'x' }] };
+    const broken = {
+      type: 'AdaptiveCard',
+      version: '1.4',
+      body: [{ type: 'Bogus' }],
+      actions: [{ type: 'Action.OpenUrl', title: 'x' }],
+    };
     expect(cardProblems(broken).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -44,7 +49,9 @@ describe('the Teams message', () => {
     expect(all.split('\n').filter((l) => /^\*\*(HIGH|MEDIUM|LOW)\*\* /.test(l))).toHaveLength(20);
     expect(all).toContain('…and 6 more');
     expect(all).toContain('**数据库备份-生产**');
-    expect(all).toContain('FAILING staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC \\(UPSTREAM\\_UNAVAILABLE\\)');
+    expect(all).toContain(
+      'FAILING staging/f9e8d7c6/eu-west-101: scans failing since 2026-12-05 08:45 UTC \\(UPSTREAM\\_UNAVAILABLE\\)',
+    );
     expect(card.actions?.map((a) => a.title)).toEqual(['Fleet report', 'All 26 findings']);
   });
 
@@ -68,7 +75,15 @@ describe('the Teams message', () => {
 
   it('stays valid and under 28 KB for 2,000 findings of 10,000-character names', () => {
     const long = Array.from({ length: 2_000 }, (_, i) =>
-      noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: '*_['.repeat(3_400), firstSeen: null }),
+      noticeFinding(i + 1, {
+        kind: 'new',
+        type: 'STALE',
+        severity: 'low',
+        status: 'available',
+        size: 1,
+        name: '*_['.repeat(3_400),
+        firstSeen: null,
+      }),
     );
     const m = teams(digestOf(long));
     expect(cardProblems(m.attachments[0].content)).toEqual([]);

@@ -7,11 +7,14 @@ import { renderWebhook, type WebhookBody } from '../../../lib/notify/render/webh
 import { hostileDigest } from './hostile';
 import { digestOf, HOSTILE_NAMES, noticeFinding, sampleDigest } from './sample-digest';
 
-const schema = JSON.parse(readFileSync(new URL('../../../events/schemas/notification.schema.json', import.meta.url), 'utf8'));
+const schema = JSON.parse(
+  readFileSync(new URL('../../../events/schemas/notification.schema.json', import.meta.url), 'utf8'),
+);
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
 addFormats(ajv);
 const validate = ajv.compile(schema);
-const errors = (body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+const errors = (body: unknown) =>
+  validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 
 describe('the generic webhook body', () => {
   it('validates against the committed notification schema for the sample digest', () => {
@@ -29,7 +32,9 @@ describe('the generic webhook body', () => {
     expect(body.openTotals).toEqual({ high: 14, medium: 9, low: 41 });
     expect(body.money?.openPerMonth).toBe(412.75);
     expect(body.links.findings).toContain('/findings?');
-    expect(body.headline).toBe('default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 project failing, 1 project recovered (1860 GB)');
+    expect(body.headline).toBe(
+      'default: 23 new, 1 escalated, 1 reminded, 1 resolved, 1 project failing, 1 project recovered (1860 GB)',
+    );
     expect(body.health.map((h) => h.kind)).toEqual(['failing', 'recovered']);
   });
 
@@ -42,7 +47,17 @@ describe('the generic webhook body', () => {
   });
 
   it('lists at most 500 findings and counts the rest', () => {
-    const many = Array.from({ length: 620 }, (_, i) => noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: `s${i}`, firstSeen: null }));
+    const many = Array.from({ length: 620 }, (_, i) =>
+      noticeFinding(i + 1, {
+        kind: 'new',
+        type: 'STALE',
+        severity: 'low',
+        status: 'available',
+        size: 1,
+        name: `s${i}`,
+        firstSeen: null,
+      }),
+    );
     const body = renderWebhook(digestOf(many));
     expect(body.findings).toHaveLength(500);
     expect(body.omittedFindings).toBe(120);
@@ -50,12 +65,27 @@ describe('the generic webhook body', () => {
   });
 
   it('stays under 1,000,000 bytes when every field is as long as allowed, and counts what it left out', () => {
-    const big = Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`key-${k}-${'k'.repeat(100)}`, '数'.repeat(1_000)]));
+    const big = Object.fromEntries(
+      Array.from({ length: 30 }, (_, k) => [`key-${k}-${'k'.repeat(100)}`, '数'.repeat(1_000)]),
+    );
     const many = Array.from({ length: 500 }, (_, i) =>
-      noticeFinding(i + 1, { kind: 'new', type: 'STALE', severity: 'low', status: 'available', size: 1, name: '名'.repeat(1_000), firstSeen: null, owner: '主'.repeat(1_000) }, {
-        reason: '因'.repeat(1_000),
-        snapshot: { description: '述'.repeat(1_000), metadata: big } as never,
-      }),
+      noticeFinding(
+        i + 1,
+        {
+          kind: 'new',
+          type: 'STALE',
+          severity: 'low',
+          status: 'available',
+          size: 1,
+          name: '名'.repeat(1_000),
+          firstSeen: null,
+          owner: '主'.repeat(1_000),
+        },
+        {
+          reason: '因'.repeat(1_000),
+          snapshot: { description: '述'.repeat(1_000), metadata: big } as never,
+        },
+      ),
     );
     const body = renderWebhook(digestOf(many));
     expect(errors(body)).toEqual([]);
@@ -69,13 +99,21 @@ describe('the generic webhook body', () => {
     const body = renderWebhook(hostileDigest()) as WebhookBody;
     expect(errors(body)).toEqual([]);
     for (const f of body.findings) {
-      for (const value of [f.snapshot.name ?? '', f.owner ?? '', f.reason, f.snapshot.description ?? '', ...Object.entries(f.snapshot.metadata ?? {}).flat()]) {
+      for (const value of [
+        f.snapshot.name ?? '',
+        f.owner ?? '',
+        f.reason,
+        f.snapshot.description ?? '',
+        ...Object.entries(f.snapshot.metadata ?? {}).flat(),
+      ]) {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
         expect(value).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
       }
       expect(Array.from(f.snapshot.name ?? '').length).toBeLessThanOrEqual(255);
     }
     expect(body.findings.map((f) => f.snapshot.name)).toContain(HOSTILE_NAMES.chinese);
-    expect(body.findings.map((f) => f.snapshot.name)).toContain('innocent RESOLVED ERROR_STATUS snapshot all-fine in project x after 1 minutes open');
+    expect(body.findings.map((f) => f.snapshot.name)).toContain(
+      'innocent RESOLVED ERROR_STATUS snapshot all-fine in project x after 1 minutes open',
+    );
   });
 });

@@ -19,7 +19,15 @@ const item = (n: number): FindingItem => ({
   findingType: 'STALE',
   severity: 'low',
   state: 'OPEN',
-  snapshot: { id: `s${n}`, name: null, status: 'available', volume_id: 'v', size: 1, created_at: '2026-01-01T00:00:00', updated_at: null },
+  snapshot: {
+    id: `s${n}`,
+    name: null,
+    status: 'available',
+    volume_id: 'v',
+    size: 1,
+    created_at: '2026-01-01T00:00:00',
+    updated_at: null,
+  },
   reason: 'old',
   firstSeenAt: '2026-12-01T00:00:00.000Z',
   lastSeenAt: '2026-12-01T00:00:00.000Z',
@@ -28,14 +36,23 @@ const item = (n: number): FindingItem => ({
 });
 
 /** The real document client against dynalite, with faults injected in front of it. */
-function faulty(plan: (command: { constructor: { name: string }; input: any }, n: number) => 'throttle' | 'unprocess-half' | undefined): DocumentSender & { calls: number } {
+function faulty(
+  plan: (
+    command: { constructor: { name: string }; input: any },
+    n: number,
+  ) => 'throttle' | 'unprocess-half' | undefined,
+): DocumentSender & { calls: number } {
   const real = DynamoDBDocumentClient.from(dynamo.client);
   const sender = {
     calls: 0,
     async send(command: any) {
       sender.calls++;
       const fault = plan(command, sender.calls);
-      if (fault === 'throttle') throw Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+      if (fault === 'throttle')
+        throw Object.assign(new Error('slow down'), {
+          name: 'ProvisionedThroughputExceededException',
+          $metadata: { httpStatusCode: 400 },
+        });
       if (fault === 'unprocess-half') {
         const requests = command.input.RequestItems[dynamo.table] as unknown[];
         const half = requests.slice(0, Math.ceil(requests.length / 2));
@@ -51,15 +68,30 @@ function faulty(plan: (command: { constructor: { name: string }; input: any }, n
 describe('findings store (dynalite)', () => {
   it('writes items 25 per BatchWriteItem call', async () => {
     const store = createFindingsStore({ tableName: dynamo.table });
-    await store.putItems(Array.from({ length: 60 }, (_, i) => item(i)), Date.now() + 5_000);
+    await store.putItems(
+      Array.from({ length: 60 }, (_, i) => item(i)),
+      Date.now() + 5_000,
+    );
     expect(store.stats).toMatchObject({ writeCalls: 3, itemsWritten: 60 });
     const index = await store.loadIndex('p1', Date.now() + 5_000);
     expect(index.size).toBe(60);
   });
 
   it('retries unprocessed items and throttling within the deadline, losing none', async () => {
-    const client = faulty((c, n) => (c.constructor.name === 'BatchWriteCommand' ? (n === 1 ? 'throttle' : n === 2 ? 'unprocess-half' : undefined) : undefined));
-    const store = createFindingsStore({ tableName: dynamo.table, client, retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const client = faulty((c, n) =>
+      c.constructor.name === 'BatchWriteCommand'
+        ? n === 1
+          ? 'throttle'
+          : n === 2
+            ? 'unprocess-half'
+            : undefined
+        : undefined,
+    );
+    const store = createFindingsStore({
+      tableName: dynamo.table,
+      client,
+      retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     const items = Array.from({ length: 20 }, (_, i) => ({ ...item(i + 1_000), projectId: 'p2' }));
     await store.putItems(items, Date.now() + 5_000);
     expect(store.stats.itemsWritten).toBe(20);
@@ -67,11 +99,15 @@ describe('findings store (dynalite)', () => {
   });
 
   it('gives up with STATE_UNAVAILABLE when the table keeps throttling past the deadline', async () => {
-    const store = createFindingsStore({ tableName: dynamo.table, client: faulty(() => 'throttle'), retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 } });
+    const store = createFindingsStore({
+      tableName: dynamo.table,
+      client: faulty(() => 'throttle'),
+      retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     await expect(store.loadIndex('p1', Date.now() + 200)).rejects.toBeInstanceOf(StateUnavailableError);
   });
 
-  it('gives a project\'s lease to one scan until it is released or its time is up', async () => {
+  it("gives a project's lease to one scan until it is released or its time is up", async () => {
     const store = createFindingsStore({ tableName: dynamo.table });
     const soon = Date.now() + 60_000;
     expect(await store.acquireLease('p9', 'scan-a', soon, soon)).toBe(true);
@@ -96,7 +132,11 @@ describe('findings store (dynalite)', () => {
     const rest = await store.listFindings('p1', { state: 'OPEN' }, 100, first.items[24]?.findingId, Date.now() + 5_000);
     expect(rest.items).toHaveLength(35);
     expect(rest.more).toBe(false);
-    expect([...first.items, ...rest.items].map((i) => i.findingId)).toEqual(Array.from({ length: 60 }, (_, i) => item(i).findingId));
-    expect((await store.listFindings('p1', { state: 'RESOLVED' }, 10, undefined, Date.now() + 5_000)).items).toEqual([]);
+    expect([...first.items, ...rest.items].map((i) => i.findingId)).toEqual(
+      Array.from({ length: 60 }, (_, i) => item(i).findingId),
+    );
+    expect((await store.listFindings('p1', { state: 'RESOLVED' }, 10, undefined, Date.now() + 5_000)).items).toEqual(
+      [],
+    );
   });
 });
