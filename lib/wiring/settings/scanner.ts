@@ -10,8 +10,8 @@ import {
   tuneDefaultPolicy,
 } from '../../policy/load';
 import { createPolicy, type Policy, stuckLimits } from '../../policy/policy';
-import { parseSecretRef, type SecretRef } from '../../secrets/reader';
-import { parseTargets, type ScanTarget, type TargetDefaults, type TargetsSource } from '../../targets/load';
+import { parseSecretRef } from '../../secrets/reader';
+import { parseTargets, type TargetDefaults, type TargetsSource } from '../../targets/load';
 import { loadReportBucket, loadReportExtras, type ReportExtras, type ReportSettings } from './report';
 import { loadUpstreamLimits, loadUpstreamSettings } from './upstream';
 
