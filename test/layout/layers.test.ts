@@ -42,14 +42,14 @@ const roomOf = (file: string) => {
   return parts[0] === 'lib' && parts.length > 2 ? `lib/${parts[1]}` : (parts[0] as string);
 };
 
-export interface LayerBreach {
+interface LayerBreach {
   from: string;
   to: string;
   why: string;
 }
 
 /** Every import that breaks the order, and every circle of files (as the files in it). */
-export function checkLayers(
+function checkLayers(
   files: readonly string[],
   order: readonly string[],
   importsOfFile: (file: string) => string[],
