@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError } from '../config/env';
+import { ConfigError } from '../core/errors';
 import { FailureError } from '../domain/failure';
 import type { ParameterProvider } from './aws-providers';
 
