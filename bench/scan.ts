@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
+import type { TransitionCounts } from '../lib/events/contract';
 import { median, type Servers, stats } from './lib';
 
 const run = promisify(execFile);
@@ -20,14 +21,7 @@ export interface ChildResult {
   putEventsCalls?: number;
   ok?: boolean;
   store?: { readCalls: number; writeCalls: number; batchWriteCalls: number; itemsWritten: number };
-  transitions?: {
-    opened: number;
-    changed: number;
-    reminded: number;
-    resolved: number;
-    open: number;
-    suppressed: number;
-  };
+  transitions?: TransitionCounts;
 }
 
 const plugins = createRequire(import.meta.url)('../deploy/esbuild-plugins.cjs') as Plugin[];

@@ -289,6 +289,8 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       }
       const seen = snapshotFields(current as Snapshot);
       const owner = ownerOf(seen.metadata);
+      const outcome = (action: CleanupAction, reason: string, extra: Partial<CleanupDetail> = {}) =>
+        record(action, { ...base, snapshot: seen, owner, reason, ...extra }, item.findingId);
       if (settings.dryRun) {
         result.deleted++;
         say(
@@ -301,18 +303,10 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       } catch (error) {
         const f = describeFailure(error);
         result.failed++;
-        await record(
-          'FAILED',
-          {
-            ...base,
-            snapshot: seen,
-            owner,
-            reason: `The upstream refused the delete: ${f.code}: ${f.message}`,
-            ...(error instanceof UpstreamHttpError ? { upstreamStatus: error.status } : {}),
-            ...(f.upstreamRequestId ? { upstreamRequestId: f.upstreamRequestId } : {}),
-          },
-          item.findingId,
-        );
+        await outcome('FAILED', `The upstream refused the delete: ${f.code}: ${f.message}`, {
+          ...(error instanceof UpstreamHttpError ? { upstreamStatus: error.status } : {}),
+          ...(f.upstreamRequestId ? { upstreamRequestId: f.upstreamRequestId } : {}),
+        });
         continue;
       }
       // Recorded as removed only once the upstream shows it deleting or gone.
@@ -320,30 +314,17 @@ async function cleanProject(deps: CleanupDeps, settings: CleanupSettings, unit: 
       if (after === undefined || (after && (after.status === 'deleting' || after.status === 'deleted'))) {
         result.deleted++;
         await deps.store.recordRemoved(projectId, item.findingId, new Date(now()).toISOString(), deadline);
-        await record(
+        await outcome(
           'DELETED',
-          {
-            ...base,
-            snapshot: seen,
-            owner,
-            reason: `Deleted under rule ${terms.rule} (${seen.size} GB); the upstream shows it ${after === undefined ? 'gone' : after.status}.`,
-          },
-          item.findingId,
+          `Deleted under rule ${terms.rule} (${seen.size} GB); the upstream shows it ${after === undefined ? 'gone' : after.status}.`,
         );
       } else {
         result.failed++;
-        await record(
+        await outcome(
           'FAILED',
-          {
-            ...base,
-            snapshot: seen,
-            owner,
-            reason:
-              after === null
-                ? 'The delete was accepted but the snapshot could not be read back: not confirmed.'
-                : `The delete was accepted but the snapshot is still ${after.status}: not confirmed.`,
-          },
-          item.findingId,
+          after === null
+            ? 'The delete was accepted but the snapshot could not be read back: not confirmed.'
+            : `The delete was accepted but the snapshot is still ${after.status}: not confirmed.`,
         );
       }
     }

@@ -90,3 +90,16 @@ export interface SnapshotFields extends SnapshotCore {
   description?: string | null;
   metadata?: Record<string, string>;
 }
+
+/** A listed snapshot's core fields, as events carry them and finding items keep them. */
+export function snapshotCoreOf(s: Snapshot): SnapshotCore {
+  return {
+    id: s.id,
+    name: s.name ?? null,
+    status: s.status,
+    volume_id: s.volume_id,
+    size: s.size,
+    created_at: s.created_at,
+    updated_at: s.updated_at ?? null,
+  };
+}

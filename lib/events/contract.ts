@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FailureCode } from '../domain/failure';
 import type { Classification, FindingType, RetentionPlace, Severity } from '../domain/finding';
-import type { Snapshot, SnapshotFields } from '../domain/snapshot';
+import { type Snapshot, type SnapshotFields, snapshotCoreOf } from '../domain/snapshot';
 import type { Transition } from '../domain/transition';
 import type { VolumeFields } from '../domain/volume';
 
@@ -293,17 +293,7 @@ export function cleanupEvent(source: string, detail: Omit<CleanupDetail, 'schema
 
 /** A snapshot's fields as events carry them. */
 export function snapshotFields(s: Snapshot): SnapshotFields {
-  return {
-    id: s.id,
-    name: s.name ?? null,
-    status: s.status,
-    volume_id: s.volume_id,
-    size: s.size,
-    created_at: s.created_at,
-    updated_at: s.updated_at ?? null,
-    description: s.description ?? null,
-    metadata: s.metadata ?? {},
-  };
+  return { ...snapshotCoreOf(s), description: s.description ?? null, metadata: s.metadata ?? {} };
 }
 
 export interface ScanContext {

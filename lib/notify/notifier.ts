@@ -302,6 +302,15 @@ export function createNotifier(deps: NotifierDeps) {
       result.failed++;
       return;
     }
+    // What each log line about a failed attempt of this delivery names.
+    const attemptFields = (attempts: number, error: string | undefined) => ({
+      route: d.route,
+      destination: destination.name,
+      kind: destination.kind,
+      digestId: d.digestId,
+      attempts,
+      error,
+    });
     let attempts = d.attempts;
     for (;;) {
       attempts++;
@@ -330,14 +339,10 @@ export function createNotifier(deps: NotifierDeps) {
         await deadLetterOf(dead, destination.kind, digest);
         await settle(dead);
         deps.count('NotificationsFailed', destination.name, destination.kind);
-        logger.error('notification undeliverable: sent to the dead-letter queue', {
-          route: d.route,
-          destination: destination.name,
-          kind: destination.kind,
-          digestId: d.digestId,
-          attempts,
-          error: outcome.error,
-        });
+        logger.error(
+          'notification undeliverable: sent to the dead-letter queue',
+          attemptFields(attempts, outcome.error),
+        );
         result.failed++;
         return;
       }
@@ -348,15 +353,7 @@ export function createNotifier(deps: NotifierDeps) {
       }
       await settle({ ...d, status: 'pending', attempts, nextAttemptAt: now + wait, lastError: outcome.error });
       deps.count('NotificationsDeferred', destination.name, destination.kind);
-      logger.warn('notification deferred', {
-        route: d.route,
-        destination: destination.name,
-        kind: destination.kind,
-        digestId: d.digestId,
-        attempts,
-        error: outcome.error,
-        retryInMs: wait,
-      });
+      logger.warn('notification deferred', { ...attemptFields(attempts, outcome.error), retryInMs: wait });
       result.deferred++;
       return;
     }

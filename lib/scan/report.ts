@@ -2,6 +2,17 @@ import { FINDING_TYPES } from '../domain/finding';
 import { sumRuleTallies } from './rule-tally';
 import type { ScanResult } from './run-scan';
 
+/** The header and rows as lines of left-aligned columns, two spaces apart. */
+function textTable(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
 /** A plain-text table of a run, one row per project, for people at a terminal. */
 export function formatScanTable(result: ScanResult): string {
   const header = [
@@ -31,12 +42,6 @@ export function formatScanTable(result: ScanResult): string {
     String(p.delivery.published),
     String(p.delivery.failed.length),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const failures = result.projects
     .filter((p) => p.failure && !p.skipped)
     .map((p) => `  ${p.projectId}: ${p.failure?.code}: ${p.failure?.message}`);
@@ -50,8 +55,7 @@ export function formatScanTable(result: ScanResult): string {
     .filter((p) => p.skipped)
     .map((p) => `  ${p.projectId}: another scan holds its lease; this run did not scan it`);
   return [
-    line(header),
-    ...rows.map(line),
+    ...textTable(header, rows),
     ...(failures.length ? ['failures:', ...failures] : []),
     ...(skipped.length ? ['skipped:', ...skipped] : []),
     ...(malformed.length ? ['malformed:', ...malformed] : []),
@@ -75,15 +79,8 @@ export function formatRuleTally(
     const unit = r.finding === 'UNPROTECTED_VOLUME' ? 'volumes' : 'snapshots';
     return [r.name, r.finding, `${c.findings} ${unit}`, String(Math.round(c.gb)), String(c.protected)];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   return [
     'per rule (what each rule flags; rules disabled for every project flag nothing):',
-    line(header),
-    ...rows.map(line),
+    ...textTable(header, rows),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import type { Classification } from '../domain/finding';
-import type { Snapshot } from '../domain/snapshot';
+import { type Snapshot, snapshotCoreOf } from '../domain/snapshot';
 import {
   findingEvent,
   findingIdOf,
@@ -84,18 +84,6 @@ export function statelessTracker(ctx: ScanContext): FindingTracker {
       return [];
     },
     async flush() {},
-  };
-}
-
-function storedSnapshot(s: Snapshot): StoredSnapshot {
-  return {
-    id: s.id,
-    name: s.name ?? null,
-    status: s.status,
-    volume_id: s.volume_id,
-    size: s.size,
-    created_at: s.created_at,
-    updated_at: s.updated_at ?? null,
   };
 }
 
@@ -243,7 +231,7 @@ export function statefulTracker(options: StatefulTrackerOptions): FindingTracker
     openingStamp: options.openingStamp,
     seen(snapshot, c, observedAt) {
       const findingId = findingIdOf(ctx.projectId, snapshot.id);
-      const stored = storedSnapshot(snapshot);
+      const stored = snapshotCoreOf(snapshot);
       return announce(
         findingId,
         c,
